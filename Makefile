@@ -1,0 +1,62 @@
+# SPDX-License-Identifier: MIT
+# Thin wrapper: the two set-up commands of the README, and the pieces they are made of.
+#   make test   install what is missing, build (g++ -Werror, clang ASan/UBSan), run every test
+#   make build  g++ build only          make fuzz   libFuzzer build (clang), FUZZ_SECONDS per target
+.DEFAULT_GOAL := test
+.PHONY: deps build test test-gcc test-sanitize check-purity fuzz clean
+
+# Debian 12 packages the build and the tests need. Say why in README.md when adding one.
+PACKAGES := cmake ninja-build g++ clang libclang-rt-14-dev \
+            libboost1.81-dev libboost-program-options1.81-dev libssl-dev \
+            doctest-dev mosquitto mosquitto-clients openssl socat
+
+BUILD_DIR    ?= build
+SANITIZE_DIR ?= build-asan
+FUZZ_DIR     ?= build-fuzz
+JOBS         ?= $(shell nproc)
+FUZZ_SECONDS ?= 60
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+deps:
+	@missing=$$(for p in $(PACKAGES); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	    echo "installing:" $$missing; \
+	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+$(BUILD_DIR)/build.ninja:
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=g++
+
+build: deps $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+test-gcc: build
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+
+# Unit tests and fuzz replays under ASan/UBSan (clang): the sanitizers see every decoder path.
+test-sanitize: deps
+	cmake -S . -B $(SANITIZE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++ \
+	    -DSNGW_SANITIZE=address,undefined -DSNGW_INTEGRATION_TESTS=OFF
+	cmake --build $(SANITIZE_DIR) -j $(JOBS)
+	ctest --test-dir $(SANITIZE_DIR) --output-on-failure -j $(JOBS) -L 'unit|fuzz-replay'
+
+check-purity:
+	tools/check_purity.sh
+
+test: test-gcc test-sanitize check-purity
+
+# libFuzzer under ASan/UBSan: each target for FUZZ_SECONDS, seeded with the unit-test vectors.
+fuzz: deps
+	cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
+	    -DSNGW_FUZZ=ON -DSNGW_SANITIZE=address,undefined -DBUILD_TESTING=ON -DSNGW_INTEGRATION_TESTS=OFF
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target fuzz_sn_decode sn_vectors_dump
+	mkdir -p $(FUZZ_DIR)/corpus/sn_decode
+	$(FUZZ_DIR)/tests/vectors/sn_vectors_dump 1.2 --seeds $(FUZZ_DIR)/corpus/sn_decode
+	$(FUZZ_DIR)/tests/vectors/sn_vectors_dump 2.0 --seeds $(FUZZ_DIR)/corpus/sn_decode
+	$(FUZZ_DIR)/tests/fuzz/fuzz_sn_decode -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    $(FUZZ_DIR)/corpus/sn_decode
+
+clean:
+	rm -rf $(BUILD_DIR) $(SANITIZE_DIR) $(FUZZ_DIR)
