@@ -8,6 +8,7 @@
 #include <boost/system/result.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <iosfwd>
 #include <span>
 #include <string>
@@ -33,6 +34,16 @@ std::size_t encoded_size(const message& m) noexcept;
 
 /// The message's name as the spec writes it: "PUBLISH", "WILLTOPICREQ", ...
 std::string_view type_name(const message& m) noexcept;
+
+/// The MsgType code of `m` (MQTT-SN v1.2 §5.2.2 Table 3).
+msg_type msg_type_of(const message& m) noexcept;
+
+/// The name of a MsgType code: "PUBLISH", ...; "reserved" for codes Table 3 reserves.
+std::string_view msg_type_name(std::uint8_t msg_type_code) noexcept;
+
+/// Table 5 meaning of a ReturnCode: "accepted", "rejected: congestion", ...; empty for the
+/// reserved values 0x04..0xFF.
+std::string_view return_code_meaning(std::uint8_t return_code) noexcept;
 
 /// Walks every field of `m` into `sink` (type first), for operator<<, JSON and sngw-decode.
 void visit_fields(const message& m, field_sink& sink);
