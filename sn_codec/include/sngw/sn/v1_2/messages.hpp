@@ -90,7 +90,7 @@ struct searchgw_msg {
 struct gwinfo_msg {
     static constexpr msg_type type = msg_type::gwinfo;
     std::uint8_t gw_id = 0;
-    std::optional<std::vector<std::byte>> gw_add;   // opaque, network-dependent (§5.3.5)
+    std::optional<std::vector<std::byte>> gw_add{};   // opaque, network-dependent (§5.3.5)
     friend bool operator==(const gwinfo_msg&, const gwinfo_msg&) = default;
 };
 
@@ -100,7 +100,7 @@ struct connect_msg {
     bool will = false;
     bool clean_session = false;
     std::uint16_t duration = 0;   // keep-alive, seconds
-    std::string client_id;        // spec: 1..23 octets; decode accepts longer ones (see decode.cpp)
+    std::string client_id{};   // spec: 1..23 octets; decode accepts longer ones (see decode.cpp)
     friend bool operator==(const connect_msg&, const connect_msg&) = default;
 };
 
@@ -121,7 +121,7 @@ struct willtopicreq_msg {
 struct will_topic_fields {
     qos q = qos::zero;   // Will QoS; never minus_one
     bool retain = false;
-    std::string will_topic;
+    std::string will_topic{};
     friend bool operator==(const will_topic_fields&, const will_topic_fields&) = default;
 };
 
@@ -129,7 +129,7 @@ struct will_topic_fields {
 /// which deletes the will topic and will message.
 struct willtopic_msg {
     static constexpr msg_type type = msg_type::willtopic;
-    std::optional<will_topic_fields> will;
+    std::optional<will_topic_fields> will{};
     friend bool operator==(const willtopic_msg&, const willtopic_msg&) = default;
 };
 
@@ -142,7 +142,7 @@ struct willmsgreq_msg {
 /// WILLMSG (§5.4.9).
 struct willmsg_msg {
     static constexpr msg_type type = msg_type::willmsg;
-    std::vector<std::byte> will_msg;
+    std::vector<std::byte> will_msg{};
     friend bool operator==(const willmsg_msg&, const willmsg_msg&) = default;
 };
 
@@ -151,7 +151,7 @@ struct register_msg {
     static constexpr msg_type type = msg_type::register_;
     std::uint16_t topic_id = 0;
     std::uint16_t msg_id = 0;
-    std::string topic_name;   // UTF-8, not empty
+    std::string topic_name{};   // UTF-8, not empty
     friend bool operator==(const register_msg&, const register_msg&) = default;
 };
 
@@ -174,7 +174,7 @@ struct publish_msg {
     v1_2::topic_id_type topic_id_type = v1_2::topic_id_type::normal;
     std::uint16_t topic_id = 0;
     std::uint16_t msg_id = 0;   // 0x0000 for QoS 0 and -1
-    std::vector<std::byte> data;
+    std::vector<std::byte> data{};
     friend bool operator==(const publish_msg&, const publish_msg&) = default;
 };
 
@@ -218,7 +218,7 @@ struct subscribe_msg {
     qos q = qos::zero;   // requested QoS; never minus_one
     v1_2::topic_id_type topic_id_type = v1_2::topic_id_type::normal;
     std::uint16_t msg_id = 0;
-    std::string topic_name;
+    std::string topic_name{};
     std::uint16_t topic_id = 0;
     friend bool operator==(const subscribe_msg&, const subscribe_msg&) = default;
 };
@@ -238,7 +238,7 @@ struct unsubscribe_msg {
     static constexpr msg_type type = msg_type::unsubscribe;
     v1_2::topic_id_type topic_id_type = v1_2::topic_id_type::normal;
     std::uint16_t msg_id = 0;
-    std::string topic_name;
+    std::string topic_name{};
     std::uint16_t topic_id = 0;
     friend bool operator==(const unsubscribe_msg&, const unsubscribe_msg&) = default;
 };
@@ -254,7 +254,7 @@ struct unsuback_msg {
 /// yields std::nullopt for a bare PINGREQ (an engaged empty client_id encodes the same way).
 struct pingreq_msg {
     static constexpr msg_type type = msg_type::pingreq;
-    std::optional<std::string> client_id;
+    std::optional<std::string> client_id{};
     friend bool operator==(const pingreq_msg&, const pingreq_msg&) = default;
 };
 
@@ -268,7 +268,7 @@ struct pingresp_msg {
 /// sleep; a gateway's DISCONNECT never has it.
 struct disconnect_msg {
     static constexpr msg_type type = msg_type::disconnect;
-    std::optional<std::uint16_t> duration;
+    std::optional<std::uint16_t> duration{};
     friend bool operator==(const disconnect_msg&, const disconnect_msg&) = default;
 };
 
@@ -276,7 +276,7 @@ struct disconnect_msg {
 /// the will topic and will message.
 struct willtopicupd_msg {
     static constexpr msg_type type = msg_type::willtopicupd;
-    std::optional<will_topic_fields> will;
+    std::optional<will_topic_fields> will{};
     friend bool operator==(const willtopicupd_msg&, const willtopicupd_msg&) = default;
 };
 
@@ -290,7 +290,7 @@ struct willtopicresp_msg {
 /// WILLMSGUPD (§5.4.23).
 struct willmsgupd_msg {
     static constexpr msg_type type = msg_type::willmsgupd;
-    std::vector<std::byte> will_msg;
+    std::vector<std::byte> will_msg{};
     friend bool operator==(const willmsgupd_msg&, const willmsgupd_msg&) = default;
 };
 
@@ -308,8 +308,8 @@ struct willmsgresp_msg {
 struct encapsulated_msg {
     static constexpr msg_type type = msg_type::encapsulated;
     std::uint8_t radius = 0;                     // Ctrl bits 1..0; bits 7..2 reserved
-    std::vector<std::byte> wireless_node_id;     // opaque, 1..252 octets
-    std::vector<std::byte> message;              // the encapsulated MQTT-SN message
+    std::vector<std::byte> wireless_node_id{};   // opaque, 1..252 octets
+    std::vector<std::byte> message{};            // the encapsulated MQTT-SN message
     friend bool operator==(const encapsulated_msg&, const encapsulated_msg&) = default;
 };
 
