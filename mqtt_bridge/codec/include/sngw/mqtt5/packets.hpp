@@ -18,11 +18,11 @@ namespace sngw::mqtt5 {
 
 /// The Will Message of a CONNECT (§3.1.2.5 - §3.1.2.7, §3.1.3.2 - §3.1.3.4).
 struct will_message {
-    std::string topic;                       // a Topic Name: no wildcards
-    std::vector<std::byte> payload;          // Will Payload, Binary Data
+    std::string topic{};                       // a Topic Name: no wildcards
+    std::vector<std::byte> payload{};          // Will Payload, Binary Data
     mqtt5::qos qos = mqtt5::qos::at_most_once;
     bool retain = false;
-    properties props;                        // Will Properties (scope will)
+    properties props{};                        // Will Properties (scope will)
     friend bool operator==(const will_message&, const will_message&) = default;
 };
 
@@ -31,11 +31,11 @@ struct will_message {
 struct connect_packet {
     bool clean_start = false;                // §3.1.2.4
     std::uint16_t keep_alive = 0;            // §3.1.2.10, seconds
-    properties props;                        // §3.1.2.11
-    std::string client_id;                   // §3.1.3.1, may be empty
-    std::optional<will_message> will;        // Will Flag set iff present
-    std::optional<std::string> username;     // §3.1.3.5
-    std::optional<std::vector<std::byte>> password; // §3.1.3.6, Binary Data
+    properties props{};                        // §3.1.2.11
+    std::string client_id{};                   // §3.1.3.1, may be empty
+    std::optional<will_message> will{};        // Will Flag set iff present
+    std::optional<std::string> username{};     // §3.1.3.5
+    std::optional<std::vector<std::byte>> password{}; // §3.1.3.6, Binary Data
     friend bool operator==(const connect_packet&, const connect_packet&) = default;
 };
 
@@ -43,7 +43,7 @@ struct connect_packet {
 struct connack_packet {
     bool session_present = false;
     reason_code reason = reason_code::success;
-    properties props;
+    properties props{};
     friend bool operator==(const connack_packet&, const connack_packet&) = default;
 };
 
@@ -53,10 +53,10 @@ struct publish_packet {
     bool dup = false;
     mqtt5::qos qos = mqtt5::qos::at_most_once;
     bool retain = false;
-    std::string topic;
+    std::string topic{};
     std::uint16_t packet_id = 0;
-    properties props;
-    std::vector<std::byte> payload;
+    properties props{};
+    std::vector<std::byte> payload{};
     friend bool operator==(const publish_packet&, const publish_packet&) = default;
 };
 
@@ -64,7 +64,7 @@ struct publish_packet {
 struct puback_packet {
     std::uint16_t packet_id = 0;
     reason_code reason = reason_code::success;
-    properties props;
+    properties props{};
     friend bool operator==(const puback_packet&, const puback_packet&) = default;
 };
 
@@ -72,7 +72,7 @@ struct puback_packet {
 struct pubrec_packet {
     std::uint16_t packet_id = 0;
     reason_code reason = reason_code::success;
-    properties props;
+    properties props{};
     friend bool operator==(const pubrec_packet&, const pubrec_packet&) = default;
 };
 
@@ -80,7 +80,7 @@ struct pubrec_packet {
 struct pubrel_packet {
     std::uint16_t packet_id = 0;
     reason_code reason = reason_code::success;
-    properties props;
+    properties props{};
     friend bool operator==(const pubrel_packet&, const pubrel_packet&) = default;
 };
 
@@ -88,7 +88,7 @@ struct pubrel_packet {
 struct pubcomp_packet {
     std::uint16_t packet_id = 0;
     reason_code reason = reason_code::success;
-    properties props;
+    properties props{};
     friend bool operator==(const pubcomp_packet&, const pubcomp_packet&) = default;
 };
 
@@ -110,40 +110,40 @@ struct subscribe_options {
 
 /// One Topic Filter and its options in a SUBSCRIBE payload (§3.8.3).
 struct subscription {
-    std::string topic_filter;
-    subscribe_options options;
+    std::string topic_filter{};
+    subscribe_options options{};
     friend bool operator==(const subscription&, const subscription&) = default;
 };
 
 /// SUBSCRIBE (§3.8). At least one subscription.
 struct subscribe_packet {
     std::uint16_t packet_id = 0;
-    properties props;
-    std::vector<subscription> subscriptions;
+    properties props{};
+    std::vector<subscription> subscriptions{};
     friend bool operator==(const subscribe_packet&, const subscribe_packet&) = default;
 };
 
 /// SUBACK (§3.9). One reason code per subscription, at least one.
 struct suback_packet {
     std::uint16_t packet_id = 0;
-    properties props;
-    std::vector<reason_code> reason_codes;
+    properties props{};
+    std::vector<reason_code> reason_codes{};
     friend bool operator==(const suback_packet&, const suback_packet&) = default;
 };
 
 /// UNSUBSCRIBE (§3.10). At least one topic filter.
 struct unsubscribe_packet {
     std::uint16_t packet_id = 0;
-    properties props;
-    std::vector<std::string> topic_filters;
+    properties props{};
+    std::vector<std::string> topic_filters{};
     friend bool operator==(const unsubscribe_packet&, const unsubscribe_packet&) = default;
 };
 
 /// UNSUBACK (§3.11). One reason code per topic filter, at least one.
 struct unsuback_packet {
     std::uint16_t packet_id = 0;
-    properties props;
-    std::vector<reason_code> reason_codes;
+    properties props{};
+    std::vector<reason_code> reason_codes{};
     friend bool operator==(const unsuback_packet&, const unsuback_packet&) = default;
 };
 
@@ -160,14 +160,14 @@ struct pingresp_packet {
 /// DISCONNECT (§3.14). Encoded as `e0 00` for Normal disconnection without properties.
 struct disconnect_packet {
     reason_code reason = reason_code::normal_disconnection;
-    properties props;
+    properties props{};
     friend bool operator==(const disconnect_packet&, const disconnect_packet&) = default;
 };
 
 /// AUTH (§3.15). Encoded as `f0 00` for Success without properties.
 struct auth_packet {
     reason_code reason = reason_code::success;
-    properties props;
+    properties props{};
     friend bool operator==(const auth_packet&, const auth_packet&) = default;
 };
 

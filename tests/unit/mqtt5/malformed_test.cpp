@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: MIT
+// Each decode rule rejects its malformed packet with its own error.
+#include "test_print.hpp"
+
+#include "support/hex.hpp"
+#include "vectors/mqtt5/mqtt5_vectors.hpp"
+
+#include <sngw/mqtt5/codec.hpp>
+
+#include <doctest/doctest.h>
+
+#include <set>
+
+using namespace sngw;
+using namespace sngw::mqtt5;
+using test::hex;
+
+TEST_CASE("every malformed vector fails with its own error code")
+{
+    for (const auto& v : test::mqtt5_malformed_vectors()) {
+        INFO(v.name << " [" << test::to_hex(v.wire) << "]");
+        auto r = decode(v.wire);
+        REQUIRE_FALSE(r);
+        CHECK_MESSAGE(r.error() == v.expected, "got: " << r.error().message());
+    }
+}
+
+TEST_CASE("every decode error but packet_too_large has a malformed vector")
+{
+    std::set<errc> seen;
+    for (const auto& v : test::mqtt5_malformed_vectors())
+        seen.insert(v.expected);
+    for (int e = static_cast<int>(errc::truncated); e <= static_cast<int>(errc::field_too_long); ++e) {
+        const auto code = static_cast<errc>(e);
+        if (code == errc::packet_too_large || code == errc::field_too_long)
+            continue; // limits-dependent / encode only
+        INFO(make_error_code(code).message());
+        CHECK(seen.count(code) == 1);
+    }
+}
+
+TEST_CASE("error codes have names and a category")
+{
+    CHECK(make_error_code(errc::bad_utf8).category().name() == std::string("mqtt5"));
+    CHECK(make_error_code(errc::bad_utf8).message() == "invalid UTF-8 string");
+    boost::system::error_code ec = errc::packet_too_large;
+    CHECK(ec == errc::packet_too_large);
+    CHECK(ec.message() == "packet too large");
+}
+
+TEST_CASE("unknown reason codes are rejected, not kept as data (MQTT 5.0 §2.4)")
+{
+    // Every byte value either is a PUBACK reason code or makes PUBACK fail with bad_reason_code.
+    int accepted = 0;
+    for (unsigned rc = 0; rc < 256; ++rc) {
+        const std::vector<std::byte> wire{std::byte{0x40}, std::byte{0x03}, std::byte{0x00}, std::byte{0x01},
+                                          std::byte(rc)};
+        auto r = decode(wire);
+        if (r) {
+            ++accepted;
+            CHECK(reason_code_allowed(packet_type::puback, std::get<puback_packet>(*r).reason));
+        } else {
+            CHECK(r.error() == errc::bad_reason_code);
+        }
+    }
+    CHECK(accepted == 9);
+}
