@@ -71,15 +71,15 @@ struct will_fields {
     qos q = qos::qos0;
     v2_0::topic_type topic_type = v2_0::topic_type::topic_name;
     std::uint16_t topic_alias = 0;   // Will Topic Alias, when topic_type is an alias
-    std::string topic_name;          // Will Topic Name, when topic_type is topic_name (1..65535 octets)
-    std::vector<std::byte> payload;  // Will Payload (0..65535 octets)
+    std::string topic_name{};          // Will Topic Name, when topic_type is topic_name (1..65535 octets)
+    std::vector<std::byte> payload{};  // Will Payload (0..65535 octets)
     friend bool operator==(const will_fields&, const will_fields&) = default;
 };
 
 /// Authentication Method and Data of CONNECT / CONNACK (MQTT-SN 2.0 §3.1.14-§3.1.17, §3.2.7-§3.2.10).
 struct auth_fields {
-    std::string method;              // UTF-8, 0..255 octets (1-octet length)
-    std::vector<std::byte> data;     // 0..65535 octets (2-octet length)
+    std::string method{};              // UTF-8, 0..255 octets (1-octet length)
+    std::vector<std::byte> data{};     // 0..65535 octets (2-octet length)
     friend bool operator==(const auth_fields&, const auth_fields&) = default;
 };
 
@@ -91,11 +91,11 @@ struct connect_msg {
     std::uint16_t packet_id = 0;
     std::uint16_t keep_alive = 0;                 // seconds, 1..65535
     std::uint16_t maximum_packet_size = 0;        // 0 = no limit, else >= 10
-    std::optional<std::uint8_t> default_awake_messages;    // DAM flag
-    std::optional<std::uint32_t> session_expiry_interval;  // Sess Exp flag
-    std::optional<will_fields> will;                       // Will flag
-    std::optional<auth_fields> auth;                       // Auth flag
-    std::string client_id;   // rest of the packet; empty = "assign me one" (§3.2.11)
+    std::optional<std::uint8_t> default_awake_messages{};    // DAM flag
+    std::optional<std::uint32_t> session_expiry_interval{};  // Sess Exp flag
+    std::optional<will_fields> will{};                       // Will flag
+    std::optional<auth_fields> auth{};                       // Auth flag
+    std::string client_id{};   // rest of the packet; empty = "assign me one" (§3.2.11)
     friend bool operator==(const connect_msg&, const connect_msg&) = default;
 };
 
@@ -104,10 +104,10 @@ struct connack_msg {
     bool session_present = false;
     std::uint16_t packet_id = 0;
     std::uint8_t reason_code = 0;
-    std::optional<std::uint32_t> session_expiry_interval;  // Sess Exp flag
-    std::optional<std::uint16_t> server_keep_alive;        // Server KA flag
-    std::optional<auth_fields> auth;                       // Auth flag
-    std::optional<std::string> assigned_client_id;         // rest of the packet, when not empty
+    std::optional<std::uint32_t> session_expiry_interval{};  // Sess Exp flag
+    std::optional<std::uint16_t> server_keep_alive{};        // Server KA flag
+    std::optional<auth_fields> auth{};                       // Auth flag
+    std::optional<std::string> assigned_client_id{};         // rest of the packet, when not empty
     friend bool operator==(const connack_msg&, const connack_msg&) = default;
 };
 
@@ -115,8 +115,8 @@ struct connack_msg {
 struct auth_msg {
     std::uint16_t packet_id = 0;
     std::uint8_t reason_code = 0;
-    std::string auth_method;             // UTF-8, 0..255 octets (1-octet length)
-    std::vector<std::byte> auth_data;    // rest of the packet
+    std::string auth_method{};             // UTF-8, 0..255 octets (1-octet length)
+    std::vector<std::byte> auth_data{};    // rest of the packet
     friend bool operator==(const auth_msg&, const auth_msg&) = default;
 };
 
@@ -124,8 +124,8 @@ struct auth_msg {
 /// that depends on the direction, so it is the core's check.
 struct register_msg {
     std::uint16_t packet_id = 0;
-    std::optional<std::uint16_t> topic_alias;   // Topic Alias flag
-    std::string topic_name;                     // rest of the packet, UTF-8, not empty
+    std::optional<std::uint16_t> topic_alias{};   // Topic Alias flag
+    std::string topic_name{};                     // rest of the packet, UTF-8, not empty
     friend bool operator==(const register_msg&, const register_msg&) = default;
 };
 
@@ -133,8 +133,8 @@ struct register_msg {
 struct regack_msg {
     v2_0::topic_type topic_type = v2_0::topic_type::session_alias;   // session or predefined only
     std::uint16_t packet_id = 0;
-    std::optional<std::uint16_t> topic_alias;   // Topic Alias flag
-    std::optional<std::uint8_t> reason_code;    // present when the packet is long enough
+    std::optional<std::uint16_t> topic_alias{};   // Topic Alias flag
+    std::optional<std::uint8_t> reason_code{};    // present when the packet is long enough
     friend bool operator==(const regack_msg&, const regack_msg&) = default;
 };
 
@@ -146,36 +146,36 @@ struct publish_msg {
     v2_0::topic_type topic_type = v2_0::topic_type::session_alias;
     std::uint16_t packet_id = 0;     // on the wire only for QoS 1 and 2
     std::uint16_t topic_alias = 0;   // when topic_type is an alias
-    std::string topic_name;          // when topic_type is topic_name (UTF-8, 1..65535 octets)
-    std::vector<std::byte> payload;
+    std::string topic_name{};          // when topic_type is topic_name (UTF-8, 1..65535 octets)
+    std::vector<std::byte> payload{};
     friend bool operator==(const publish_msg&, const publish_msg&) = default;
 };
 
 /// PUBACK (MQTT-SN 2.0 §3.6.3).
 struct puback_msg {
     std::uint16_t packet_id = 0;
-    std::optional<std::uint8_t> reason_code;
+    std::optional<std::uint8_t> reason_code{};
     friend bool operator==(const puback_msg&, const puback_msg&) = default;
 };
 
 /// PUBREC (MQTT-SN 2.0 §3.6.4).
 struct pubrec_msg {
     std::uint16_t packet_id = 0;
-    std::optional<std::uint8_t> reason_code;
+    std::optional<std::uint8_t> reason_code{};
     friend bool operator==(const pubrec_msg&, const pubrec_msg&) = default;
 };
 
 /// PUBREL (MQTT-SN 2.0 §3.6.5).
 struct pubrel_msg {
     std::uint16_t packet_id = 0;
-    std::optional<std::uint8_t> reason_code;
+    std::optional<std::uint8_t> reason_code{};
     friend bool operator==(const pubrel_msg&, const pubrel_msg&) = default;
 };
 
 /// PUBCOMP (MQTT-SN 2.0 §3.6.6).
 struct pubcomp_msg {
     std::uint16_t packet_id = 0;
-    std::optional<std::uint8_t> reason_code;
+    std::optional<std::uint8_t> reason_code{};
     friend bool operator==(const pubcomp_msg&, const pubcomp_msg&) = default;
 };
 
@@ -184,8 +184,8 @@ struct pubwos_msg {
     bool retain = false;
     v2_0::topic_type topic_type = v2_0::topic_type::predefined_alias;   // predefined or topic name only
     std::uint16_t topic_alias = 0;   // when topic_type is predefined_alias
-    std::string topic_name;          // when topic_type is topic_name (UTF-8, 1..65535 octets)
-    std::vector<std::byte> payload;
+    std::string topic_name{};          // when topic_type is topic_name (UTF-8, 1..65535 octets)
+    std::vector<std::byte> payload{};
     friend bool operator==(const pubwos_msg&, const pubwos_msg&) = default;
 };
 
@@ -198,7 +198,7 @@ struct subscribe_msg {
     v2_0::topic_type topic_type = v2_0::topic_type::topic_name;
     std::uint16_t packet_id = 0;
     std::uint16_t topic_alias = 0;   // when topic_type is an alias
-    std::string topic_filter;        // when topic_type is topic_name (rest of the packet, UTF-8, not empty)
+    std::string topic_filter{};        // when topic_type is topic_name (rest of the packet, UTF-8, not empty)
     friend bool operator==(const subscribe_msg&, const subscribe_msg&) = default;
 };
 
@@ -206,8 +206,8 @@ struct subscribe_msg {
 struct suback_msg {
     v2_0::topic_type topic_type = v2_0::topic_type::predefined_alias;   // session or predefined only
     std::uint16_t packet_id = 0;
-    std::optional<std::uint16_t> topic_alias;   // Topic Alias flag; without it the type is predefined
-    std::optional<std::uint8_t> reason_code;    // granted QoS or failure
+    std::optional<std::uint16_t> topic_alias{};   // Topic Alias flag; without it the type is predefined
+    std::optional<std::uint8_t> reason_code{};    // granted QoS or failure
     friend bool operator==(const suback_msg&, const suback_msg&) = default;
 };
 
@@ -216,14 +216,14 @@ struct unsubscribe_msg {
     v2_0::topic_type topic_type = v2_0::topic_type::topic_name;
     std::uint16_t packet_id = 0;
     std::uint16_t topic_alias = 0;   // when topic_type is an alias
-    std::string topic_filter;        // when topic_type is topic_name (rest of the packet, UTF-8, not empty)
+    std::string topic_filter{};        // when topic_type is topic_name (rest of the packet, UTF-8, not empty)
     friend bool operator==(const unsubscribe_msg&, const unsubscribe_msg&) = default;
 };
 
 /// UNSUBACK (MQTT-SN 2.0 §3.10).
 struct unsuback_msg {
     std::uint16_t packet_id = 0;
-    std::optional<std::uint8_t> reason_code;
+    std::optional<std::uint8_t> reason_code{};
     friend bool operator==(const unsuback_msg&, const unsuback_msg&) = default;
 };
 
@@ -237,17 +237,17 @@ struct pingreq_msg {
 struct pingresp_msg {
     std::uint16_t packet_id = 0;
     /// 0 none, 1..254 that many, 0xFF "some" (Figure 3-22).
-    std::optional<std::uint8_t> application_messages_remaining;
+    std::optional<std::uint8_t> application_messages_remaining{};
     friend bool operator==(const pingresp_msg&, const pingresp_msg&) = default;
 };
 
 /// DISCONNECT (MQTT-SN 2.0 §3.13). Field order on the wire: Packet Identifier, Session Expiry
 /// Interval, Reason Code, Reason String.
 struct disconnect_msg {
-    std::optional<std::uint16_t> packet_id;                // PacketId flag
-    std::optional<std::uint32_t> session_expiry_interval;  // Sess Exp flag
-    std::optional<std::uint8_t> reason_code;               // Reason C flag; absent = 0x00
-    std::optional<std::string> reason_string;              // rest of the packet, when not empty
+    std::optional<std::uint16_t> packet_id{};                // PacketId flag
+    std::optional<std::uint32_t> session_expiry_interval{};  // Sess Exp flag
+    std::optional<std::uint8_t> reason_code{};               // Reason C flag; absent = 0x00
+    std::optional<std::string> reason_string{};              // rest of the packet, when not empty
     friend bool operator==(const disconnect_msg&, const disconnect_msg&) = default;
 };
 
@@ -267,8 +267,8 @@ struct sleepreq_msg {
 /// SLEEPRESP (MQTT-SN 2.0 §3.16).
 struct sleepresp_msg {
     std::uint16_t packet_id = 0;
-    std::optional<std::uint32_t> sleep_duration;   // Sleep Dur flag
-    std::optional<std::uint8_t> reason_code;       // present when the packet is long enough
+    std::optional<std::uint32_t> sleep_duration{};   // Sleep Dur flag
+    std::optional<std::uint8_t> reason_code{};       // present when the packet is long enough
     friend bool operator==(const sleepresp_msg&, const sleepresp_msg&) = default;
 };
 
@@ -281,14 +281,14 @@ struct advertise_msg {
 
 /// SEARCHGW (MQTT-SN 2.0 §3.20.2). The v1.2 Radius is gone.
 struct searchgw_msg {
-    std::vector<std::byte> additional_network_information;   // rest of the packet, may be empty
+    std::vector<std::byte> additional_network_information{};   // rest of the packet, may be empty
     friend bool operator==(const searchgw_msg&, const searchgw_msg&) = default;
 };
 
 /// GWINFO (MQTT-SN 2.0 §3.20.3).
 struct gwinfo_msg {
     std::uint8_t gateway_id = 0;
-    std::vector<std::byte> gateway_address;   // rest of the packet; only when a client answers
+    std::vector<std::byte> gateway_address{};   // rest of the packet; only when a client answers
     friend bool operator==(const gwinfo_msg&, const gwinfo_msg&) = default;
 };
 
@@ -296,8 +296,8 @@ struct gwinfo_msg {
 /// change #144). `message` is the encapsulated packet as raw bytes; decode has checked that it
 /// decodes as v2.0 and that it is not itself a Forwarder Encapsulation.
 struct forwarder_encapsulation_msg {
-    std::vector<std::byte> client_addressing_information;   // 0..255 octets (1-octet length)
-    std::vector<std::byte> message;
+    std::vector<std::byte> client_addressing_information{};   // 0..255 octets (1-octet length)
+    std::vector<std::byte> message{};
     friend bool operator==(const forwarder_encapsulation_msg&, const forwarder_encapsulation_msg&) = default;
 };
 
@@ -305,8 +305,8 @@ struct forwarder_encapsulation_msg {
 /// bytes; decode has checked that it decodes as v2.0 and is one of the seven packet types the
 /// spec allows here (MQTT-SN-3.18-3).
 struct connection_encapsulation_msg {
-    std::string client_id;   // UTF-8, 0..65535 octets (2-octet length)
-    std::vector<std::byte> message;
+    std::string client_id{};   // UTF-8, 0..65535 octets (2-octet length)
+    std::vector<std::byte> message{};
     friend bool operator==(const connection_encapsulation_msg&, const connection_encapsulation_msg&) = default;
 };
 
@@ -319,9 +319,9 @@ struct protection_encapsulation_msg {
     std::uint8_t protection_scheme = 0;            // Figure 3-28
     std::array<std::byte, 8> sender_id{};          // Sender Identifier
     std::array<std::byte, 4> random{};
-    std::vector<std::byte> cryptographic_material; // 0, 2, 4 or 12 octets
-    std::vector<std::byte> monotonic_counter;      // 0, 2 or 4 octets, big-endian
-    std::vector<std::byte> protected_packet_and_tag;
+    std::vector<std::byte> cryptographic_material{}; // 0, 2, 4 or 12 octets
+    std::vector<std::byte> monotonic_counter{};      // 0, 2 or 4 octets, big-endian
+    std::vector<std::byte> protected_packet_and_tag{};
     friend bool operator==(const protection_encapsulation_msg&, const protection_encapsulation_msg&) = default;
 };
 
