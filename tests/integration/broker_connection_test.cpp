@@ -44,17 +44,22 @@ using sngw::test::tls_test_certs;
 
 // --- packets, through our codec -----------------------------------------------------------------
 
-std::vector<std::byte> encoded(const mqtt5::packet& p) { return mqtt5::encode(p).value(); }
-
-std::vector<std::byte> connect_packet(const std::string& client_id, std::optional<mqtt5::will_message> will = {})
+std::vector<std::byte> encoded(const mqtt5::packet& p)
 {
-    return encoded(mqtt5::connect_packet{.clean_start = true, .keep_alive = 60, .client_id = client_id,
-                                         .will = std::move(will)});
+    return mqtt5::encode(p).value();
+}
+
+std::vector<std::byte> connect_packet(const std::string& client_id,
+                                      std::optional<mqtt5::will_message> will = {})
+{
+    return encoded(mqtt5::connect_packet{
+        .clean_start = true, .keep_alive = 60, .client_id = client_id, .will = std::move(will)});
 }
 
 std::vector<std::byte> subscribe_packet(std::uint16_t packet_id, const std::string& filter)
 {
-    return encoded(mqtt5::subscribe_packet{.packet_id = packet_id, .subscriptions = {{.topic_filter = filter}}});
+    return encoded(
+        mqtt5::subscribe_packet{.packet_id = packet_id, .subscriptions = {{.topic_filter = filter}}});
 }
 
 std::vector<std::byte> publish_packet(const std::string& topic, std::vector<std::byte> payload)
@@ -62,7 +67,10 @@ std::vector<std::byte> publish_packet(const std::string& topic, std::vector<std:
     return encoded(mqtt5::publish_packet{.topic = topic, .payload = std::move(payload)});
 }
 
-std::vector<std::byte> disconnect_packet() { return encoded(mqtt5::disconnect_packet{}); }
+std::vector<std::byte> disconnect_packet()
+{
+    return encoded(mqtt5::disconnect_packet{});
+}
 
 mqtt5::packet decoded(const std::vector<std::byte>& whole_packet)
 {
@@ -98,8 +106,7 @@ std::string describe(const events& e)
 const tls_test_certs& shared_certs(int index = 0)
 {
     static tls_test_certs first;
-    if (index == 0)
-        return first;
+    if (index == 0) return first;
     static tls_test_certs second;
     return second;
 }
@@ -107,8 +114,7 @@ const tls_test_certs& shared_certs(int index = 0)
 struct client {
     client(asio::io_context& io, connection_options options)
         : connection(broker_connection::create(io.get_executor(), std::move(options)))
-    {
-    }
+    {}
 
     /// Starts; `on_connected` runs inside the connection's on_connected (e.g. to send CONNECT).
     void start(std::function<void(broker_connection&)> on_connected = {})
@@ -120,8 +126,7 @@ struct client {
             .on_connected =
                 [e, weak, on_connected] {
                     ++e->connected;
-                    if (auto c = weak.lock(); c && on_connected)
-                        on_connected(*c);
+                    if (auto c = weak.lock(); c && on_connected) on_connected(*c);
                 },
             .on_packet = [e](std::span<const std::byte> p) { e->packets.emplace_back(p.begin(), p.end()); },
             .on_closed =
@@ -136,7 +141,9 @@ struct client {
     /// Starts and sends CONNECT once connected.
     void start_mqtt(const std::string& client_id, std::optional<mqtt5::will_message> will = {})
     {
-        start([connect = connect_packet(client_id, std::move(will))](broker_connection& c) { c.send(connect); });
+        start([connect = connect_packet(client_id, std::move(will))](broker_connection& c) {
+            c.send(connect);
+        });
     }
 
     std::shared_ptr<broker_connection> connection;
@@ -331,7 +338,8 @@ TEST_CASE("close() while connecting ends it at once as closed locally")
     c.start();
     io.run_for(50ms); // TCP connected, handshake pending
     c.connection->close();
-    REQUIRE(run_until(io, [&] { return c.ev->closed > 0; }, 1s));
+    REQUIRE(run_until(
+        io, [&] { return c.ev->closed > 0; }, 1s));
     CHECK(c.ev->closed == 1);
     CHECK(c.ev->connected == 0);
     CHECK(c.ev->reason == close_reason::closed_locally);
@@ -359,7 +367,8 @@ TEST_CASE("a stream that is not MQTT is reported as malformed stream, after the 
                                          "30 ff ff ff ff 7f"); // PUBLISH with a 5-byte Remaining Length
     server.async_accept(*accepted, [&](boost::system::error_code ec) {
         if (!ec)
-            asio::async_write(*accepted, asio::buffer(garbage), [](boost::system::error_code, std::size_t) {});
+            asio::async_write(*accepted, asio::buffer(garbage),
+                              [](boost::system::error_code, std::size_t) {});
     });
     client c(io, plain(server.local_endpoint().port()));
     c.start();
@@ -459,9 +468,8 @@ TEST_CASE("close() right after queueing many packets still delivers every one, i
         conn.send(disconnect_packet());
         conn.close();
     });
-    REQUIRE(run_until(io, [&] {
-        return (observer->ev->packets.size() >= count && c.ev->closed) || observer->ev->closed;
-    }));
+    REQUIRE(run_until(
+        io, [&] { return (observer->ev->packets.size() >= count && c.ev->closed) || observer->ev->closed; }));
     REQUIRE(c.ev->closed == 1);
     CHECK(c.ev->reason == close_reason::closed_locally);
     CHECK_FALSE(c.ev->ec);
@@ -683,8 +691,10 @@ TEST_CASE("mosquitto_process with a password file refuses anonymous clients and 
 
     client user(io, plain(broker.port()));
     user.start([](broker_connection& c) {
-        c.send(encoded(mqtt5::connect_packet{.clean_start = true, .client_id = "sngw-user",
-                                             .username = "sensor", .password = bytes("secret")}));
+        c.send(encoded(mqtt5::connect_packet{.clean_start = true,
+                                             .client_id = "sngw-user",
+                                             .username = "sensor",
+                                             .password = bytes("secret")}));
     });
     REQUIRE(run_until(io, [&] { return !user.ev->packets.empty() || user.ev->closed; }));
     CHECK(is_connack_success(user.ev->packets.at(0)));
@@ -706,8 +716,10 @@ TEST_CASE("mosquitto_process with the dynamic-security plugin accepts its admin"
     asio::io_context io;
     client admin(io, plain(broker.port()));
     admin.start([](broker_connection& c) {
-        c.send(encoded(mqtt5::connect_packet{.clean_start = true, .client_id = "sngw-admin",
-                                             .username = "admin", .password = bytes("admin-secret")}));
+        c.send(encoded(mqtt5::connect_packet{.clean_start = true,
+                                             .client_id = "sngw-admin",
+                                             .username = "admin",
+                                             .password = bytes("admin-secret")}));
     });
     REQUIRE(run_until(io, [&] { return !admin.ev->packets.empty() || admin.ev->closed; }));
     CHECK(is_connack_success(admin.ev->packets.at(0)));

@@ -30,8 +30,7 @@ namespace {
     ::dup2(out_fd, STDOUT_FILENO);
     ::dup2(out_fd, STDERR_FILENO);
     const int null_fd = ::open("/dev/null", O_RDONLY);
-    if (null_fd >= 0)
-        ::dup2(null_fd, STDIN_FILENO);
+    if (null_fd >= 0) ::dup2(null_fd, STDIN_FILENO);
     // Sockets the test holds open must not live on in the child, or closing them would send no FIN.
     if (::syscall(SYS_close_range, 3U, ~0U, 0U) != 0) {
         for (int fd = 3, n = static_cast<int>(::sysconf(_SC_OPEN_MAX)); fd < n; ++fd)
@@ -45,32 +44,30 @@ namespace {
 
 child_process::child_process(std::vector<std::string> argv, const std::filesystem::path& output_file)
 {
-    if (argv.empty())
-        throw std::invalid_argument("child_process: empty argv");
+    if (argv.empty()) throw std::invalid_argument("child_process: empty argv");
     std::vector<char*> args;
     for (auto& a : argv)
         args.push_back(a.data());
     args.push_back(nullptr);
 
     const int out_fd = ::open(output_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (out_fd < 0)
-        throw std::runtime_error("open " + output_file.string() + ": " + std::strerror(errno));
+    if (out_fd < 0) throw std::runtime_error("open " + output_file.string() + ": " + std::strerror(errno));
     const pid_t parent = ::getpid();
     pid_ = ::fork();
-    if (pid_ == 0)
-        exec_child(args.data(), out_fd, parent);
+    if (pid_ == 0) exec_child(args.data(), out_fd, parent);
     const int fork_errno = errno;
     ::close(out_fd);
-    if (pid_ < 0)
-        throw std::runtime_error(std::string("fork: ") + std::strerror(fork_errno));
+    if (pid_ < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(fork_errno));
 }
 
-child_process::~child_process() { stop(); }
+child_process::~child_process()
+{
+    stop();
+}
 
 bool child_process::running()
 {
-    if (pid_ < 0 || status_)
-        return false;
+    if (pid_ < 0 || status_) return false;
     int status = 0;
     const pid_t r = ::waitpid(pid_, &status, WNOHANG);
     if (r == pid_ || (r < 0 && errno == ECHILD)) {
@@ -84,8 +81,7 @@ std::optional<int> child_process::wait_for(std::chrono::milliseconds limit)
 {
     const auto deadline = std::chrono::steady_clock::now() + limit;
     while (running()) {
-        if (std::chrono::steady_clock::now() >= deadline)
-            return std::nullopt;
+        if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     return status_;
@@ -93,19 +89,16 @@ std::optional<int> child_process::wait_for(std::chrono::milliseconds limit)
 
 std::optional<int> child_process::stop(std::chrono::milliseconds grace) noexcept
 {
-    if (!running())
-        return status_;
+    if (!running()) return status_;
     ::kill(pid_, SIGTERM);
-    if (auto s = wait_for(grace))
-        return s;
+    if (auto s = wait_for(grace)) return s;
     kill();
     return status_;
 }
 
 void child_process::kill() noexcept
 {
-    if (!running())
-        return;
+    if (!running()) return;
     ::kill(pid_, SIGKILL);
     int status = 0;
     // SIGKILL cannot be caught, so this wait ends promptly.
@@ -131,8 +124,7 @@ std::optional<std::filesystem::path> find_program(const std::string& name,
 {
     auto executable = [](const std::filesystem::path& p) { return ::access(p.c_str(), X_OK) == 0; };
     for (const auto& c : candidates)
-        if (executable(c))
-            return c;
+        if (executable(c)) return c;
     const char* path = std::getenv("PATH");
     std::istringstream dirs(path ? path : "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin");
     for (std::string dir; std::getline(dirs, dir, ':');)

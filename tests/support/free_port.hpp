@@ -28,8 +28,7 @@ public:
     scoped_fd& operator=(const scoped_fd&) = delete;
     ~scoped_fd()
     {
-        if (fd_ >= 0)
-            ::close(fd_);
+        if (fd_ >= 0) ::close(fd_);
     }
     int get() const noexcept { return fd_; }
 
@@ -49,8 +48,7 @@ inline sockaddr_in loopback_v4(std::uint16_t port) noexcept
 inline std::uint16_t bound_port(int type)
 {
     scoped_fd fd(::socket(AF_INET, type | SOCK_CLOEXEC, 0));
-    if (fd.get() < 0)
-        throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
+    if (fd.get() < 0) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
     auto a = loopback_v4(0);
     if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0)
         throw std::runtime_error(std::string("bind 127.0.0.1:0: ") + std::strerror(errno));
@@ -63,17 +61,22 @@ inline std::uint16_t bound_port(int type)
 } // namespace detail
 
 /// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then released).
-inline std::uint16_t free_tcp_port() { return detail::bound_port(SOCK_STREAM); }
+inline std::uint16_t free_tcp_port()
+{
+    return detail::bound_port(SOCK_STREAM);
+}
 
 /// A UDP port on 127.0.0.1 that was free a moment ago.
-inline std::uint16_t free_udp_port() { return detail::bound_port(SOCK_DGRAM); }
+inline std::uint16_t free_udp_port()
+{
+    return detail::bound_port(SOCK_DGRAM);
+}
 
 /// True if this machine can bind a TCP socket to ::1 (some containers have no IPv6 at all).
 inline bool has_ipv6_loopback() noexcept
 {
     detail::scoped_fd fd(::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (fd.get() < 0)
-        return false;
+    if (fd.get() < 0) return false;
     sockaddr_in6 a{};
     a.sin6_family = AF_INET6;
     a.sin6_addr = in6addr_loopback;
@@ -84,8 +87,7 @@ inline bool has_ipv6_loopback() noexcept
 inline bool tcp_port_accepts(std::uint16_t port) noexcept
 {
     detail::scoped_fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (fd.get() < 0)
-        return false;
+    if (fd.get() < 0) return false;
     const auto a = detail::loopback_v4(port);
     return ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0;
 }
@@ -97,10 +99,8 @@ bool wait_for_tcp_accept(std::uint16_t port, std::chrono::milliseconds limit, Pr
 {
     const auto deadline = std::chrono::steady_clock::now() + limit;
     for (;;) {
-        if (tcp_port_accepts(port))
-            return true;
-        if (std::chrono::steady_clock::now() >= deadline || !still_worth_waiting())
-            return false;
+        if (tcp_port_accepts(port)) return true;
+        if (std::chrono::steady_clock::now() >= deadline || !still_worth_waiting()) return false;
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
 }

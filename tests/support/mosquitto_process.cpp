@@ -24,15 +24,13 @@ void write_text(const std::filesystem::path& path, const std::string& text)
 {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out << text;
-    if (!out.flush())
-        throw std::runtime_error("cannot write " + path.string());
+    if (!out.flush()) throw std::runtime_error("cannot write " + path.string());
 }
 
 std::filesystem::path require_program(const std::string& name)
 {
     auto p = find_program(name, {"/usr/sbin/" + name, "/usr/bin/" + name});
-    if (!p)
-        throw std::runtime_error(name + " is not installed (apt-get install mosquitto)");
+    if (!p) throw std::runtime_error(name + " is not installed (apt-get install mosquitto)");
     return *p;
 }
 
@@ -49,7 +47,8 @@ std::uint16_t mosquitto_config::add_listener(const std::string& address)
 
 std::uint16_t mosquitto_config::add_tls_listener(const std::filesystem::path& cafile,
                                                  const std::filesystem::path& certfile,
-                                                 const std::filesystem::path& keyfile, bool require_certificate)
+                                                 const std::filesystem::path& keyfile,
+                                                 bool require_certificate)
 {
     const std::uint16_t port = free_tcp_port();
     extra_lines.push_back("listener " + std::to_string(port) + " 127.0.0.1");
@@ -91,13 +90,15 @@ mosquitto_process::mosquitto_process(mosquitto_config config) : config_(std::mov
     start();
 }
 
-mosquitto_process::~mosquitto_process() { stop(); }
+mosquitto_process::~mosquitto_process()
+{
+    stop();
+}
 
 void mosquitto_process::start()
 {
     const auto exe = executable();
-    if (!exe)
-        throw std::runtime_error(skip_reason());
+    if (!exe) throw std::runtime_error(skip_reason());
     process_ = std::make_unique<child_process>(
         std::vector<std::string>{exe->string(), "-c", (dir() / "mosquitto.conf").string()},
         dir() / "mosquitto.log");
@@ -112,20 +113,24 @@ void mosquitto_process::start()
     }
 }
 
-std::string mosquitto_process::log() const { return read_file(dir() / "mosquitto.log"); }
+std::string mosquitto_process::log() const
+{
+    return read_file(dir() / "mosquitto.log");
+}
 
-bool mosquitto_process::running() { return process_ && process_->running(); }
+bool mosquitto_process::running()
+{
+    return process_ && process_->running();
+}
 
 void mosquitto_process::stop(std::chrono::milliseconds grace)
 {
-    if (process_)
-        process_->stop(grace);
+    if (process_) process_->stop(grace);
 }
 
 void mosquitto_process::kill()
 {
-    if (process_)
-        process_->kill();
+    if (process_) process_->kill();
 }
 
 void mosquitto_process::restart()
@@ -149,8 +154,7 @@ std::optional<std::filesystem::path> mosquitto_process::dynamic_security_plugin(
                           "/usr/lib/aarch64-linux-gnu/mosquitto_dynamic_security.so",
                           "/usr/lib/arm-linux-gnueabihf/mosquitto_dynamic_security.so",
                           "/usr/lib/mosquitto_dynamic_security.so"})
-        if (std::filesystem::exists(p))
-            return std::filesystem::path(p);
+        if (std::filesystem::exists(p)) return std::filesystem::path(p);
     return std::nullopt;
 }
 

@@ -26,8 +26,7 @@ public:
     temp_dir& operator=(const temp_dir&) = delete;
     ~temp_dir()
     {
-        if (const char* keep = std::getenv("SNGW_KEEP_TEST_DIRS"); keep && *keep && *keep != '0')
-            return;
+        if (const char* keep = std::getenv("SNGW_KEEP_TEST_DIRS"); keep && *keep && *keep != '0') return;
         std::error_code ec;
         std::filesystem::remove_all(path_, ec);
     }

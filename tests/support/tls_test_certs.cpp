@@ -11,7 +11,10 @@
 
 namespace sngw::test {
 
-bool tls_test_certs::available() { return find_program("openssl").has_value(); }
+bool tls_test_certs::available()
+{
+    return find_program("openssl").has_value();
+}
 
 std::string tls_test_certs::skip_reason()
 {

@@ -38,21 +38,20 @@ public:
         : options_(std::move(options)), executor_(ex), resolver_(ex), socket_(ex), timer_(ex),
           splitter_(options_.max_packet_size)
     {
-        if (options_.tls)
-            tls_.emplace(ex, *options_.tls);
+        if (options_.tls) tls_.emplace(ex, *options_.tls);
     }
 
     void start(handlers h) override
     {
-        if (state_ != connection_state::idle)
-            return;
+        if (state_ != connection_state::idle) return;
         handlers_ = std::move(h);
         state_ = connection_state::connecting;
         arm_timer(options_.connect_timeout);
-        resolver_.async_resolve(options_.host, std::to_string(options_.port),
-                                [self = shared_from_this()](error_code ec, tcp::resolver::results_type results) {
-                                    self->on_resolved(ec, std::move(results));
-                                });
+        resolver_.async_resolve(
+            options_.host, std::to_string(options_.port), tcp::resolver::numeric_service,
+            [self = shared_from_this()](error_code ec, tcp::resolver::results_type results) {
+                self->on_resolved(ec, std::move(results));
+            });
     }
 
     bool send(std::vector<std::byte> packet) override
@@ -62,8 +61,7 @@ public:
             return false;
         queued_bytes_ += packet.size();
         queue_.push_back(std::move(packet));
-        if (state_ == connection_state::open && !writing_)
-            do_write();
+        if (state_ == connection_state::open && !writing_) do_write();
         return true;
     }
 
@@ -110,8 +108,7 @@ private:
 
     void on_resolved(error_code ec, tcp::resolver::results_type results)
     {
-        if (ec == asio::error::operation_aborted || state_ != connection_state::connecting)
-            return;
+        if (ec == asio::error::operation_aborted || state_ != connection_state::connecting) return;
         if (ec) {
             finish(close_reason::resolve_failed, ec);
             return;
@@ -125,8 +122,7 @@ private:
 
     void on_connected_tcp(error_code ec, const tcp::endpoint& ep)
     {
-        if (ec == asio::error::operation_aborted || state_ != connection_state::connecting)
-            return;
+        if (ec == asio::error::operation_aborted || state_ != connection_state::connecting) return;
         if (ec) {
             finish(close_reason::connect_failed, ec);
             return;
@@ -158,19 +154,18 @@ private:
         ec.clear();
         // SNI carries DNS names only (RFC 6066 §3: "Literal IPv4 and IPv6 addresses are not permitted").
         // (SSL_set_tlsext_host_name is a macro with a C cast; this is what it expands to.)
-        if (!is_address && ::SSL_ctrl(tls_->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-                                      const_cast<char*>(name.c_str())) != 1)
+        if (!is_address && ::SSL_ctrl(tls_->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME,
+                                      TLSEXT_NAMETYPE_host_name, const_cast<char*>(name.c_str())) != 1)
             return false;
         tls_->set_verify_callback(
             [this, check = ssl::host_name_verification(name), is_address](bool preverified,
-                                                                           ssl::verify_context& ctx) {
+                                                                          ssl::verify_context& ctx) {
                 X509_STORE_CTX* store = ctx.native_handle();
                 if (!preverified) {
                     verify_error_ = ::X509_STORE_CTX_get_error(store);
                     return false;
                 }
-                if (check(preverified, ctx))
-                    return true;
+                if (check(preverified, ctx)) return true;
                 // asio's check does not say why; it only fails on the leaf, for the name.
                 verify_error_ = is_address ? X509_V_ERR_IP_ADDRESS_MISMATCH : X509_V_ERR_HOSTNAME_MISMATCH;
                 ::X509_STORE_CTX_set_error(store, verify_error_);
@@ -182,8 +177,7 @@ private:
 
     void on_handshake(error_code ec)
     {
-        if (ec == asio::error::operation_aborted || state_ != connection_state::connecting)
-            return;
+        if (ec == asio::error::operation_aborted || state_ != connection_state::connecting) return;
         if (ec) {
             if (verify_error_ != 0) {
                 finish(close_reason::tls_verify_failed, error_code(verify_error_, tls_verify_category()));
@@ -205,10 +199,8 @@ private:
         state_ = connection_state::open;
         timer_.cancel();
         do_read();
-        if (handlers_.on_connected)
-            handlers_.on_connected();
-        if (state_ == connection_state::open && !writing_ && !queue_.empty())
-            do_write();
+        if (handlers_.on_connected) handlers_.on_connected();
+        if (state_ == connection_state::open && !writing_ && !queue_.empty()) do_write();
     }
 
     // --- reading ----------------------------------------------------------------------------------
@@ -218,15 +210,15 @@ private:
         if (read_buffer_.empty())
             read_buffer_.resize(options_.read_buffer_size == 0 ? 4096 : options_.read_buffer_size);
         with_stream([this](auto& stream) {
-            stream.async_read_some(asio::buffer(read_buffer_),
-                                   [self = shared_from_this()](error_code ec, std::size_t n) { self->on_read(ec, n); });
+            stream.async_read_some(
+                asio::buffer(read_buffer_),
+                [self = shared_from_this()](error_code ec, std::size_t n) { self->on_read(ec, n); });
         });
     }
 
     void on_read(error_code ec, std::size_t n)
     {
-        if (ec == asio::error::operation_aborted || state_ == connection_state::closed)
-            return;
+        if (ec == asio::error::operation_aborted || state_ == connection_state::closed) return;
         if (state_ == connection_state::closing) {
             if (!ec) {
                 do_read(); // no packets after close(); wait for the broker's EOF
@@ -246,28 +238,24 @@ private:
         splitter_.put(std::span<const std::byte>(read_buffer_.data(), n));
         for (;;) {
             const auto r = splitter_.next();
-            if (r.status == mqtt5::split_status::need_more)
-                break;
+            if (r.status == mqtt5::split_status::need_more) break;
             if (r.status == mqtt5::split_status::corrupt) {
                 finish(r.error == mqtt5::errc::packet_too_large ? close_reason::packet_too_large
-                                                                 : close_reason::malformed_stream,
+                                                                : close_reason::malformed_stream,
                        r.error);
                 return;
             }
-            if (handlers_.on_packet)
-                handlers_.on_packet(r.bytes);
+            if (handlers_.on_packet) handlers_.on_packet(r.bytes);
             if (state_ != connection_state::open)
                 break; // the handler closed or aborted: deliver nothing more
         }
-        if (state_ != connection_state::closed)
-            do_read();
+        if (state_ != connection_state::closed) do_read();
     }
 
     static close_reason read_close_reason(error_code ec)
     {
         // stream_truncated: TCP EOF without TLS close_notify, which is how many brokers hang up.
-        if (ec == asio::error::eof || ec == ssl::error::stream_truncated)
-            return close_reason::closed_by_peer;
+        if (ec == asio::error::eof || ec == ssl::error::stream_truncated) return close_reason::closed_by_peer;
         return close_reason::read_failed;
     }
 
@@ -277,15 +265,15 @@ private:
     {
         writing_ = true;
         with_stream([this](auto& stream) {
-            asio::async_write(stream, asio::buffer(queue_.front()),
-                              [self = shared_from_this()](error_code ec, std::size_t) { self->on_write(ec); });
+            asio::async_write(
+                stream, asio::buffer(queue_.front()),
+                [self = shared_from_this()](error_code ec, std::size_t) { self->on_write(ec); });
         });
     }
 
     void on_write(error_code ec)
     {
-        if (ec == asio::error::operation_aborted || state_ == connection_state::closed)
-            return;
+        if (ec == asio::error::operation_aborted || state_ == connection_state::closed) return;
         writing_ = false;
         if (ec) {
             finish(close_reason::write_failed, ec);
@@ -316,8 +304,7 @@ private:
 
     void on_tls_shutdown(error_code ec)
     {
-        if (ec == asio::error::operation_aborted || state_ != connection_state::closing)
-            return;
+        if (ec == asio::error::operation_aborted || state_ != connection_state::closing) return;
         // close_notify exchanged, or the broker hung up (eof / truncated): either way we are done.
         finish(close_reason::closed_locally, {});
     }
@@ -325,8 +312,7 @@ private:
     // The single exit: every end goes through here once.
     void finish(close_reason reason, error_code ec)
     {
-        if (state_ == connection_state::closed)
-            return;
+        if (state_ == connection_state::closed) return;
         state_ = connection_state::closed;
         error_code ignored;
         timer_.cancel();
@@ -338,8 +324,7 @@ private:
             // Moved out first: the handler may drop the last outside reference to us.
             auto on_closed = std::move(self->handlers_.on_closed);
             self->handlers_ = {};
-            if (on_closed)
-                on_closed(reason, ec);
+            if (on_closed) on_closed(reason, ec);
         });
     }
 
@@ -349,10 +334,8 @@ private:
     {
         timer_.expires_after(after);
         timer_.async_wait([weak = weak_from_this()](error_code ec) {
-            if (ec == asio::error::operation_aborted)
-                return;
-            if (auto self = weak.lock())
-                self->on_timer();
+            if (ec == asio::error::operation_aborted) return;
+            if (auto self = weak.lock()) self->on_timer();
         });
     }
 
@@ -360,8 +343,7 @@ private:
     {
         // A completion already queued when the timer was cancelled or re-armed still arrives: only
         // act if this is the deadline in force.
-        if (timer_.expiry() > asio::steady_timer::clock_type::now())
-            return;
+        if (timer_.expiry() > asio::steady_timer::clock_type::now()) return;
         if (state_ == connection_state::connecting)
             finish(close_reason::connect_timeout, asio::error::timed_out);
         else if (state_ == connection_state::closing)
@@ -372,8 +354,7 @@ private:
 
     tcp::socket& lowest() { return tls_ ? tls_->next_layer() : socket_; }
 
-    template <class F>
-    void with_stream(F&& f)
+    template <class F> void with_stream(F&& f)
     {
         if (tls_)
             f(*tls_);
@@ -384,9 +365,9 @@ private:
     connection_options options_;
     asio::any_io_executor executor_;
     tcp::resolver resolver_;
-    tcp::socket socket_;                           // plain TCP; unused with TLS
+    tcp::socket socket_;                          // plain TCP; unused with TLS
     std::optional<ssl::stream<tcp::socket>> tls_; // TLS: owns its own socket
-    asio::steady_timer timer_;                     // connect_timeout, then close_timeout
+    asio::steady_timer timer_;                    // connect_timeout, then close_timeout
     handlers handlers_;
     connection_state state_ = connection_state::idle;
     mqtt5::stream_splitter splitter_;

@@ -28,8 +28,7 @@ boost::system::error_code last_openssl_error()
 {
     const unsigned long e = ::ERR_get_error();
     ::ERR_clear_error();
-    if (e == 0)
-        return boost::asio::ssl::error::unspecified_system_error;
+    if (e == 0) return boost::asio::ssl::error::unspecified_system_error;
     return {static_cast<int>(e), boost::asio::error::get_ssl_category()};
 }
 
@@ -52,39 +51,31 @@ boost::system::result<std::shared_ptr<boost::asio::ssl::context>> make_tls_conte
     if (::SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION) != 1)
         return last_openssl_error();
     ctx->set_options(ssl::context::default_workarounds | ssl::context::no_compression, ec);
-    if (ec)
-        return ec;
+    if (ec) return ec;
     // Idle connections give their OpenSSL read/write buffers back: thousands of them stay open.
     ::SSL_CTX_set_mode(ctx->native_handle(), SSL_MODE_RELEASE_BUFFERS);
     ctx->set_verify_mode(ssl::verify_peer, ec);
-    if (ec)
-        return ec;
+    if (ec) return ec;
 
     if (!options.ca_file.empty()) {
         ctx->load_verify_file(options.ca_file, ec);
-        if (ec)
-            return ec;
+        if (ec) return ec;
     }
     if (!options.ca_dir.empty()) {
         ctx->add_verify_path(options.ca_dir, ec);
-        if (ec)
-            return ec;
+        if (ec) return ec;
     }
     if (options.ca_file.empty() && options.ca_dir.empty()) {
         ctx->set_default_verify_paths(ec);
-        if (ec)
-            return ec;
+        if (ec) return ec;
     }
 
     if (!options.cert_file.empty() || !options.key_file.empty()) {
         ctx->use_certificate_chain_file(options.cert_file, ec);
-        if (ec)
-            return ec;
+        if (ec) return ec;
         ctx->use_private_key_file(options.key_file, ssl::context::pem, ec);
-        if (ec)
-            return ec;
-        if (::SSL_CTX_check_private_key(ctx->native_handle()) != 1)
-            return last_openssl_error();
+        if (ec) return ec;
+        if (::SSL_CTX_check_private_key(ctx->native_handle()) != 1) return last_openssl_error();
     }
     return ctx;
 }

@@ -23,7 +23,7 @@ namespace sngw::mqtt_bridge {
 
 /// Where and how to connect.
 struct connection_options {
-    std::string host;         // DNS name or IP literal ("broker.example", "127.0.0.1", "::1")
+    std::string host; // DNS name or IP literal ("broker.example", "127.0.0.1", "::1")
     std::uint16_t port = 1883;
     /// TLS context from make_tls_context(), shared between connections; null: plain TCP.
     std::shared_ptr<boost::asio::ssl::context> tls;

@@ -12,18 +12,31 @@ namespace sngw::mqtt_bridge {
 /// This is the transport's view; what the broker said (CONNACK / DISCONNECT reason codes) is data the
 /// session reads from the packets, before the connection closes.
 enum class close_reason : std::uint8_t {
-    closed_locally,       // close() or abort(). ec: {} or asio::error::timed_out (close_timeout expired)
-    resolve_failed,       // the host name did not resolve. ec: from getaddrinfo (host_not_found, ...)
-    connect_failed,       // no resolved endpoint accepted: refused, unreachable. ec: the last endpoint's
-    connect_timeout,      // resolve + connect + TLS handshake took longer than connect_timeout. ec: timed_out
-    tls_handshake_failed, // TLS handshake failed for another reason than the certificate. ec: ssl category
-    tls_verify_failed,    // the broker's certificate was refused (chain or host name).
-                          // ec: tls_verify_category(), value X509_V_ERR_* (e.g. hostname mismatch)
-    closed_by_peer,       // the broker closed the stream (EOF, or TLS stream truncated). ec: eof / stream_truncated
-    read_failed,          // a read failed: reset, TLS alert, ... ec: the read's error
-    write_failed,         // a write failed (before the connection was closed locally). ec: the write's error
-    malformed_stream,     // the bytes cannot be cut into MQTT packets. ec: mqtt5::errc (malformed/overlong varint)
-    packet_too_large,     // a packet larger than max_packet_size was announced. ec: mqtt5::errc::packet_too_large
+    /// close() or abort(). ec: {}, or asio::error::timed_out when close_timeout cut a graceful close short.
+    closed_locally,
+    /// The host name did not resolve. ec: from getaddrinfo (host_not_found, ...).
+    resolve_failed,
+    /// No resolved address accepted the connection (refused, unreachable). ec: the last address's error.
+    connect_failed,
+    /// Resolve + connect + TLS handshake took longer than connect_timeout. ec: asio::error::timed_out.
+    connect_timeout,
+    /// The TLS handshake failed for another reason than the broker's certificate. ec: asio's ssl category.
+    tls_handshake_failed,
+    /// The broker's certificate was refused (chain, validity or host name).
+    /// ec: tls_verify_category(), value X509_V_ERR_* (62: hostname mismatch, 64: IP address mismatch).
+    tls_verify_failed,
+    /// The broker closed the stream. ec: asio::error::eof, or ssl::error::stream_truncated (TCP EOF
+    /// without TLS close_notify).
+    closed_by_peer,
+    /// A read failed: connection reset, a TLS alert (e.g. a refused client certificate under TLS 1.3).
+    /// ec: the read's error.
+    read_failed,
+    /// A write failed before the connection was closed locally. ec: the write's error.
+    write_failed,
+    /// The bytes cannot be cut into MQTT packets. ec: mqtt5::errc::malformed_varint / overlong_varint.
+    malformed_stream,
+    /// The broker announced a packet larger than max_packet_size. ec: mqtt5::errc::packet_too_large.
+    packet_too_large,
 };
 
 /// "closed locally", "connect timeout", ... for logs.

@@ -27,7 +27,8 @@ struct tls_options {
 /// (loading CA files per connection would cost thousands of file reads).
 /// Errors (a missing or unreadable file, a key that does not match the certificate): the OpenSSL
 /// error as an error_code of asio's ssl category. Never throws except std::bad_alloc.
-boost::system::result<std::shared_ptr<boost::asio::ssl::context>> make_tls_context(const tls_options& options);
+boost::system::result<std::shared_ptr<boost::asio::ssl::context>>
+make_tls_context(const tls_options& options);
 
 /// Category of certificate verification failures (close_reason::tls_verify_failed): the values are
 /// OpenSSL's X509_V_ERR_* codes, the messages X509_verify_cert_error_string's, e.g. 62
