@@ -57,6 +57,11 @@ fuzz: deps
 	$(FUZZ_DIR)/tests/vectors/sn_vectors_dump 2.0 --seeds $(FUZZ_DIR)/corpus/sn_decode
 	$(FUZZ_DIR)/tests/fuzz/fuzz_sn_decode -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 	    $(FUZZ_DIR)/corpus/sn_decode
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target fuzz_mqtt5_decode mqtt5_vectors_dump
+	mkdir -p $(FUZZ_DIR)/corpus/mqtt5_decode
+	$(FUZZ_DIR)/tests/vectors/mqtt5/mqtt5_vectors_dump --seeds $(FUZZ_DIR)/corpus/mqtt5_decode
+	$(FUZZ_DIR)/tests/fuzz/fuzz_mqtt5_decode -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    $(FUZZ_DIR)/corpus/mqtt5_decode
 
 clean:
 	rm -rf $(BUILD_DIR) $(SANITIZE_DIR) $(FUZZ_DIR)
