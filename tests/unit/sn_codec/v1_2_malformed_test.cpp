@@ -21,22 +21,22 @@ namespace {
 std::optional<errc> error_of(std::string_view text)
 {
     const auto r = sn::v1_2::decode(hex(text));
-    if (r.has_value())
-        return std::nullopt;
+    if (r.has_value()) return std::nullopt;
     REQUIRE(r.error().category() == sn::sn_category());
     return static_cast<errc>(r.error().value());
 }
 
-bool decodes(std::string_view text) { return sn::v1_2::decode(hex(text)).has_value(); }
+bool decodes(std::string_view text)
+{
+    return sn::v1_2::decode(hex(text)).has_value();
+}
 
 } // namespace
 
-template <>
-struct doctest::StringMaker<std::optional<errc>> {
+template <> struct doctest::StringMaker<std::optional<errc>> {
     static doctest::String convert(const std::optional<errc>& e)
     {
-        if (!e)
-            return "decoded";
+        if (!e) return "decoded";
         return sn::make_error_code(*e).message().c_str();
     }
 };
@@ -70,8 +70,7 @@ TEST_CASE("§5.2.2 Table 3: every code that is not a message type is reserved")
 {
     for (unsigned code = 0; code <= 0xFF; ++code) {
         const bool defined = code <= 0x1D ? (code != 0x03 && code != 0x11 && code != 0x19) : code == 0xFE;
-        if (defined)
-            continue;
+        if (defined) continue;
         INFO("MsgType " << code);
         const auto wire = std::vector<std::byte>{std::byte{0x02}, static_cast<std::byte>(code)};
         const auto r = sn::v1_2::decode(wire);
@@ -116,17 +115,17 @@ TEST_CASE("§5.4: fixed-size messages with extra octets inside the Length have t
     CHECK(error_of("05 0f 00 01 00") == errc::trailing_octets);          // PUBREC
     CHECK(error_of("05 10 00 01 00") == errc::trailing_octets);          // PUBREL
     CHECK(error_of("09 13 20 00 01 00 02 00 00") == errc::trailing_octets); // SUBACK
-    CHECK(error_of("05 15 00 01 00") == errc::trailing_octets);          // UNSUBACK
-    CHECK(error_of("03 17 00") == errc::trailing_octets);                // PINGRESP has no variable part
-    CHECK(error_of("05 18 00 3c 00") == errc::trailing_octets);          // DISCONNECT: Duration is 2 octets
-    CHECK(error_of("04 1b 00 00") == errc::trailing_octets);             // WILLTOPICRESP
-    CHECK(error_of("04 1d 00 00") == errc::trailing_octets);             // WILLMSGRESP
+    CHECK(error_of("05 15 00 01 00") == errc::trailing_octets);             // UNSUBACK
+    CHECK(error_of("03 17 00") == errc::trailing_octets);                   // PINGRESP has no variable part
+    CHECK(error_of("05 18 00 3c 00") == errc::trailing_octets); // DISCONNECT: Duration is 2 octets
+    CHECK(error_of("04 1b 00 00") == errc::trailing_octets);    // WILLTOPICRESP
+    CHECK(error_of("04 1d 00 00") == errc::trailing_octets);    // WILLMSGRESP
 }
 
 TEST_CASE("§5.4: the fixed part of a variable-size message must be complete")
 {
-    CHECK(error_of("05 04 04 01 00") == errc::truncated);   // CONNECT: Flags, ProtocolId, half a Duration
-    CHECK(error_of("05 0a 00 00 00") == errc::truncated);   // REGISTER: TopicId, half a MsgId
+    CHECK(error_of("05 04 04 01 00") == errc::truncated);    // CONNECT: Flags, ProtocolId, half a Duration
+    CHECK(error_of("05 0a 00 00 00") == errc::truncated);    // REGISTER: TopicId, half a MsgId
     CHECK(error_of("06 0c 20 00 01 00") == errc::truncated); // PUBLISH: half a MsgId
     CHECK(error_of("04 12 20 00") == errc::truncated);       // SUBSCRIBE: half a MsgId
     CHECK(error_of("03 14 00") == errc::truncated);          // UNSUBSCRIBE: no MsgId
@@ -156,26 +155,26 @@ TEST_CASE("§5.3.1: a CONNECT without ClientId is an empty field; long ones are 
 
 TEST_CASE("§5.3.4/§6.8: QoS 0b11 outside PUBLISH is bad_qos")
 {
-    CHECK(error_of("04 07 60 77") == errc::bad_qos);                 // WILLTOPIC Will QoS
-    CHECK(error_of("04 07 70 77") == errc::bad_qos);                 // ... with Retain
-    CHECK(error_of("03 07 60") == errc::bad_qos);                    // ... Flags only
-    CHECK(error_of("04 1a 60 77") == errc::bad_qos);                 // WILLTOPICUPD
-    CHECK(error_of("08 12 60 00 01 73 2f 23") == errc::bad_qos);     // SUBSCRIBE requested QoS, topic name
-    CHECK(error_of("07 12 61 00 01 00 07") == errc::bad_qos);        // ... predefined
-    CHECK(error_of("07 12 e2 00 01 61 62") == errc::bad_qos);        // ... short, with DUP
-    CHECK(error_of("08 13 60 00 01 00 02 00") == errc::bad_qos);     // SUBACK granted QoS
-    CHECK(decodes("07 0c 60 00 01 00 00"));                          // PUBLISH QoS -1 is fine
+    CHECK(error_of("04 07 60 77") == errc::bad_qos);             // WILLTOPIC Will QoS
+    CHECK(error_of("04 07 70 77") == errc::bad_qos);             // ... with Retain
+    CHECK(error_of("03 07 60") == errc::bad_qos);                // ... Flags only
+    CHECK(error_of("04 1a 60 77") == errc::bad_qos);             // WILLTOPICUPD
+    CHECK(error_of("08 12 60 00 01 73 2f 23") == errc::bad_qos); // SUBSCRIBE requested QoS, topic name
+    CHECK(error_of("07 12 61 00 01 00 07") == errc::bad_qos);    // ... predefined
+    CHECK(error_of("07 12 e2 00 01 61 62") == errc::bad_qos);    // ... short, with DUP
+    CHECK(error_of("08 13 60 00 01 00 02 00") == errc::bad_qos); // SUBACK granted QoS
+    CHECK(decodes("07 0c 60 00 01 00 00"));                      // PUBLISH QoS -1 is fine
 }
 
 // ---- TopicIdType 0b11 reserved (§5.3.4)
 
 TEST_CASE("§5.3.4: TopicIdType 0b11 is reserved where a message uses TopicIdType")
 {
-    CHECK(error_of("07 0c 03 00 01 00 00") == errc::bad_topic_type);   // PUBLISH
-    CHECK(error_of("07 0c 63 00 01 00 00") == errc::bad_topic_type);   // PUBLISH QoS -1
-    CHECK(error_of("07 12 23 00 01 00 07") == errc::bad_topic_type);   // SUBSCRIBE
-    CHECK(error_of("07 14 03 00 01 00 07") == errc::bad_topic_type);   // UNSUBSCRIBE
-    CHECK(decodes("08 13 23 00 01 00 02 00"));   // SUBACK: TopicIdType "not used" (§5.4.16)
+    CHECK(error_of("07 0c 03 00 01 00 00") == errc::bad_topic_type); // PUBLISH
+    CHECK(error_of("07 0c 63 00 01 00 00") == errc::bad_topic_type); // PUBLISH QoS -1
+    CHECK(error_of("07 12 23 00 01 00 07") == errc::bad_topic_type); // SUBSCRIBE
+    CHECK(error_of("07 14 03 00 01 00 07") == errc::bad_topic_type); // UNSUBSCRIBE
+    CHECK(decodes("08 13 23 00 01 00 02 00")); // SUBACK: TopicIdType "not used" (§5.4.16)
 }
 
 // ---- topic names and topic ids of REGISTER, SUBSCRIBE, UNSUBSCRIBE
@@ -193,35 +192,35 @@ TEST_CASE("§5.4.15/§5.4.17: a topic name subscription without a name is an emp
 
 TEST_CASE("§5.4.15/§5.4.17, Table 19: a predefined topic id or short name is exactly 2 octets")
 {
-    CHECK(error_of("06 12 01 00 01 00") == errc::truncated);          // SUBSCRIBE predefined, 1 octet
-    CHECK(error_of("05 12 01 00 01") == errc::truncated);             // ... none
+    CHECK(error_of("06 12 01 00 01 00") == errc::truncated); // SUBSCRIBE predefined, 1 octet
+    CHECK(error_of("05 12 01 00 01") == errc::truncated);    // ... none
     CHECK(error_of("08 12 01 00 01 00 07 00") == errc::trailing_octets);
-    CHECK(error_of("06 12 02 00 01 61") == errc::truncated);          // SUBSCRIBE short name "a"
+    CHECK(error_of("06 12 02 00 01 61") == errc::truncated); // SUBSCRIBE short name "a"
     CHECK(error_of("08 12 02 00 01 61 62 63") == errc::trailing_octets);
-    CHECK(error_of("06 14 01 00 01 00") == errc::truncated);          // UNSUBSCRIBE predefined
+    CHECK(error_of("06 14 01 00 01 00") == errc::truncated); // UNSUBSCRIBE predefined
     CHECK(error_of("08 14 01 00 01 00 07 00") == errc::trailing_octets);
-    CHECK(error_of("06 14 02 00 01 61") == errc::truncated);          // UNSUBSCRIBE short name
+    CHECK(error_of("06 14 02 00 01 61") == errc::truncated); // UNSUBSCRIBE short name
     CHECK(error_of("08 14 02 00 01 61 62 63") == errc::trailing_octets);
 }
 
 TEST_CASE("§5.3.12: a TopicName that is not UTF-8 is rejected")
 {
     CHECK(error_of("06 0a 00 00 00 01") == errc::empty_field);
-    CHECK(error_of("07 0a 00 00 00 01 ff") == errc::bad_utf8);          // REGISTER: 0xFF never occurs
-    CHECK(error_of("08 0a 00 00 00 01 c3 28") == errc::bad_utf8);       // bad continuation
-    CHECK(error_of("08 0a 00 00 00 01 c0 af") == errc::bad_utf8);       // overlong "/"
-    CHECK(error_of("09 0a 00 00 00 01 ed a0 80") == errc::bad_utf8);    // surrogate U+D800
-    CHECK(error_of("08 0a 00 00 00 01 61 00") == errc::bad_utf8);       // U+0000
-    CHECK(error_of("07 0a 00 00 00 01 e2") == errc::bad_utf8);          // cut sequence
-    CHECK(error_of("07 12 20 00 01 61 ff") == errc::bad_utf8);          // SUBSCRIBE topic name
-    CHECK(error_of("07 14 00 00 01 61 ff") == errc::bad_utf8);          // UNSUBSCRIBE topic name
-    CHECK(decodes("0b 0a 00 00 00 01 f0 9f 98 80 2f"));                 // U+1F600 "/" is fine
+    CHECK(error_of("07 0a 00 00 00 01 ff") == errc::bad_utf8);       // REGISTER: 0xFF never occurs
+    CHECK(error_of("08 0a 00 00 00 01 c3 28") == errc::bad_utf8);    // bad continuation
+    CHECK(error_of("08 0a 00 00 00 01 c0 af") == errc::bad_utf8);    // overlong "/"
+    CHECK(error_of("09 0a 00 00 00 01 ed a0 80") == errc::bad_utf8); // surrogate U+D800
+    CHECK(error_of("08 0a 00 00 00 01 61 00") == errc::bad_utf8);    // U+0000
+    CHECK(error_of("07 0a 00 00 00 01 e2") == errc::bad_utf8);       // cut sequence
+    CHECK(error_of("07 12 20 00 01 61 ff") == errc::bad_utf8);       // SUBSCRIBE topic name
+    CHECK(error_of("07 14 00 00 01 61 ff") == errc::bad_utf8);       // UNSUBSCRIBE topic name
+    CHECK(decodes("0b 0a 00 00 00 01 f0 9f 98 80 2f"));              // U+1F600 "/" is fine
 }
 
 TEST_CASE("§5.3.14: a WillTopic, being a topic name, must be UTF-8 too")
 {
-    CHECK(error_of("05 07 20 61 ff") == errc::bad_utf8);    // WILLTOPIC
-    CHECK(error_of("05 1a 20 c0 80") == errc::bad_utf8);    // WILLTOPICUPD, overlong U+0000
+    CHECK(error_of("05 07 20 61 ff") == errc::bad_utf8); // WILLTOPIC
+    CHECK(error_of("05 1a 20 c0 80") == errc::bad_utf8); // WILLTOPICUPD, overlong U+0000
     CHECK(decodes("05 07 20 c3 a9"));
 }
 
@@ -255,7 +254,7 @@ TEST_CASE("§5.5 Table 29: reserved Ctrl bits 7..2 set are rejected")
         CHECK(r.error() == errc::reserved_bits);
     }
     CHECK(error_of("04 fe ff 07 02 17") == errc::reserved_bits);
-    CHECK(decodes("04 fe 03 07 02 17"));   // radius bits only
+    CHECK(decodes("04 fe 03 07 02 17")); // radius bits only
 }
 
 TEST_CASE("§5.5 Table 28: an encapsulation without a Wireless Node Id is an empty field")
@@ -271,19 +270,19 @@ TEST_CASE("§5.5: an encapsulation without an inner message is truncated")
 
 TEST_CASE("§5.5: an inner message that does not decode makes the encapsulation fail with its error")
 {
-    CHECK(error_of("04 fe 00 07 05") == errc::truncated);                      // inner Length 5, 1 octet
-    CHECK(error_of("04 fe 00 07 02 17 00") == errc::length_mismatch);          // inner longer than its Length
-    CHECK(error_of("04 fe 00 07 00 17") == errc::bad_length_field);            // inner Length 0
-    CHECK(error_of("04 fe 00 07 02 03") == errc::reserved_msg_type);           // inner MsgType reserved
-    CHECK(error_of("04 fe 00 07 04 07 60 77") == errc::bad_qos);               // inner WILLTOPIC QoS -1
+    CHECK(error_of("04 fe 00 07 05") == errc::truncated);             // inner Length 5, 1 octet
+    CHECK(error_of("04 fe 00 07 02 17 00") == errc::length_mismatch); // inner longer than its Length
+    CHECK(error_of("04 fe 00 07 00 17") == errc::bad_length_field);   // inner Length 0
+    CHECK(error_of("04 fe 00 07 02 03") == errc::reserved_msg_type);  // inner MsgType reserved
+    CHECK(error_of("04 fe 00 07 04 07 60 77") == errc::bad_qos);      // inner WILLTOPIC QoS -1
     CHECK(error_of("04 fe 00 07 07 0c 03 00 01 00 00") == errc::bad_topic_type); // inner PUBLISH type 0b11
     CHECK(error_of("04 fe 00 07 08 04 04 02 00 0a 63 31") == errc::bad_protocol_id);
-    CHECK(error_of("04 fe 00 07 03 17 00") == errc::trailing_octets);          // inner PINGRESP + 1
+    CHECK(error_of("04 fe 00 07 03 17 00") == errc::trailing_octets); // inner PINGRESP + 1
 }
 
 TEST_CASE("§5.5: an encapsulation inside an encapsulation is rejected as a bad field value")
 {
     CHECK(error_of("04 fe 00 07 04 fe 00 08 02 17") == errc::bad_field_value);
-    CHECK(error_of("04 fe 00 07 04 fe 00 08") == errc::bad_field_value);   // nested, itself incomplete
+    CHECK(error_of("04 fe 00 07 04 fe 00 08") == errc::bad_field_value); // nested, itself incomplete
     CHECK(error_of("04 fe 00 07 01 00 08 fe 00 08 02 17") == errc::bad_field_value); // nested, 3-octet form
 }

@@ -28,13 +28,11 @@ std::string describe(const message& m)
 }
 
 /// Runs every vector whose value is a Msg, as one SUBCASE each; returns how many there were.
-template <class Msg>
-std::size_t check_vectors_of()
+template <class Msg> std::size_t check_vectors_of()
 {
     std::size_t count = 0;
     for (const auto& v : test::sn_v1_2_vectors()) {
-        if (!std::holds_alternative<Msg>(v.value))
-            continue;
+        if (!std::holds_alternative<Msg>(v.value)) continue;
         ++count;
         SUBCASE(std::string(v.name).c_str())
         {
@@ -61,14 +59,26 @@ std::size_t check_vectors_of()
 
 } // namespace
 
-TEST_CASE("ADVERTISE (§5.4.1) decodes and encodes byte-exactly") { CHECK(check_vectors_of<advertise_msg>() >= 1); }
-TEST_CASE("SEARCHGW (§5.4.2) decodes and encodes byte-exactly") { CHECK(check_vectors_of<searchgw_msg>() >= 1); }
+TEST_CASE("ADVERTISE (§5.4.1) decodes and encodes byte-exactly")
+{
+    CHECK(check_vectors_of<advertise_msg>() >= 1);
+}
+TEST_CASE("SEARCHGW (§5.4.2) decodes and encodes byte-exactly")
+{
+    CHECK(check_vectors_of<searchgw_msg>() >= 1);
+}
 TEST_CASE("GWINFO (§5.4.3) with and without GwAdd decodes and encodes byte-exactly")
 {
     CHECK(check_vectors_of<gwinfo_msg>() >= 2);
 }
-TEST_CASE("CONNECT (§5.4.4) decodes and encodes byte-exactly") { CHECK(check_vectors_of<connect_msg>() >= 3); }
-TEST_CASE("CONNACK (§5.4.5) decodes and encodes byte-exactly") { CHECK(check_vectors_of<connack_msg>() >= 3); }
+TEST_CASE("CONNECT (§5.4.4) decodes and encodes byte-exactly")
+{
+    CHECK(check_vectors_of<connect_msg>() >= 3);
+}
+TEST_CASE("CONNACK (§5.4.5) decodes and encodes byte-exactly")
+{
+    CHECK(check_vectors_of<connack_msg>() >= 3);
+}
 TEST_CASE("WILLTOPICREQ (§5.4.6) decodes and encodes byte-exactly")
 {
     CHECK(check_vectors_of<willtopicreq_msg>() >= 1);
@@ -77,33 +87,66 @@ TEST_CASE("WILLTOPIC (§5.4.7), empty or not, decodes and encodes byte-exactly")
 {
     CHECK(check_vectors_of<willtopic_msg>() >= 3);
 }
-TEST_CASE("WILLMSGREQ (§5.4.8) decodes and encodes byte-exactly") { CHECK(check_vectors_of<willmsgreq_msg>() >= 1); }
-TEST_CASE("WILLMSG (§5.4.9) decodes and encodes byte-exactly") { CHECK(check_vectors_of<willmsg_msg>() >= 1); }
-TEST_CASE("REGISTER (§5.4.10) decodes and encodes byte-exactly") { CHECK(check_vectors_of<register_msg>() >= 2); }
-TEST_CASE("REGACK (§5.4.11) decodes and encodes byte-exactly") { CHECK(check_vectors_of<regack_msg>() >= 1); }
+TEST_CASE("WILLMSGREQ (§5.4.8) decodes and encodes byte-exactly")
+{
+    CHECK(check_vectors_of<willmsgreq_msg>() >= 1);
+}
+TEST_CASE("WILLMSG (§5.4.9) decodes and encodes byte-exactly")
+{
+    CHECK(check_vectors_of<willmsg_msg>() >= 1);
+}
+TEST_CASE("REGISTER (§5.4.10) decodes and encodes byte-exactly")
+{
+    CHECK(check_vectors_of<register_msg>() >= 2);
+}
+TEST_CASE("REGACK (§5.4.11) decodes and encodes byte-exactly")
+{
+    CHECK(check_vectors_of<regack_msg>() >= 1);
+}
 TEST_CASE("PUBLISH (§5.4.12) with every QoS and topic id type decodes and encodes byte-exactly")
 {
     CHECK(check_vectors_of<publish_msg>() >= 6);
 }
-TEST_CASE("PUBACK (§5.4.13) decodes and encodes byte-exactly") { CHECK(check_vectors_of<puback_msg>() >= 1); }
-TEST_CASE("PUBCOMP (§5.4.14) decodes and encodes byte-exactly") { CHECK(check_vectors_of<pubcomp_msg>() >= 1); }
-TEST_CASE("PUBREC (§5.4.14) decodes and encodes byte-exactly") { CHECK(check_vectors_of<pubrec_msg>() >= 1); }
-TEST_CASE("PUBREL (§5.4.14) decodes and encodes byte-exactly") { CHECK(check_vectors_of<pubrel_msg>() >= 1); }
+TEST_CASE("PUBACK (§5.4.13) decodes and encodes byte-exactly")
+{
+    CHECK(check_vectors_of<puback_msg>() >= 1);
+}
+TEST_CASE("PUBCOMP (§5.4.14) decodes and encodes byte-exactly")
+{
+    CHECK(check_vectors_of<pubcomp_msg>() >= 1);
+}
+TEST_CASE("PUBREC (§5.4.14) decodes and encodes byte-exactly")
+{
+    CHECK(check_vectors_of<pubrec_msg>() >= 1);
+}
+TEST_CASE("PUBREL (§5.4.14) decodes and encodes byte-exactly")
+{
+    CHECK(check_vectors_of<pubrel_msg>() >= 1);
+}
 TEST_CASE("SUBSCRIBE (§5.4.15) with every topic id type decodes and encodes byte-exactly")
 {
     CHECK(check_vectors_of<subscribe_msg>() >= 3);
 }
-TEST_CASE("SUBACK (§5.4.16) decodes and encodes byte-exactly") { CHECK(check_vectors_of<suback_msg>() >= 1); }
+TEST_CASE("SUBACK (§5.4.16) decodes and encodes byte-exactly")
+{
+    CHECK(check_vectors_of<suback_msg>() >= 1);
+}
 TEST_CASE("UNSUBSCRIBE (§5.4.17) with every topic id type decodes and encodes byte-exactly")
 {
     CHECK(check_vectors_of<unsubscribe_msg>() >= 3);
 }
-TEST_CASE("UNSUBACK (§5.4.18) decodes and encodes byte-exactly") { CHECK(check_vectors_of<unsuback_msg>() >= 1); }
+TEST_CASE("UNSUBACK (§5.4.18) decodes and encodes byte-exactly")
+{
+    CHECK(check_vectors_of<unsuback_msg>() >= 1);
+}
 TEST_CASE("PINGREQ (§5.4.19) with and without client id decodes and encodes byte-exactly")
 {
     CHECK(check_vectors_of<pingreq_msg>() >= 2);
 }
-TEST_CASE("PINGRESP (§5.4.20) decodes and encodes byte-exactly") { CHECK(check_vectors_of<pingresp_msg>() >= 1); }
+TEST_CASE("PINGRESP (§5.4.20) decodes and encodes byte-exactly")
+{
+    CHECK(check_vectors_of<pingresp_msg>() >= 1);
+}
 TEST_CASE("DISCONNECT (§5.4.21) with and without duration decodes and encodes byte-exactly")
 {
     CHECK(check_vectors_of<disconnect_msg>() >= 2);
@@ -116,7 +159,10 @@ TEST_CASE("WILLTOPICRESP (§5.4.24) decodes and encodes byte-exactly")
 {
     CHECK(check_vectors_of<willtopicresp_msg>() >= 1);
 }
-TEST_CASE("WILLMSGUPD (§5.4.23) decodes and encodes byte-exactly") { CHECK(check_vectors_of<willmsgupd_msg>() >= 1); }
+TEST_CASE("WILLMSGUPD (§5.4.23) decodes and encodes byte-exactly")
+{
+    CHECK(check_vectors_of<willmsgupd_msg>() >= 1);
+}
 TEST_CASE("WILLMSGRESP (§5.4.25) decodes and encodes byte-exactly")
 {
     CHECK(check_vectors_of<willmsgresp_msg>() >= 1);
@@ -169,7 +215,7 @@ TEST_CASE("encode switches to the 3-octet Length above 255 octets (§5.2.1)")
 TEST_CASE("the 3-octet Length form is accepted for a message of any size (§5.2.1)")
 {
     CHECK(decode(hex("01 00 04 16")).value() == message{pingreq_msg{}});
-    CHECK(decode(hex("01 00 07 0e 00 05" /* PUBCOMP */ "")).has_error());   // 6 octets, Length says 7
+    CHECK(decode(hex("01 00 07 0e 00 05" /* PUBCOMP */ "")).has_error()); // 6 octets, Length says 7
     CHECK(decode(hex("01 00 06 0e 00 05")).value() == message{pubcomp_msg{.msg_id = 5}});
     CHECK(decode(hex("01 00 07 18 00 3c ")).has_error());
     CHECK(decode(hex("01 00 06 18 00 3c")).value() == message{disconnect_msg{.duration = 60}});
@@ -211,7 +257,8 @@ TEST_CASE("encode appends to what is already in the buffer and returns the octet
 
 TEST_CASE("an encapsulation's Wireless Node Id longer than 252 octets cannot be encoded (§5.5)")
 {
-    encapsulated_msg e{.wireless_node_id = std::vector<std::byte>(252, std::byte{1}), .message = hex("02 17")};
+    encapsulated_msg e{.wireless_node_id = std::vector<std::byte>(252, std::byte{1}),
+                       .message = hex("02 17")};
     const auto ok = encode(e).value();
     CHECK(ok.size() == 257);
     CHECK(test::to_hex({ok.begin(), ok.begin() + 3}) == "ff fe 00");
@@ -222,7 +269,8 @@ TEST_CASE("an encapsulation's Wireless Node Id longer than 252 octets cannot be 
     CHECK(encode(e, out).error() == sn::errc::field_too_long);
     CHECK(out.empty());
 
-    encapsulated_msg huge{.wireless_node_id = hex("01"), .message = std::vector<std::byte>(65536, std::byte{0})};
+    encapsulated_msg huge{.wireless_node_id = hex("01"),
+                          .message = std::vector<std::byte>(65536, std::byte{0})};
     CHECK(encode(huge).error() == sn::errc::field_too_long);
 }
 
@@ -233,19 +281,21 @@ TEST_CASE("flag bits a message does not use are ignored and re-encoded as zero")
     SUBCASE("CONNECT: DUP, QoS, Retain and TopicIdType are not used (§5.4.4)")
     {
         const auto m = decode(hex("08 04 ff 01 00 0a 63 31")).value();
-        CHECK(m == message{connect_msg{.will = true, .clean_session = true, .duration = 10, .client_id = "c1"}});
+        CHECK(m ==
+              message{connect_msg{.will = true, .clean_session = true, .duration = 10, .client_id = "c1"}});
         CHECK(encode(m).value() == hex("08 04 0c 01 00 0a 63 31"));
     }
     SUBCASE("WILLTOPIC: DUP, Will, CleanSession and TopicIdType are not used (§5.4.7)")
     {
-        const auto m = decode(hex("04 07 af 77")).value();   // DUP, QoS 1, Will, CleanSession, type 0b11
+        const auto m = decode(hex("04 07 af 77")).value(); // DUP, QoS 1, Will, CleanSession, type 0b11
         CHECK(m == message{willtopic_msg{.will = will_topic_fields{.q = qos::one, .will_topic = "w"}}});
         CHECK(encode(m).value() == hex("04 07 20 77"));
     }
     SUBCASE("WILLTOPICUPD: the same bits are not used (§5.4.22)")
     {
-        const auto m = decode(hex("04 1a 9f 77")).value();   // DUP, Retain, Will, CleanSession, type 0b11
-        CHECK(m == message{willtopicupd_msg{.will = will_topic_fields{.q = qos::zero, .retain = true, .will_topic = "w"}}});
+        const auto m = decode(hex("04 1a 9f 77")).value(); // DUP, Retain, Will, CleanSession, type 0b11
+        CHECK(m == message{willtopicupd_msg{
+                       .will = will_topic_fields{.q = qos::zero, .retain = true, .will_topic = "w"}}});
         CHECK(encode(m).value() == hex("04 1a 10 77"));
     }
     SUBCASE("PUBLISH: Will and CleanSession are not used (§5.4.12)")
@@ -256,28 +306,32 @@ TEST_CASE("flag bits a message does not use are ignored and re-encoded as zero")
     }
     SUBCASE("SUBSCRIBE: Retain, Will and CleanSession are not used (§5.4.15)")
     {
-        const auto m = decode(hex("07 12 1d 00 01 00 07")).value();   // Retain, Will, CleanSession, predefined
-        CHECK(m == message{subscribe_msg{.topic_id_type = topic_id_type::predefined, .msg_id = 1, .topic_id = 7}});
+        const auto m = decode(hex("07 12 1d 00 01 00 07")).value(); // Retain, Will, CleanSession, predefined
+        CHECK(m ==
+              message{subscribe_msg{.topic_id_type = topic_id_type::predefined, .msg_id = 1, .topic_id = 7}});
         CHECK(encode(m).value() == hex("07 12 01 00 01 00 07"));
     }
     SUBCASE("SUBACK: everything but QoS is not used, TopicIdType 0b11 included (§5.4.16)")
     {
-        const auto m = decode(hex("08 13 bf 00 01 00 02 00")).value();   // DUP, QoS 1, all low bits
+        const auto m = decode(hex("08 13 bf 00 01 00 02 00")).value(); // DUP, QoS 1, all low bits
         CHECK(m == message{suback_msg{.q = qos::one, .topic_id = 1, .msg_id = 2}});
         CHECK(encode(m).value() == hex("08 13 20 00 01 00 02 00"));
     }
     SUBCASE("UNSUBSCRIBE: everything but TopicIdType is not used, QoS 0b11 included (§5.4.17)")
     {
         const auto m = decode(hex("07 14 fd 00 01 00 07")).value();
-        CHECK(m == message{unsubscribe_msg{.topic_id_type = topic_id_type::predefined, .msg_id = 1, .topic_id = 7}});
+        CHECK(m == message{unsubscribe_msg{
+                       .topic_id_type = topic_id_type::predefined, .msg_id = 1, .topic_id = 7}});
         CHECK(encode(m).value() == hex("07 14 01 00 01 00 07"));
     }
 }
 
 TEST_CASE("reserved TopicId values and a MsgId on a QoS 0 PUBLISH are left to the gateway (§5.3.11, §5.4.12)")
 {
-    CHECK(decode(hex("07 0c 00 ff ff 00 09")).value() == message{publish_msg{.topic_id = 0xFFFF, .msg_id = 9}});
-    CHECK(decode(hex("07 0c 60 00 00 00 01")).value() == message{publish_msg{.q = qos::minus_one, .msg_id = 1}});
+    CHECK(decode(hex("07 0c 00 ff ff 00 09")).value() ==
+          message{publish_msg{.topic_id = 0xFFFF, .msg_id = 9}});
+    CHECK(decode(hex("07 0c 60 00 00 00 01")).value() ==
+          message{publish_msg{.q = qos::minus_one, .msg_id = 1}});
 }
 
 TEST_CASE("a CONNECT with Duration 0 and a one-character client id is valid")
@@ -288,13 +342,15 @@ TEST_CASE("a CONNECT with Duration 0 and a one-character client id is valid")
 TEST_CASE("the topic name of REGISTER and SUBSCRIBE is UTF-8, client ids and payloads are opaque")
 {
     // ClientId (§5.3.1) and Data (§5.3.2) carry no UTF-8 rule in 1.2.
-    CHECK(decode(hex("07 04 00 01 00 0a ff")).value() == message{connect_msg{.duration = 10, .client_id = "\xff"}});
+    CHECK(decode(hex("07 04 00 01 00 0a ff")).value() ==
+          message{connect_msg{.duration = 10, .client_id = "\xff"}});
     CHECK(decode(hex("03 16 c0")).value() == message{pingreq_msg{.client_id = "\xc0"}});
     CHECK(decode(hex("08 0c 00 00 01 00 00 ff")).value() ==
           message{publish_msg{.topic_id = 1, .data = hex("ff")}});
     // Short topic names are two octets, not checked (§6.7).
     CHECK(decode(hex("07 12 02 00 01 ff fe")).value() ==
-          message{subscribe_msg{.topic_id_type = topic_id_type::short_name, .msg_id = 1, .topic_name = "\xff\xfe"}});
+          message{subscribe_msg{
+              .topic_id_type = topic_id_type::short_name, .msg_id = 1, .topic_name = "\xff\xfe"}});
 }
 
 TEST_CASE("an engaged but empty optional part encodes like an absent one")
@@ -341,10 +397,13 @@ TEST_CASE("operator<< prints one readable line")
     CHECK(describe(connack_msg{.return_code = 0x7f}) == "CONNACK{return_code:0x7f}");
     CHECK(describe(willtopic_msg{}) == "WILLTOPIC{}");
     CHECK(describe(disconnect_msg{.duration = 3600}) == "DISCONNECT{duration:3600}");
-    CHECK(describe(subscribe_msg{.topic_id_type = topic_id_type::short_name, .msg_id = 5, .topic_name = "ab"}) ==
-          "SUBSCRIBE{dup:0,qos:0x00 (at most once),topic_id_type:0x02 (short name),msg_id:5,topic_name:\"ab\"}");
-    CHECK(describe(encapsulated_msg{.radius = 1, .wireless_node_id = hex("00 13"), .message = hex("02 17")}) ==
-          "ENCAPSULATED{radius:1,wireless_node_id:0013 (2 octets),message:0217 (2 octets)}");
+    CHECK(describe(
+              subscribe_msg{.topic_id_type = topic_id_type::short_name, .msg_id = 5, .topic_name = "ab"}) ==
+          "SUBSCRIBE{dup:0,qos:0x00 (at most once),topic_id_type:0x02 (short "
+          "name),msg_id:5,topic_name:\"ab\"}");
+    CHECK(
+        describe(encapsulated_msg{.radius = 1, .wireless_node_id = hex("00 13"), .message = hex("02 17")}) ==
+        "ENCAPSULATED{radius:1,wireless_node_id:0013 (2 octets),message:0217 (2 octets)}");
 }
 
 TEST_CASE("operator<< describes every vector without breaking the line")
@@ -360,10 +419,13 @@ TEST_CASE("operator<< describes every vector without breaking the line")
 
 TEST_CASE("to_json gives one object with a key per field")
 {
-    CHECK(to_json(publish_msg{.q = qos::minus_one, .topic_id_type = topic_id_type::predefined, .topic_id = 42,
-                              .data = bytes("21.5")}) ==
-          R"({"type":"PUBLISH","dup":false,"qos":3,"qos_text":"QoS -1, without connection","retain":false,)"
-          R"("topic_id_type":1,"topic_id_type_text":"predefined","topic_id":42,"msg_id":0,"data":"32312e35"})");
+    CHECK(
+        to_json(publish_msg{.q = qos::minus_one,
+                            .topic_id_type = topic_id_type::predefined,
+                            .topic_id = 42,
+                            .data = bytes("21.5")}) ==
+        R"({"type":"PUBLISH","dup":false,"qos":3,"qos_text":"QoS -1, without connection","retain":false,)"
+        R"("topic_id_type":1,"topic_id_type_text":"predefined","topic_id":42,"msg_id":0,"data":"32312e35"})");
     CHECK(to_json(pingreq_msg{.client_id = "c1"}) == R"({"type":"PINGREQ","client_id":"c1"})");
     CHECK(to_json(regack_msg{.topic_id = 5, .msg_id = 1}) ==
           R"({"type":"REGACK","topic_id":5,"msg_id":1,"return_code":0,"return_code_text":"accepted"})");

@@ -22,8 +22,7 @@ constexpr int message_count = 12'000;
 
 std::uint64_t seed_from_env()
 {
-    if (const char* s = std::getenv("SNGW_SEED"); s && *s)
-        return std::strtoull(s, nullptr, 0);
+    if (const char* s = std::getenv("SNGW_SEED"); s && *s) return std::strtoull(s, nullptr, 0);
     return default_seed;
 }
 
@@ -45,14 +44,18 @@ public:
         std::size_t n = 0;
         switch (below(5)) {
         case 0:
-        case 1: n = below(17); break;
+        case 1:
+            n = below(17);
+            break;
         case 2:
         case 3: {
-            const std::size_t body = 245 + below(14);   // total 247..255 or 258..262
+            const std::size_t body = 245 + below(14); // total 247..255 or 258..262
             n = body > fixed ? body - fixed : 0;
             break;
         }
-        default: n = below(1200); break;
+        default:
+            n = below(1200);
+            break;
         }
         return n < min ? min : n;
     }
@@ -92,20 +95,25 @@ public:
 
     std::optional<will_topic_fields> will()
     {
-        if (below(4) == 0)
-            return std::nullopt;   // the empty WILLTOPIC / WILLTOPICUPD
-        return will_topic_fields{.q = qos_without_minus_one(), .retain = coin(), .will_topic = utf8(length(1))};
+        if (below(4) == 0) return std::nullopt; // the empty WILLTOPIC / WILLTOPICUPD
+        return will_topic_fields{
+            .q = qos_without_minus_one(), .retain = coin(), .will_topic = utf8(length(1))};
     }
 
-    template <class Msg>
-    Msg topic_msg(Msg m)
+    template <class Msg> Msg topic_msg(Msg m)
     {
         m.topic_id_type = type();
         m.msg_id = u16();
         switch (m.topic_id_type) {
-        case topic_id_type::normal: m.topic_name = utf8(length(3, 1)); break;
-        case topic_id_type::predefined: m.topic_id = u16(); break;
-        case topic_id_type::short_name: m.topic_name = raw_text(2); break;
+        case topic_id_type::normal:
+            m.topic_name = utf8(length(3, 1));
+            break;
+        case topic_id_type::predefined:
+            m.topic_id = u16();
+            break;
+        case topic_id_type::short_name:
+            m.topic_name = raw_text(2);
+            break;
         }
         return m;
     }
@@ -113,54 +121,81 @@ public:
     message any(std::size_t index)
     {
         switch (index) {
-        case 0: return advertise_msg{.gw_id = u8(), .duration = u16()};
-        case 1: return searchgw_msg{.radius = u8()};
+        case 0:
+            return advertise_msg{.gw_id = u8(), .duration = u16()};
+        case 1:
+            return searchgw_msg{.radius = u8()};
         case 2: {
             gwinfo_msg m{.gw_id = u8()};
-            if (coin())
-                m.gw_add = octets(length(1, 1));
+            if (coin()) m.gw_add = octets(length(1, 1));
             return m;
         }
         case 3:
-            return connect_msg{.will = coin(), .clean_session = coin(), .duration = u16(),
+            return connect_msg{.will = coin(),
+                               .clean_session = coin(),
+                               .duration = u16(),
                                .client_id = raw_text(coin() ? 1 + below(23) : length(4, 1))};
-        case 4: return connack_msg{.return_code = return_code()};
-        case 5: return willtopicreq_msg{};
-        case 6: return willtopic_msg{.will = will()};
-        case 7: return willmsgreq_msg{};
-        case 8: return willmsg_msg{.will_msg = octets(length(0))};
-        case 9: return register_msg{.topic_id = u16(), .msg_id = u16(), .topic_name = utf8(length(4, 1))};
-        case 10: return regack_msg{.topic_id = u16(), .msg_id = u16(), .return_code = return_code()};
+        case 4:
+            return connack_msg{.return_code = return_code()};
+        case 5:
+            return willtopicreq_msg{};
+        case 6:
+            return willtopic_msg{.will = will()};
+        case 7:
+            return willmsgreq_msg{};
+        case 8:
+            return willmsg_msg{.will_msg = octets(length(0))};
+        case 9:
+            return register_msg{.topic_id = u16(), .msg_id = u16(), .topic_name = utf8(length(4, 1))};
+        case 10:
+            return regack_msg{.topic_id = u16(), .msg_id = u16(), .return_code = return_code()};
         case 11:
-            return publish_msg{.dup = coin(), .q = any_qos(), .retain = coin(), .topic_id_type = type(),
-                               .topic_id = u16(), .msg_id = u16(), .data = octets(length(5))};
-        case 12: return puback_msg{.topic_id = u16(), .msg_id = u16(), .return_code = return_code()};
-        case 13: return pubcomp_msg{.msg_id = u16()};
-        case 14: return pubrec_msg{.msg_id = u16()};
-        case 15: return pubrel_msg{.msg_id = u16()};
-        case 16: return topic_msg(subscribe_msg{.dup = coin(), .q = qos_without_minus_one()});
+            return publish_msg{.dup = coin(),
+                               .q = any_qos(),
+                               .retain = coin(),
+                               .topic_id_type = type(),
+                               .topic_id = u16(),
+                               .msg_id = u16(),
+                               .data = octets(length(5))};
+        case 12:
+            return puback_msg{.topic_id = u16(), .msg_id = u16(), .return_code = return_code()};
+        case 13:
+            return pubcomp_msg{.msg_id = u16()};
+        case 14:
+            return pubrec_msg{.msg_id = u16()};
+        case 15:
+            return pubrel_msg{.msg_id = u16()};
+        case 16:
+            return topic_msg(subscribe_msg{.dup = coin(), .q = qos_without_minus_one()});
         case 17:
-            return suback_msg{.q = qos_without_minus_one(), .topic_id = u16(), .msg_id = u16(),
+            return suback_msg{.q = qos_without_minus_one(),
+                              .topic_id = u16(),
+                              .msg_id = u16(),
                               .return_code = return_code()};
-        case 18: return topic_msg(unsubscribe_msg{});
-        case 19: return unsuback_msg{.msg_id = u16()};
+        case 18:
+            return topic_msg(unsubscribe_msg{});
+        case 19:
+            return unsuback_msg{.msg_id = u16()};
         case 20: {
             pingreq_msg m;
-            if (coin())
-                m.client_id = raw_text(length(0, 1));
+            if (coin()) m.client_id = raw_text(length(0, 1));
             return m;
         }
-        case 21: return pingresp_msg{};
+        case 21:
+            return pingresp_msg{};
         case 22: {
             disconnect_msg m;
-            if (coin())
-                m.duration = u16();
+            if (coin()) m.duration = u16();
             return m;
         }
-        case 23: return willtopicupd_msg{.will = will()};
-        case 24: return willtopicresp_msg{.return_code = return_code()};
-        case 25: return willmsgupd_msg{.will_msg = octets(length(0))};
-        case 26: return willmsgresp_msg{.return_code = return_code()};
+        case 23:
+            return willtopicupd_msg{.will = will()};
+        case 24:
+            return willtopicresp_msg{.return_code = return_code()};
+        case 25:
+            return willmsgupd_msg{.will_msg = octets(length(0))};
+        case 26:
+            return willmsgresp_msg{.return_code = return_code()};
         default: {
             // §5.5: any other message, encoded, behind a 1..252-octet node id.
             encapsulated_msg m{.radius = static_cast<std::uint8_t>(below(4)),
@@ -202,7 +237,7 @@ TEST_CASE("random valid v1.2 messages of every type survive encode then decode")
         ++per_type[m.index()];
         if (!std::holds_alternative<encapsulated_msg>(m)) {
             const bool three_octet = std::to_integer<unsigned>((*wire)[0]) == 0x01;
-            CHECK(three_octet == (wire->size() > 255));   // the shortest form, always
+            CHECK(three_octet == (wire->size() > 255)); // the shortest form, always
             ++(three_octet ? long_form : short_form);
             at_255 += wire->size() == 255 ? 1 : 0;
             at_258 += wire->size() == 258 ? 1 : 0;
@@ -212,8 +247,8 @@ TEST_CASE("random valid v1.2 messages of every type survive encode then decode")
         INFO("variant index " << t);
         CHECK(per_type[t] > 0);
     }
-    MESSAGE("1-octet Length: " << short_form << ", 3-octet Length: " << long_form << ", 255 octets: " << at_255
-                               << ", 258 octets: " << at_258);
+    MESSAGE("1-octet Length: " << short_form << ", 3-octet Length: " << long_form
+                               << ", 255 octets: " << at_255 << ", 258 octets: " << at_258);
     CHECK(short_form > 0);
     CHECK(long_form > 0);
     CHECK(at_255 > 0);

@@ -24,7 +24,7 @@ enum class msg_type : std::uint8_t {
     willtopic = 0x07,
     willmsgreq = 0x08,
     willmsg = 0x09,
-    register_ = 0x0A,   // `register` is a C++ keyword
+    register_ = 0x0A, // `register` is a C++ keyword
     regack = 0x0B,
     publish = 0x0C,
     puback = 0x0D,
@@ -42,7 +42,7 @@ enum class msg_type : std::uint8_t {
     willtopicresp = 0x1B,
     willmsgupd = 0x1C,
     willmsgresp = 0x1D,
-    encapsulated = 0xFE,   // forwarder encapsulation, §5.5
+    encapsulated = 0xFE, // forwarder encapsulation, §5.5
 };
 
 /// QoS field of the Flags octet (§5.3.4), valued as on the wire. `minus_one` (0b11) is only
@@ -56,9 +56,9 @@ enum class qos : std::uint8_t {
 
 /// TopicIdType field of the Flags octet (§5.3.4). 0b11 is reserved (errc::bad_topic_type).
 enum class topic_id_type : std::uint8_t {
-    normal = 0,       // registered topic id; in SUBSCRIBE/UNSUBSCRIBE: a topic name follows
-    predefined = 1,   // pre-defined topic id (§6.7)
-    short_name = 2,   // two-character short topic name (§6.7)
+    normal = 0,     // registered topic id; in SUBSCRIBE/UNSUBSCRIBE: a topic name follows
+    predefined = 1, // pre-defined topic id (§6.7)
+    short_name = 2, // two-character short topic name (§6.7)
 };
 
 /// ReturnCode values, §5.3.10 Table 5. 0x04..0xFF are reserved; messages keep the raw octet.
@@ -73,7 +73,7 @@ inline constexpr std::uint8_t rejected_not_supported = 0x03;
 struct advertise_msg {
     static constexpr msg_type type = msg_type::advertise;
     std::uint8_t gw_id = 0;
-    std::uint16_t duration = 0;   // seconds until the next ADVERTISE
+    std::uint16_t duration = 0; // seconds until the next ADVERTISE
     friend bool operator==(const advertise_msg&, const advertise_msg&) = default;
 };
 
@@ -90,7 +90,7 @@ struct searchgw_msg {
 struct gwinfo_msg {
     static constexpr msg_type type = msg_type::gwinfo;
     std::uint8_t gw_id = 0;
-    std::optional<std::vector<std::byte>> gw_add{};   // opaque, network-dependent (§5.3.5)
+    std::optional<std::vector<std::byte>> gw_add{}; // opaque, network-dependent (§5.3.5)
     friend bool operator==(const gwinfo_msg&, const gwinfo_msg&) = default;
 };
 
@@ -99,8 +99,8 @@ struct connect_msg {
     static constexpr msg_type type = msg_type::connect;
     bool will = false;
     bool clean_session = false;
-    std::uint16_t duration = 0;   // keep-alive, seconds
-    std::string client_id{};   // spec: 1..23 octets; decode accepts longer ones (see decode.cpp)
+    std::uint16_t duration = 0; // keep-alive, seconds
+    std::string client_id{};    // spec: 1..23 octets; decode accepts longer ones (see decode.cpp)
     friend bool operator==(const connect_msg&, const connect_msg&) = default;
 };
 
@@ -119,7 +119,7 @@ struct willtopicreq_msg {
 
 /// Flags + WillTopic of WILLTOPIC and WILLTOPICUPD (§5.4.7, §5.4.22).
 struct will_topic_fields {
-    qos q = qos::zero;   // Will QoS; never minus_one
+    qos q = qos::zero; // Will QoS; never minus_one
     bool retain = false;
     std::string will_topic{};
     friend bool operator==(const will_topic_fields&, const will_topic_fields&) = default;
@@ -151,7 +151,7 @@ struct register_msg {
     static constexpr msg_type type = msg_type::register_;
     std::uint16_t topic_id = 0;
     std::uint16_t msg_id = 0;
-    std::string topic_name{};   // UTF-8, not empty
+    std::string topic_name{}; // UTF-8, not empty
     friend bool operator==(const register_msg&, const register_msg&) = default;
 };
 
@@ -173,7 +173,7 @@ struct publish_msg {
     bool retain = false;
     v1_2::topic_id_type topic_id_type = v1_2::topic_id_type::normal;
     std::uint16_t topic_id = 0;
-    std::uint16_t msg_id = 0;   // 0x0000 for QoS 0 and -1
+    std::uint16_t msg_id = 0; // 0x0000 for QoS 0 and -1
     std::vector<std::byte> data{};
     friend bool operator==(const publish_msg&, const publish_msg&) = default;
 };
@@ -215,7 +215,7 @@ struct pubrel_msg {
 struct subscribe_msg {
     static constexpr msg_type type = msg_type::subscribe;
     bool dup = false;
-    qos q = qos::zero;   // requested QoS; never minus_one
+    qos q = qos::zero; // requested QoS; never minus_one
     v1_2::topic_id_type topic_id_type = v1_2::topic_id_type::normal;
     std::uint16_t msg_id = 0;
     std::string topic_name{};
@@ -226,7 +226,7 @@ struct subscribe_msg {
 /// SUBACK (§5.4.16).
 struct suback_msg {
     static constexpr msg_type type = msg_type::suback;
-    qos q = qos::zero;   // granted QoS; never minus_one
+    qos q = qos::zero; // granted QoS; never minus_one
     std::uint16_t topic_id = 0;
     std::uint16_t msg_id = 0;
     std::uint8_t return_code = return_codes::accepted;
@@ -307,18 +307,17 @@ struct willmsgresp_msg {
 /// itself.
 struct encapsulated_msg {
     static constexpr msg_type type = msg_type::encapsulated;
-    std::uint8_t radius = 0;                     // Ctrl bits 1..0; bits 7..2 reserved
-    std::vector<std::byte> wireless_node_id{};   // opaque, 1..252 octets
-    std::vector<std::byte> message{};            // the encapsulated MQTT-SN message
+    std::uint8_t radius = 0;                   // Ctrl bits 1..0; bits 7..2 reserved
+    std::vector<std::byte> wireless_node_id{}; // opaque, 1..252 octets
+    std::vector<std::byte> message{};          // the encapsulated MQTT-SN message
     friend bool operator==(const encapsulated_msg&, const encapsulated_msg&) = default;
 };
 
-using message = std::variant<advertise_msg, searchgw_msg, gwinfo_msg, connect_msg, connack_msg,
-                             willtopicreq_msg, willtopic_msg, willmsgreq_msg, willmsg_msg,
-                             register_msg, regack_msg, publish_msg, puback_msg, pubcomp_msg,
-                             pubrec_msg, pubrel_msg, subscribe_msg, suback_msg, unsubscribe_msg,
-                             unsuback_msg, pingreq_msg, pingresp_msg, disconnect_msg,
-                             willtopicupd_msg, willtopicresp_msg, willmsgupd_msg, willmsgresp_msg,
-                             encapsulated_msg>;
+using message =
+    std::variant<advertise_msg, searchgw_msg, gwinfo_msg, connect_msg, connack_msg, willtopicreq_msg,
+                 willtopic_msg, willmsgreq_msg, willmsg_msg, register_msg, regack_msg, publish_msg,
+                 puback_msg, pubcomp_msg, pubrec_msg, pubrel_msg, subscribe_msg, suback_msg, unsubscribe_msg,
+                 unsuback_msg, pingreq_msg, pingresp_msg, disconnect_msg, willtopicupd_msg, willtopicresp_msg,
+                 willmsgupd_msg, willmsgresp_msg, encapsulated_msg>;
 
 } // namespace sngw::sn::v1_2
