@@ -6,6 +6,7 @@
 #include <sngw/sn/wire.hpp>
 
 #include <ostream>
+#include <type_traits>
 
 namespace sngw::sn::v1_2 {
 namespace {
