@@ -22,16 +22,12 @@ using namespace sngw::mqtt5;
 void round_trip(std::span<const std::byte> in)
 {
     auto first = decode(in);
-    if (!first)
-        return;
+    if (!first) return;
     auto wire = encode(*first);
-    if (!wire)
-        std::abort(); // decode accepted what encode refuses
-    if (wire->size() != encoded_size(*first) || wire->size() > in.size())
-        std::abort();
+    if (!wire) std::abort(); // decode accepted what encode refuses
+    if (wire->size() != encoded_size(*first) || wire->size() > in.size()) std::abort();
     auto second = decode(*wire);
-    if (!second || !(*second == *first))
-        std::abort();
+    if (!second || !(*second == *first)) std::abort();
     std::ostringstream text;
     text << *first;
 }
@@ -39,8 +35,7 @@ void round_trip(std::span<const std::byte> in)
 // The first input byte picks the chunk size and the splitter's maximum; the rest is the stream.
 void split(std::span<const std::byte> in)
 {
-    if (in.empty())
-        return;
+    if (in.empty()) return;
     const unsigned control = std::to_integer<unsigned>(in[0]);
     const std::size_t chunk = 1 + (control & 0x0Fu);
     const std::uint32_t max = (control & 0x10u) ? 64 : max_packet_size_limit;
@@ -51,25 +46,22 @@ void split(std::span<const std::byte> in)
     std::size_t taken = 0; // bytes handed out as packets
     while (fed < stream.size()) {
         const std::size_t n = std::min(chunk, stream.size() - fed);
-        if (s.put(stream.subspan(fed, n)) != n)
-            break; // corrupt
+        if (s.put(stream.subspan(fed, n)) != n) break; // corrupt
         fed += n;
         for (;;) {
             const auto r = s.next();
-            if (r.status == split_status::need_more)
-                break;
+            if (r.status == split_status::need_more) break;
             if (r.status == split_status::corrupt) {
                 // Corruption is a header problem; decode reads the same header the same way
                 // (after rejecting a reserved type, which the splitter does not look at).
                 auto d = decode(stream.subspan(taken), {.max_packet_size = max});
-                if (d || (d.error() != r.error && d.error() != errc::reserved_packet_type))
-                    std::abort();
+                if (d || (d.error() != r.error && d.error() != errc::reserved_packet_type)) std::abort();
                 return;
             }
             // A packet is exactly the bytes at this point of the stream, and decode's
             // Remaining Length agrees: never trailing_bytes, never packet_too_large.
-            if (r.bytes.size() > max ||
-                !std::equal(r.bytes.begin(), r.bytes.end(), stream.begin() + static_cast<std::ptrdiff_t>(taken)))
+            if (r.bytes.size() > max || !std::equal(r.bytes.begin(), r.bytes.end(),
+                                                    stream.begin() + static_cast<std::ptrdiff_t>(taken)))
                 std::abort();
             taken += r.bytes.size();
             auto d = decode(r.bytes, {.max_packet_size = max});
@@ -77,8 +69,7 @@ void split(std::span<const std::byte> in)
                 std::abort();
         }
     }
-    if (s.buffered() + taken != fed && !s.error())
-        std::abort();
+    if (s.buffered() + taken != fed && !s.error()) std::abort();
 }
 
 } // namespace

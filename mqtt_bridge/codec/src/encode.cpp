@@ -36,15 +36,13 @@ struct appender {
     void varint(std::size_t v) { encode_varint(static_cast<std::uint32_t>(v), out); }
 };
 
-template <class Sink>
-void u16(Sink& s, std::uint16_t v)
+template <class Sink> void u16(Sink& s, std::uint16_t v)
 {
     s.u8(static_cast<std::uint8_t>(v >> 8));
     s.u8(static_cast<std::uint8_t>(v & 0xFFu));
 }
 
-template <class Sink>
-void u32(Sink& s, std::uint32_t v)
+template <class Sink> void u32(Sink& s, std::uint32_t v)
 {
     u16(s, static_cast<std::uint16_t>(v >> 16));
     u16(s, static_cast<std::uint16_t>(v & 0xFFFFu));
@@ -52,29 +50,25 @@ void u32(Sink& s, std::uint32_t v)
 
 // MQTT 5.0 §1.5.4 UTF-8 Encoded String and §1.5.6 Binary Data: two-byte length, then the bytes.
 // Lengths were validated (≤ 65535) before an appender gets here.
-template <class Sink>
-void string(Sink& s, std::string_view v)
+template <class Sink> void string(Sink& s, std::string_view v)
 {
     u16(s, static_cast<std::uint16_t>(v.size()));
     s.raw(v.data(), v.size());
 }
 
-template <class Sink>
-void binary(Sink& s, const std::vector<std::byte>& v)
+template <class Sink> void binary(Sink& s, const std::vector<std::byte>& v)
 {
     u16(s, static_cast<std::uint16_t>(v.size()));
     s.raw(v.data(), v.size());
 }
 
-template <class Sink>
-void id(Sink& s, property_id p)
+template <class Sink> void id(Sink& s, property_id p)
 {
     s.u8(static_cast<std::uint8_t>(p));
 }
 
 // MQTT 5.0 §2.2.2.2: every property in identifier order; User Properties in their own order.
-template <class Sink>
-void property_list(Sink& s, const properties& p)
+template <class Sink> void property_list(Sink& s, const properties& p)
 {
     using pid = property_id;
     if (p.payload_format_indicator) {
@@ -196,36 +190,33 @@ std::size_t property_list_size(const properties& p) noexcept
 }
 
 // MQTT 5.0 §2.2.2.1 Property Length, then the properties.
-template <class Sink>
-void property_block(Sink& s, const properties& p)
+template <class Sink> void property_block(Sink& s, const properties& p)
 {
     s.varint(property_list_size(p));
     property_list(s, p);
 }
 
-std::uint8_t rc(reason_code r) noexcept { return static_cast<std::uint8_t>(r); }
+std::uint8_t rc(reason_code r) noexcept
+{
+    return static_cast<std::uint8_t>(r);
+}
 
 // Variable header and payload, without the fixed header.
-template <class Sink>
-void body(Sink& s, const connect_packet& p)
+template <class Sink> void body(Sink& s, const connect_packet& p)
 {
     // MQTT 5.0 §3.1.2.1 Protocol Name, §3.1.2.2 Protocol Version
     string(s, "MQTT");
     s.u8(5);
     // MQTT 5.0 §3.1.2.3 Connect Flags; bit 0 reserved
     unsigned flags = 0;
-    if (p.username)
-        flags |= 0x80u;
-    if (p.password)
-        flags |= 0x40u;
+    if (p.username) flags |= 0x80u;
+    if (p.password) flags |= 0x40u;
     if (p.will) {
-        if (p.will->retain)
-            flags |= 0x20u;
+        if (p.will->retain) flags |= 0x20u;
         flags |= static_cast<unsigned>(p.will->qos) << 3;
         flags |= 0x04u;
     }
-    if (p.clean_start)
-        flags |= 0x02u;
+    if (p.clean_start) flags |= 0x02u;
     s.u8(static_cast<std::uint8_t>(flags));
     u16(s, p.keep_alive); // §3.1.2.10
     property_block(s, p.props);
@@ -237,14 +228,11 @@ void body(Sink& s, const connect_packet& p)
         string(s, p.will->topic);
         binary(s, p.will->payload);
     }
-    if (p.username)
-        string(s, *p.username);
-    if (p.password)
-        binary(s, *p.password);
+    if (p.username) string(s, *p.username);
+    if (p.password) binary(s, *p.password);
 }
 
-template <class Sink>
-void body(Sink& s, const connack_packet& p)
+template <class Sink> void body(Sink& s, const connack_packet& p)
 {
     // MQTT 5.0 §3.2.2: flags, reason code and Property Length are always present.
     s.u8(p.session_present ? 1 : 0);
@@ -252,12 +240,10 @@ void body(Sink& s, const connack_packet& p)
     property_block(s, p.props);
 }
 
-template <class Sink>
-void body(Sink& s, const publish_packet& p)
+template <class Sink> void body(Sink& s, const publish_packet& p)
 {
-    string(s, p.topic);          // §3.3.2.1
-    if (p.qos != qos::at_most_once)
-        u16(s, p.packet_id);     // §3.3.2.2, only for QoS 1 and 2
+    string(s, p.topic);                                  // §3.3.2.1
+    if (p.qos != qos::at_most_once) u16(s, p.packet_id); // §3.3.2.2, only for QoS 1 and 2
     property_block(s, p.props);
     s.raw(p.payload.data(), p.payload.size()); // §3.3.3
 }
@@ -265,29 +251,33 @@ void body(Sink& s, const publish_packet& p)
 // MQTT 5.0 §3.4.2.1 (PUBACK; §3.5.2.1, §3.6.2.1, §3.7.2.1 alike): the Reason Code may be omitted
 // for Success without properties (Remaining Length 2), the Property Length when there are no
 // properties (Remaining Length 3).
-template <class Sink, class Ack>
-void ack_body(Sink& s, const Ack& p)
+template <class Sink, class Ack> void ack_body(Sink& s, const Ack& p)
 {
     u16(s, p.packet_id);
     const bool no_props = p.props.empty();
-    if (p.reason == reason_code::success && no_props)
-        return;
+    if (p.reason == reason_code::success && no_props) return;
     s.u8(rc(p.reason));
-    if (!no_props)
-        property_block(s, p.props);
+    if (!no_props) property_block(s, p.props);
 }
 
-template <class Sink>
-void body(Sink& s, const puback_packet& p) { ack_body(s, p); }
-template <class Sink>
-void body(Sink& s, const pubrec_packet& p) { ack_body(s, p); }
-template <class Sink>
-void body(Sink& s, const pubrel_packet& p) { ack_body(s, p); }
-template <class Sink>
-void body(Sink& s, const pubcomp_packet& p) { ack_body(s, p); }
+template <class Sink> void body(Sink& s, const puback_packet& p)
+{
+    ack_body(s, p);
+}
+template <class Sink> void body(Sink& s, const pubrec_packet& p)
+{
+    ack_body(s, p);
+}
+template <class Sink> void body(Sink& s, const pubrel_packet& p)
+{
+    ack_body(s, p);
+}
+template <class Sink> void body(Sink& s, const pubcomp_packet& p)
+{
+    ack_body(s, p);
+}
 
-template <class Sink>
-void body(Sink& s, const subscribe_packet& p)
+template <class Sink> void body(Sink& s, const subscribe_packet& p)
 {
     u16(s, p.packet_id);
     property_block(s, p.props);
@@ -296,17 +286,14 @@ void body(Sink& s, const subscribe_packet& p)
         // MQTT 5.0 §3.8.3.1 Subscription Options: bits 0-1 Maximum QoS, 2 No Local,
         // 3 Retain As Published, 4-5 Retain Handling, 6-7 reserved.
         unsigned o = static_cast<unsigned>(sub.options.max_qos);
-        if (sub.options.no_local)
-            o |= 0x04u;
-        if (sub.options.retain_as_published)
-            o |= 0x08u;
+        if (sub.options.no_local) o |= 0x04u;
+        if (sub.options.retain_as_published) o |= 0x08u;
         o |= static_cast<unsigned>(sub.options.retain_handling) << 4;
         s.u8(static_cast<std::uint8_t>(o));
     }
 }
 
-template <class Sink, class Ack>
-void sub_ack_body(Sink& s, const Ack& p)
+template <class Sink, class Ack> void sub_ack_body(Sink& s, const Ack& p)
 {
     u16(s, p.packet_id);
     property_block(s, p.props);
@@ -314,13 +301,16 @@ void sub_ack_body(Sink& s, const Ack& p)
         s.u8(rc(r));
 }
 
-template <class Sink>
-void body(Sink& s, const suback_packet& p) { sub_ack_body(s, p); }
-template <class Sink>
-void body(Sink& s, const unsuback_packet& p) { sub_ack_body(s, p); }
+template <class Sink> void body(Sink& s, const suback_packet& p)
+{
+    sub_ack_body(s, p);
+}
+template <class Sink> void body(Sink& s, const unsuback_packet& p)
+{
+    sub_ack_body(s, p);
+}
 
-template <class Sink>
-void body(Sink& s, const unsubscribe_packet& p)
+template <class Sink> void body(Sink& s, const unsubscribe_packet& p)
 {
     u16(s, p.packet_id);
     property_block(s, p.props);
@@ -328,30 +318,23 @@ void body(Sink& s, const unsubscribe_packet& p)
         string(s, f);
 }
 
-template <class Sink>
-void body(Sink&, const pingreq_packet&) {}
-template <class Sink>
-void body(Sink&, const pingresp_packet&) {}
+template <class Sink> void body(Sink&, const pingreq_packet&) {}
+template <class Sink> void body(Sink&, const pingresp_packet&) {}
 
-template <class Sink>
-void body(Sink& s, const disconnect_packet& p)
+template <class Sink> void body(Sink& s, const disconnect_packet& p)
 {
     // MQTT 5.0 §3.14.2.1: Remaining Length 0 means Normal disconnection without properties;
     // §3.14.2.2.1: below 2 the Property Length is absent.
     const bool no_props = p.props.empty();
-    if (p.reason == reason_code::normal_disconnection && no_props)
-        return;
+    if (p.reason == reason_code::normal_disconnection && no_props) return;
     s.u8(rc(p.reason));
-    if (!no_props)
-        property_block(s, p.props);
+    if (!no_props) property_block(s, p.props);
 }
 
-template <class Sink>
-void body(Sink& s, const auth_packet& p)
+template <class Sink> void body(Sink& s, const auth_packet& p)
 {
     // MQTT 5.0 §3.15.2.1: Reason Code and Property Length are omitted together or not at all.
-    if (p.reason == reason_code::success && p.props.empty())
-        return;
+    if (p.reason == reason_code::success && p.props.empty()) return;
     s.u8(rc(p.reason));
     property_block(s, p.props);
 }
@@ -378,7 +361,10 @@ std::size_t body_size(const packet& p) noexcept
 
 // The largest Variable Byte Integer the packet needs: its Remaining Length, or a Property Length
 // (never larger than the Remaining Length that contains it).
-bool fits_varints(std::size_t remaining_length) noexcept { return remaining_length <= varint_max; }
+bool fits_varints(std::size_t remaining_length) noexcept
+{
+    return remaining_length <= varint_max;
+}
 
 } // namespace
 
@@ -388,16 +374,15 @@ std::size_t encoded_size(const packet& p) noexcept
     return 1 + varint_length(n) + n;
 }
 
-boost::system::result<std::size_t> encode(const packet& p, std::vector<std::byte>& out, std::uint32_t max_packet_size)
+boost::system::result<std::size_t> encode(const packet& p, std::vector<std::byte>& out,
+                                          std::uint32_t max_packet_size)
 {
-    if (auto ec = validate(p))
-        return ec;
+    if (auto ec = validate(p)) return ec;
     const std::size_t n = body_size(p);
     const std::size_t total = 1 + varint_length(n) + n;
     // MQTT 5.0 §2.1.4 (Remaining Length at most 268,435,455) and §3.1.2.11.4 / §3.2.2.3.6
     // [MQTT-3.1.2-24]: never send a packet larger than the peer's Maximum Packet Size.
-    if (!fits_varints(n) || total > max_packet_size)
-        return errc::packet_too_large;
+    if (!fits_varints(n) || total > max_packet_size) return errc::packet_too_large;
     out.reserve(out.size() + total);
     appender a{out};
     a.u8(first_byte(p));
@@ -410,8 +395,7 @@ boost::system::result<std::vector<std::byte>> encode(const packet& p, std::uint3
 {
     std::vector<std::byte> out;
     auto r = encode(p, out, max_packet_size);
-    if (!r)
-        return r.error();
+    if (!r) return r.error();
     return out;
 }
 

@@ -26,7 +26,10 @@ void quoted(std::ostream& os, std::string_view s)
     os << '"';
 }
 
-void bytes(std::ostream& os, std::size_t n) { os << n << (n == 1 ? " byte" : " bytes"); }
+void bytes(std::ostream& os, std::size_t n)
+{
+    os << n << (n == 1 ? " byte" : " bytes");
+}
 
 // Writes ",name:value" after the first field.
 class fields {
@@ -34,8 +37,7 @@ public:
     explicit fields(std::ostream& os) : os_(os) {}
     std::ostream& operator()(std::string_view name)
     {
-        if (!first_)
-            os_ << ',';
+        if (!first_) os_ << ',';
         first_ = false;
         return os_ << name << ':';
     }
@@ -45,11 +47,9 @@ private:
     bool first_ = true;
 };
 
-template <class T>
-void opt(fields& f, std::string_view name, const std::optional<T>& v)
+template <class T> void opt(fields& f, std::string_view name, const std::optional<T>& v)
 {
-    if (v)
-        f(name) << *v;
+    if (v) f(name) << *v;
 }
 
 void opt_str(fields& f, std::ostream& os, std::string_view name, const std::optional<std::string>& v)
@@ -60,7 +60,8 @@ void opt_str(fields& f, std::ostream& os, std::string_view name, const std::opti
     }
 }
 
-void opt_bin(fields& f, std::ostream& os, std::string_view name, const std::optional<std::vector<std::byte>>& v)
+void opt_bin(fields& f, std::ostream& os, std::string_view name,
+             const std::optional<std::vector<std::byte>>& v)
 {
     if (v) {
         f(name);
@@ -70,25 +71,20 @@ void opt_bin(fields& f, std::ostream& os, std::string_view name, const std::opti
 
 void opt_bool(fields& f, std::string_view name, const std::optional<bool>& v)
 {
-    if (v)
-        f(name) << (*v ? 1 : 0);
+    if (v) f(name) << (*v ? 1 : 0);
 }
 
-template <class Ack>
-std::ostream& ack(std::ostream& os, std::string_view name, const Ack& p)
+template <class Ack> std::ostream& ack(std::ostream& os, std::string_view name, const Ack& p)
 {
     os << name << "{packet_id:" << p.packet_id << ",reason:" << p.reason;
-    if (!p.props.empty())
-        os << ",props:" << p.props;
+    if (!p.props.empty()) os << ",props:" << p.props;
     return os << '}';
 }
 
-template <class Ack>
-std::ostream& sub_ack(std::ostream& os, std::string_view name, const Ack& p)
+template <class Ack> std::ostream& sub_ack(std::ostream& os, std::string_view name, const Ack& p)
 {
     os << name << "{packet_id:" << p.packet_id;
-    if (!p.props.empty())
-        os << ",props:" << p.props;
+    if (!p.props.empty()) os << ",props:" << p.props;
     os << ",reason_codes:[";
     for (std::size_t i = 0; i < p.reason_codes.size(); ++i)
         os << (i ? "," : "") << p.reason_codes[i];
@@ -97,9 +93,15 @@ std::ostream& sub_ack(std::ostream& os, std::string_view name, const Ack& p)
 
 } // namespace
 
-std::ostream& operator<<(std::ostream& os, packet_type t) { return os << to_string(t); }
+std::ostream& operator<<(std::ostream& os, packet_type t)
+{
+    return os << to_string(t);
+}
 
-std::ostream& operator<<(std::ostream& os, qos q) { return os << static_cast<unsigned>(q); }
+std::ostream& operator<<(std::ostream& os, qos q)
+{
+    return os << static_cast<unsigned>(q);
+}
 
 std::ostream& operator<<(std::ostream& os, reason_code rc)
 {
@@ -114,7 +116,10 @@ std::ostream& operator<<(std::ostream& os, property_id id)
     return os << (info ? info->name : std::string_view{"Unknown property"});
 }
 
-std::ostream& operator<<(std::ostream& os, retain_handling rh) { return os << static_cast<unsigned>(rh); }
+std::ostream& operator<<(std::ostream& os, retain_handling rh)
+{
+    return os << static_cast<unsigned>(rh);
+}
 
 std::ostream& operator<<(std::ostream& os, const user_property& p)
 {
@@ -128,8 +133,7 @@ std::ostream& operator<<(std::ostream& os, const properties& p)
 {
     os << '{';
     fields f{os};
-    if (p.payload_format_indicator)
-        f("payload_format") << static_cast<unsigned>(*p.payload_format_indicator);
+    if (p.payload_format_indicator) f("payload_format") << static_cast<unsigned>(*p.payload_format_indicator);
     opt(f, "message_expiry", p.message_expiry_interval);
     opt_str(f, os, "content_type", p.content_type);
     opt_str(f, os, "response_topic", p.response_topic);
@@ -167,8 +171,7 @@ std::ostream& operator<<(std::ostream& os, const will_message& w)
     quoted(os, w.topic);
     os << ",payload:";
     bytes(os, w.payload.size());
-    if (!w.props.empty())
-        os << ",props:" << w.props;
+    if (!w.props.empty()) os << ",props:" << w.props;
     return os << '}';
 }
 
@@ -190,10 +193,8 @@ std::ostream& operator<<(std::ostream& os, const connect_packet& p)
     os << "CONNECT{client_id:";
     quoted(os, p.client_id);
     os << ",clean_start:" << p.clean_start << ",keep_alive:" << p.keep_alive;
-    if (!p.props.empty())
-        os << ",props:" << p.props;
-    if (p.will)
-        os << ",will:" << *p.will;
+    if (!p.props.empty()) os << ",props:" << p.props;
+    if (p.will) os << ",will:" << *p.will;
     if (p.username) {
         os << ",username:";
         quoted(os, *p.username);
@@ -208,74 +209,90 @@ std::ostream& operator<<(std::ostream& os, const connect_packet& p)
 std::ostream& operator<<(std::ostream& os, const connack_packet& p)
 {
     os << "CONNACK{session_present:" << p.session_present << ",reason:" << p.reason;
-    if (!p.props.empty())
-        os << ",props:" << p.props;
+    if (!p.props.empty()) os << ",props:" << p.props;
     return os << '}';
 }
 
 std::ostream& operator<<(std::ostream& os, const publish_packet& p)
 {
     os << "PUBLISH{qos:" << p.qos << ",dup:" << p.dup << ",retain:" << p.retain;
-    if (p.qos != qos::at_most_once)
-        os << ",packet_id:" << p.packet_id;
+    if (p.qos != qos::at_most_once) os << ",packet_id:" << p.packet_id;
     os << ",topic:";
     quoted(os, p.topic);
-    if (!p.props.empty())
-        os << ",props:" << p.props;
+    if (!p.props.empty()) os << ",props:" << p.props;
     os << ",payload:";
     bytes(os, p.payload.size());
     return os << '}';
 }
 
-std::ostream& operator<<(std::ostream& os, const puback_packet& p) { return ack(os, "PUBACK", p); }
-std::ostream& operator<<(std::ostream& os, const pubrec_packet& p) { return ack(os, "PUBREC", p); }
-std::ostream& operator<<(std::ostream& os, const pubrel_packet& p) { return ack(os, "PUBREL", p); }
-std::ostream& operator<<(std::ostream& os, const pubcomp_packet& p) { return ack(os, "PUBCOMP", p); }
+std::ostream& operator<<(std::ostream& os, const puback_packet& p)
+{
+    return ack(os, "PUBACK", p);
+}
+std::ostream& operator<<(std::ostream& os, const pubrec_packet& p)
+{
+    return ack(os, "PUBREC", p);
+}
+std::ostream& operator<<(std::ostream& os, const pubrel_packet& p)
+{
+    return ack(os, "PUBREL", p);
+}
+std::ostream& operator<<(std::ostream& os, const pubcomp_packet& p)
+{
+    return ack(os, "PUBCOMP", p);
+}
 
 std::ostream& operator<<(std::ostream& os, const subscribe_packet& p)
 {
     os << "SUBSCRIBE{packet_id:" << p.packet_id;
-    if (!p.props.empty())
-        os << ",props:" << p.props;
+    if (!p.props.empty()) os << ",props:" << p.props;
     os << ",subscriptions:[";
     for (std::size_t i = 0; i < p.subscriptions.size(); ++i)
         os << (i ? "," : "") << p.subscriptions[i];
     return os << "]}";
 }
 
-std::ostream& operator<<(std::ostream& os, const suback_packet& p) { return sub_ack(os, "SUBACK", p); }
+std::ostream& operator<<(std::ostream& os, const suback_packet& p)
+{
+    return sub_ack(os, "SUBACK", p);
+}
 
 std::ostream& operator<<(std::ostream& os, const unsubscribe_packet& p)
 {
     os << "UNSUBSCRIBE{packet_id:" << p.packet_id;
-    if (!p.props.empty())
-        os << ",props:" << p.props;
+    if (!p.props.empty()) os << ",props:" << p.props;
     os << ",topic_filters:[";
     for (std::size_t i = 0; i < p.topic_filters.size(); ++i) {
-        if (i)
-            os << ',';
+        if (i) os << ',';
         quoted(os, p.topic_filters[i]);
     }
     return os << "]}";
 }
 
-std::ostream& operator<<(std::ostream& os, const unsuback_packet& p) { return sub_ack(os, "UNSUBACK", p); }
-std::ostream& operator<<(std::ostream& os, const pingreq_packet&) { return os << "PINGREQ{}"; }
-std::ostream& operator<<(std::ostream& os, const pingresp_packet&) { return os << "PINGRESP{}"; }
+std::ostream& operator<<(std::ostream& os, const unsuback_packet& p)
+{
+    return sub_ack(os, "UNSUBACK", p);
+}
+std::ostream& operator<<(std::ostream& os, const pingreq_packet&)
+{
+    return os << "PINGREQ{}";
+}
+std::ostream& operator<<(std::ostream& os, const pingresp_packet&)
+{
+    return os << "PINGRESP{}";
+}
 
 std::ostream& operator<<(std::ostream& os, const disconnect_packet& p)
 {
     os << "DISCONNECT{reason:" << p.reason;
-    if (!p.props.empty())
-        os << ",props:" << p.props;
+    if (!p.props.empty()) os << ",props:" << p.props;
     return os << '}';
 }
 
 std::ostream& operator<<(std::ostream& os, const auth_packet& p)
 {
     os << "AUTH{reason:" << p.reason;
-    if (!p.props.empty())
-        os << ",props:" << p.props;
+    if (!p.props.empty()) os << ",props:" << p.props;
     return os << '}';
 }
 

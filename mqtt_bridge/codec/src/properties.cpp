@@ -6,7 +6,10 @@
 namespace sngw::mqtt5 {
 namespace {
 
-constexpr std::uint32_t bit(property_scope s) noexcept { return 1u << static_cast<unsigned>(s); }
+constexpr std::uint32_t bit(property_scope s) noexcept
+{
+    return 1u << static_cast<unsigned>(s);
+}
 
 using s = property_scope;
 using t = property_type;
@@ -14,7 +17,7 @@ using id = property_id;
 
 // MQTT 5.0 §2.2.2.2 Table 2-4 Properties; "Will Properties" (§3.1.3.2) is its own scope.
 // Subscription Identifier may repeat in PUBLISH (§3.3.2.3.8) but not in SUBSCRIBE (§3.8.2.1.2):
-// `repeatable` is false for it and the PUBLISH decoder special-cases it.
+// `repeatable` is false for it; check_properties() accepts repeats in PUBLISH only.
 constexpr std::uint32_t will_and_publish = bit(s::publish) | bit(s::will);
 constexpr std::uint32_t user_property_scopes =
     bit(s::connect) | bit(s::connack) | bit(s::publish) | bit(s::will) | bit(s::puback) | bit(s::pubrec) |
@@ -63,13 +66,15 @@ constexpr std::array<property_info, 27> table{{
 
 } // namespace
 
-std::span<const property_info> all_properties() noexcept { return table; }
+std::span<const property_info> all_properties() noexcept
+{
+    return table;
+}
 
 const property_info* find_property(std::uint8_t value) noexcept
 {
     for (const auto& row : table)
-        if (static_cast<std::uint8_t>(row.id) == value)
-            return &row;
+        if (static_cast<std::uint8_t>(row.id) == value) return &row;
     return nullptr;
 }
 
@@ -82,33 +87,60 @@ bool property_allowed(property_id pid, property_scope scope) noexcept
 bool properties::has(property_id pid) const noexcept
 {
     switch (pid) {
-    case id::payload_format_indicator: return payload_format_indicator.has_value();
-    case id::message_expiry_interval: return message_expiry_interval.has_value();
-    case id::content_type: return content_type.has_value();
-    case id::response_topic: return response_topic.has_value();
-    case id::correlation_data: return correlation_data.has_value();
-    case id::subscription_identifier: return !subscription_identifiers.empty();
-    case id::session_expiry_interval: return session_expiry_interval.has_value();
-    case id::assigned_client_identifier: return assigned_client_identifier.has_value();
-    case id::server_keep_alive: return server_keep_alive.has_value();
-    case id::authentication_method: return authentication_method.has_value();
-    case id::authentication_data: return authentication_data.has_value();
-    case id::request_problem_information: return request_problem_information.has_value();
-    case id::will_delay_interval: return will_delay_interval.has_value();
-    case id::request_response_information: return request_response_information.has_value();
-    case id::response_information: return response_information.has_value();
-    case id::server_reference: return server_reference.has_value();
-    case id::reason_string: return reason_string.has_value();
-    case id::receive_maximum: return receive_maximum.has_value();
-    case id::topic_alias_maximum: return topic_alias_maximum.has_value();
-    case id::topic_alias: return topic_alias.has_value();
-    case id::maximum_qos: return maximum_qos.has_value();
-    case id::retain_available: return retain_available.has_value();
-    case id::user_property: return !user_properties.empty();
-    case id::maximum_packet_size: return maximum_packet_size.has_value();
-    case id::wildcard_subscription_available: return wildcard_subscription_available.has_value();
-    case id::subscription_identifier_available: return subscription_identifier_available.has_value();
-    case id::shared_subscription_available: return shared_subscription_available.has_value();
+    case id::payload_format_indicator:
+        return payload_format_indicator.has_value();
+    case id::message_expiry_interval:
+        return message_expiry_interval.has_value();
+    case id::content_type:
+        return content_type.has_value();
+    case id::response_topic:
+        return response_topic.has_value();
+    case id::correlation_data:
+        return correlation_data.has_value();
+    case id::subscription_identifier:
+        return !subscription_identifiers.empty();
+    case id::session_expiry_interval:
+        return session_expiry_interval.has_value();
+    case id::assigned_client_identifier:
+        return assigned_client_identifier.has_value();
+    case id::server_keep_alive:
+        return server_keep_alive.has_value();
+    case id::authentication_method:
+        return authentication_method.has_value();
+    case id::authentication_data:
+        return authentication_data.has_value();
+    case id::request_problem_information:
+        return request_problem_information.has_value();
+    case id::will_delay_interval:
+        return will_delay_interval.has_value();
+    case id::request_response_information:
+        return request_response_information.has_value();
+    case id::response_information:
+        return response_information.has_value();
+    case id::server_reference:
+        return server_reference.has_value();
+    case id::reason_string:
+        return reason_string.has_value();
+    case id::receive_maximum:
+        return receive_maximum.has_value();
+    case id::topic_alias_maximum:
+        return topic_alias_maximum.has_value();
+    case id::topic_alias:
+        return topic_alias.has_value();
+    case id::maximum_qos:
+        return maximum_qos.has_value();
+    case id::retain_available:
+        return retain_available.has_value();
+    case id::user_property:
+        return !user_properties.empty();
+    case id::maximum_packet_size:
+        return maximum_packet_size.has_value();
+    case id::wildcard_subscription_available:
+        return wildcard_subscription_available.has_value();
+    case id::subscription_identifier_available:
+        return subscription_identifier_available.has_value();
+    case id::shared_subscription_available:
+        return shared_subscription_available.has_value();
     }
     return false;
 }
@@ -116,8 +148,7 @@ bool properties::has(property_id pid) const noexcept
 bool properties::empty() const noexcept
 {
     for (const auto& row : table)
-        if (has(row.id))
-            return false;
+        if (has(row.id)) return false;
     return true;
 }
 

@@ -5,12 +5,12 @@
 
 namespace sngw::mqtt5 {
 
-stream_splitter::stream_splitter(std::uint32_t max_packet_size) noexcept : max_packet_size_(max_packet_size) {}
+stream_splitter::stream_splitter(std::uint32_t max_packet_size) noexcept : max_packet_size_(max_packet_size)
+{}
 
 std::size_t stream_splitter::put(std::span<const std::byte> bytes)
 {
-    if (error_)
-        return 0;
+    if (error_) return 0;
     // Spans handed out by next() point into buffer_; they are invalidated here, so this is the
     // place to drop what they covered.
     if (start_ != 0) {
@@ -23,16 +23,13 @@ std::size_t stream_splitter::put(std::span<const std::byte> bytes)
 
 split_result stream_splitter::next() noexcept
 {
-    if (error_)
-        return {split_status::corrupt, {}, error_};
+    if (error_) return {split_status::corrupt, {}, error_};
     const std::span<const std::byte> pending{buffer_.data() + start_, buffer_.size() - start_};
-    if (pending.size() < 2)
-        return {};
+    if (pending.size() < 2) return {};
     // MQTT 5.0 §2.1.4 Remaining Length, a Variable Byte Integer after the first byte.
     auto length = decode_varint(pending.subspan(1));
     if (!length) {
-        if (length.error() == errc::truncated)
-            return {};
+        if (length.error() == errc::truncated) return {};
         error_ = length.error();
         return {split_status::corrupt, {}, error_};
     }
@@ -42,8 +39,7 @@ split_result stream_splitter::next() noexcept
         error_ = errc::packet_too_large;
         return {split_status::corrupt, {}, error_};
     }
-    if (pending.size() < total)
-        return {};
+    if (pending.size() < total) return {};
     const auto size = static_cast<std::size_t>(total);
     start_ += size;
     return {split_status::complete, pending.first(size), {}};

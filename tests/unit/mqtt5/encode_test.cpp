@@ -28,18 +28,22 @@ TEST_CASE("encode refuses packets that break a decode rule")
 {
     CHECK(encode_error(publish_packet{.qos = qos::at_least_once, .topic = "a"}) == errc::zero_packet_id);
     CHECK(encode_error(publish_packet{.dup = true, .topic = "a"}) == errc::dup_with_qos0);
-    CHECK(encode_error(publish_packet{.qos = static_cast<qos>(3), .topic = "a", .packet_id = 1}) == errc::bad_qos);
+    CHECK(encode_error(publish_packet{.qos = static_cast<qos>(3), .topic = "a", .packet_id = 1}) ==
+          errc::bad_qos);
     CHECK(encode_error(publish_packet{.topic = "a/#"}) == errc::wildcard_in_topic_name);
     CHECK(encode_error(publish_packet{.topic = ""}) == errc::empty_topic_name);
-    CHECK(encode_error(publish_packet{.topic = "", .props = {.topic_alias = 1}}) == boost::system::error_code{});
-    CHECK(encode_error(publish_packet{.topic = "a", .props = {.topic_alias = 0}}) == errc::bad_property_value);
+    CHECK(encode_error(publish_packet{.topic = "", .props = {.topic_alias = 1}}) ==
+          boost::system::error_code{});
+    CHECK(encode_error(publish_packet{.topic = "a", .props = {.topic_alias = 0}}) ==
+          errc::bad_property_value);
     CHECK(encode_error(publish_packet{.topic = "a", .props = {.session_expiry_interval = 1}}) ==
           errc::property_not_allowed);
     CHECK(encode_error(puback_packet{}) == errc::zero_packet_id);
     CHECK(encode_error(puback_packet{.packet_id = 1, .reason = reason_code::granted_qos_1}) ==
           errc::bad_reason_code);
     CHECK(encode_error(subscribe_packet{.packet_id = 1}) == errc::no_topic_filters);
-    CHECK(encode_error(subscribe_packet{.packet_id = 1, .subscriptions = {{"a+", {}}}}) == errc::bad_topic_filter);
+    CHECK(encode_error(subscribe_packet{.packet_id = 1, .subscriptions = {{"a+", {}}}}) ==
+          errc::bad_topic_filter);
     CHECK(encode_error(subscribe_packet{
               .packet_id = 1,
               .subscriptions = {{"a", {.retain_handling = static_cast<retain_handling>(3)}}}}) ==

@@ -55,17 +55,14 @@ TEST_CASE("the vectors carry all 27 properties, in packets and in the will")
     std::set<property_id> seen;
     auto note = [&](const properties& p) {
         for (const auto& row : all_properties())
-            if (p.has(row.id))
-                seen.insert(row.id);
+            if (p.has(row.id)) seen.insert(row.id);
     };
     for (const auto& v : test::mqtt5_vectors()) {
         std::visit(
             [&](const auto& pk) {
-                if constexpr (requires { pk.props; })
-                    note(pk.props);
+                if constexpr (requires { pk.props; }) note(pk.props);
                 if constexpr (requires { pk.will; })
-                    if (pk.will)
-                        note(pk.will->props);
+                    if (pk.will) note(pk.will->props);
             },
             v.value);
     }
@@ -126,7 +123,8 @@ TEST_CASE("the smallest forms: PUBACK success is 4 bytes, DISCONNECT normal and 
     // A failure without properties drops only the Property Length.
     CHECK(to_hex(encode(puback_packet{.packet_id = 1, .reason = reason_code::quota_exceeded}).value()) ==
           "40 03 00 01 97");
-    CHECK(to_hex(encode(disconnect_packet{.reason = reason_code::server_shutting_down}).value()) == "e0 01 8b");
+    CHECK(to_hex(encode(disconnect_packet{.reason = reason_code::server_shutting_down}).value()) ==
+          "e0 01 8b");
     // AUTH never drops the Property Length alone (§3.15.2.1).
     CHECK(to_hex(encode(auth_packet{.reason = reason_code::re_authenticate}).value()) == "f0 02 19 00");
 }

@@ -20,8 +20,7 @@ TEST_CASE("the property table has the 27 identifiers of MQTT 5.0, in order")
         ids.insert(static_cast<std::uint8_t>(rows[i].id));
         CHECK(find_property(static_cast<std::uint8_t>(rows[i].id)) == &rows[i]);
         CHECK_FALSE(rows[i].name.empty());
-        if (i > 0)
-            CHECK(rows[i - 1].id < rows[i].id);
+        if (i > 0) CHECK(rows[i - 1].id < rows[i].id);
     }
     CHECK(ids == std::set<std::uint8_t>{0x01, 0x02, 0x03, 0x08, 0x09, 0x0B, 0x11, 0x12, 0x13,
                                         0x15, 0x16, 0x17, 0x18, 0x19, 0x1A, 0x1C, 0x1F, 0x21,
@@ -97,7 +96,8 @@ TEST_CASE("every defined reason code has its spec name")
     CHECK(to_string(reason_code::success) == "Success");
     CHECK(to_string(reason_code::normal_disconnection) == "Success"); // same value 0x00
     CHECK(to_string(reason_code::not_authorized) == "Not authorized");
-    CHECK(to_string(reason_code::wildcard_subscriptions_not_supported) == "Wildcard Subscriptions not supported");
+    CHECK(to_string(reason_code::wildcard_subscriptions_not_supported) ==
+          "Wildcard Subscriptions not supported");
     CHECK(to_string(static_cast<reason_code>(0x05)) == "Unknown");
     int named = 0;
     for (unsigned v = 0; v < 256; ++v)

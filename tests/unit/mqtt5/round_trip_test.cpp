@@ -18,8 +18,7 @@ namespace {
 
 std::uint64_t seed_from_env()
 {
-    if (const char* s = std::getenv("SNGW_SEED"))
-        return std::strtoull(s, nullptr, 0);
+    if (const char* s = std::getenv("SNGW_SEED")) return std::strtoull(s, nullptr, 0);
     return std::random_device{}();
 }
 
@@ -27,7 +26,10 @@ class generator {
 public:
     explicit generator(std::uint64_t seed) : rng_(seed) {}
 
-    std::uint32_t below(std::uint32_t n) { return std::uniform_int_distribution<std::uint32_t>(0, n - 1)(rng_); }
+    std::uint32_t below(std::uint32_t n)
+    {
+        return std::uniform_int_distribution<std::uint32_t>(0, n - 1)(rng_);
+    }
     bool coin(std::uint32_t one_in = 2) { return below(one_in) == 0; }
     std::uint16_t u16() { return static_cast<std::uint16_t>(below(65536)); }
     std::uint32_t u32() { return std::uniform_int_distribution<std::uint32_t>()(rng_); }
@@ -37,9 +39,12 @@ public:
     std::uint32_t length(std::uint32_t typical)
     {
         switch (below(8)) {
-        case 0: return 0;
-        case 1: return 127 + below(3);
-        default: return below(typical);
+        case 0:
+            return 0;
+        case 1:
+            return 127 + below(3);
+        default:
+            return below(typical);
         }
     }
 
@@ -54,8 +59,9 @@ public:
     // Well-formed UTF-8 with 1- to 4-byte characters; `level_chars` excludes '/', '+', '#'.
     std::string utf8(std::uint32_t typical = 8, bool allow_slash = true)
     {
-        static const char* const pieces[] = {"a", "Z", "0", "-", " ", "$", "\xc3\xa9", "\xe2\x82\xac",
-                                             "\xf0\x9f\x98\x80", "\xef\xbb\xbf", "\x7f", "/"};
+        static const char* const pieces[] = {
+            "a",    "Z", "0", "-", " ", "$", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xef\xbb\xbf",
+            "\x7f", "/"};
         const std::uint32_t n = length(typical);
         std::string s;
         for (std::uint32_t i = 0; i < n; ++i) {
@@ -80,8 +86,7 @@ public:
         std::string s;
         const std::uint32_t levels = 1 + below(4);
         for (std::uint32_t i = 0; i < levels; ++i) {
-            if (i)
-                s += '/';
+            if (i) s += '/';
             if (i + 1 == levels && coin(4))
                 s += '#';
             else if (coin(4))
@@ -89,10 +94,8 @@ public:
             else
                 s += level();
         }
-        if (s.empty())
-            s = "#";
-        if (coin(6))
-            s = "$share/g" + std::to_string(below(10)) + "/" + s;
+        if (s.empty()) s = "#";
+        if (coin(6)) s = "$share/g" + std::to_string(below(10)) + "/" + s;
         return s;
     }
 
@@ -110,69 +113,45 @@ public:
     properties props(property_scope scope)
     {
         properties p;
-        if (coin(3))
-            return p;
+        if (coin(3)) return p;
         auto maybe = [&](property_id id) { return property_allowed(id, scope) && coin(3); };
         using id = property_id;
         if (maybe(id::payload_format_indicator))
             p.payload_format_indicator = static_cast<payload_format>(below(2));
-        if (maybe(id::message_expiry_interval))
-            p.message_expiry_interval = u32();
-        if (maybe(id::content_type))
-            p.content_type = utf8();
-        if (maybe(id::response_topic))
-            p.response_topic = topic_name();
-        if (maybe(id::correlation_data))
-            p.correlation_data = blob();
+        if (maybe(id::message_expiry_interval)) p.message_expiry_interval = u32();
+        if (maybe(id::content_type)) p.content_type = utf8();
+        if (maybe(id::response_topic)) p.response_topic = topic_name();
+        if (maybe(id::correlation_data)) p.correlation_data = blob();
         if (maybe(id::subscription_identifier)) {
             const std::uint32_t n = scope == property_scope::publish ? 1 + below(3) : 1;
             for (std::uint32_t i = 0; i < n; ++i)
                 p.subscription_identifiers.push_back(coin(4) ? 268'435'455u : 1 + below(20'000));
         }
-        if (maybe(id::session_expiry_interval))
-            p.session_expiry_interval = u32();
-        if (maybe(id::assigned_client_identifier))
-            p.assigned_client_identifier = utf8();
-        if (maybe(id::server_keep_alive))
-            p.server_keep_alive = u16();
+        if (maybe(id::session_expiry_interval)) p.session_expiry_interval = u32();
+        if (maybe(id::assigned_client_identifier)) p.assigned_client_identifier = utf8();
+        if (maybe(id::server_keep_alive)) p.server_keep_alive = u16();
         if (maybe(id::authentication_method)) {
             p.authentication_method = utf8();
-            if (coin())
-                p.authentication_data = blob();
+            if (coin()) p.authentication_data = blob();
         }
-        if (maybe(id::request_problem_information))
-            p.request_problem_information = coin();
-        if (maybe(id::will_delay_interval))
-            p.will_delay_interval = u32();
-        if (maybe(id::request_response_information))
-            p.request_response_information = coin();
-        if (maybe(id::response_information))
-            p.response_information = utf8();
-        if (maybe(id::server_reference))
-            p.server_reference = utf8();
-        if (maybe(id::reason_string))
-            p.reason_string = utf8(40);
-        if (maybe(id::receive_maximum))
-            p.receive_maximum = nonzero_u16();
-        if (maybe(id::topic_alias_maximum))
-            p.topic_alias_maximum = u16();
-        if (maybe(id::topic_alias))
-            p.topic_alias = nonzero_u16();
-        if (maybe(id::maximum_qos))
-            p.maximum_qos = static_cast<qos>(below(2));
-        if (maybe(id::retain_available))
-            p.retain_available = coin();
+        if (maybe(id::request_problem_information)) p.request_problem_information = coin();
+        if (maybe(id::will_delay_interval)) p.will_delay_interval = u32();
+        if (maybe(id::request_response_information)) p.request_response_information = coin();
+        if (maybe(id::response_information)) p.response_information = utf8();
+        if (maybe(id::server_reference)) p.server_reference = utf8();
+        if (maybe(id::reason_string)) p.reason_string = utf8(40);
+        if (maybe(id::receive_maximum)) p.receive_maximum = nonzero_u16();
+        if (maybe(id::topic_alias_maximum)) p.topic_alias_maximum = u16();
+        if (maybe(id::topic_alias)) p.topic_alias = nonzero_u16();
+        if (maybe(id::maximum_qos)) p.maximum_qos = static_cast<qos>(below(2));
+        if (maybe(id::retain_available)) p.retain_available = coin();
         if (maybe(id::user_property))
             for (std::uint32_t i = 1 + below(3); i > 0; --i)
                 p.user_properties.push_back({utf8(), utf8()});
-        if (maybe(id::maximum_packet_size))
-            p.maximum_packet_size = 1 + below(0xFFFFFFFEu);
-        if (maybe(id::wildcard_subscription_available))
-            p.wildcard_subscription_available = coin();
-        if (maybe(id::subscription_identifier_available))
-            p.subscription_identifier_available = coin();
-        if (maybe(id::shared_subscription_available))
-            p.shared_subscription_available = coin();
+        if (maybe(id::maximum_packet_size)) p.maximum_packet_size = 1 + below(0xFFFFFFFEu);
+        if (maybe(id::wildcard_subscription_available)) p.wildcard_subscription_available = coin();
+        if (maybe(id::subscription_identifier_available)) p.subscription_identifier_available = coin();
+        if (maybe(id::shared_subscription_available)) p.shared_subscription_available = coin();
         return p;
     }
 
@@ -182,17 +161,16 @@ public:
         const auto scope = scope_of(type);
         switch (type) {
         case packet_type::connect: {
-            connect_packet p{.clean_start = coin(), .keep_alive = u16(), .props = props(scope), .client_id = utf8()};
+            connect_packet p{
+                .clean_start = coin(), .keep_alive = u16(), .props = props(scope), .client_id = utf8()};
             if (coin())
                 p.will = will_message{.topic = topic_name(),
                                       .payload = blob(),
                                       .qos = any_qos(),
                                       .retain = coin(),
                                       .props = props(property_scope::will)};
-            if (coin())
-                p.username = utf8();
-            if (coin())
-                p.password = blob();
+            if (coin()) p.username = utf8();
+            if (coin()) p.password = blob();
             return p;
         }
         case packet_type::connack: {
@@ -201,7 +179,10 @@ public:
             return p;
         }
         case packet_type::publish: {
-            publish_packet p{.qos = any_qos(), .retain = coin(), .topic = topic_name(), .props = props(scope),
+            publish_packet p{.qos = any_qos(),
+                             .retain = coin(),
+                             .topic = topic_name(),
+                             .props = props(scope),
                              .payload = blob(300)};
             if (p.qos != qos::at_most_once) {
                 p.dup = coin();
@@ -209,15 +190,18 @@ public:
             }
             if (coin(4)) {
                 p.props.topic_alias = nonzero_u16();
-                if (coin())
-                    p.topic.clear();
+                if (coin()) p.topic.clear();
             }
             return p;
         }
-        case packet_type::puback: return puback_packet{nonzero_u16(), reason(type), props(scope)};
-        case packet_type::pubrec: return pubrec_packet{nonzero_u16(), reason(type), props(scope)};
-        case packet_type::pubrel: return pubrel_packet{nonzero_u16(), reason(type), props(scope)};
-        case packet_type::pubcomp: return pubcomp_packet{nonzero_u16(), reason(type), props(scope)};
+        case packet_type::puback:
+            return puback_packet{nonzero_u16(), reason(type), props(scope)};
+        case packet_type::pubrec:
+            return pubrec_packet{nonzero_u16(), reason(type), props(scope)};
+        case packet_type::pubrel:
+            return pubrel_packet{nonzero_u16(), reason(type), props(scope)};
+        case packet_type::pubcomp:
+            return pubcomp_packet{nonzero_u16(), reason(type), props(scope)};
         case packet_type::subscribe: {
             subscribe_packet p{.packet_id = nonzero_u16(), .props = props(scope)};
             for (std::uint32_t i = 1 + below(4); i > 0; --i) {
@@ -226,8 +210,7 @@ public:
                                            .no_local = coin(),
                                            .retain_as_published = coin(),
                                            .retain_handling = static_cast<retain_handling>(below(3))}};
-                if (s.topic_filter.starts_with("$share/"))
-                    s.options.no_local = false;
+                if (s.topic_filter.starts_with("$share/")) s.options.no_local = false;
                 p.subscriptions.push_back(std::move(s));
             }
             return p;
@@ -247,10 +230,14 @@ public:
                 p.topic_filters.push_back(topic_filter());
             return p;
         }
-        case packet_type::pingreq: return pingreq_packet{};
-        case packet_type::pingresp: return pingresp_packet{};
-        case packet_type::disconnect: return disconnect_packet{reason(type), props(scope)};
-        case packet_type::auth: return auth_packet{reason(type), props(scope)};
+        case packet_type::pingreq:
+            return pingreq_packet{};
+        case packet_type::pingresp:
+            return pingresp_packet{};
+        case packet_type::disconnect:
+            return disconnect_packet{reason(type), props(scope)};
+        case packet_type::auth:
+            return auth_packet{reason(type), props(scope)};
         }
         return pingreq_packet{};
     }

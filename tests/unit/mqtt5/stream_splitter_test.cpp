@@ -49,8 +49,7 @@ std::vector<std::vector<std::byte>> split(const std::vector<std::byte>& stream, 
         for (;;) {
             auto r = s.next();
             REQUIRE(r.status != split_status::corrupt);
-            if (r.status == split_status::need_more)
-                break;
+            if (r.status == split_status::need_more) break;
             packets.emplace_back(r.bytes.begin(), r.bytes.end());
             CHECK(decode(r.bytes));
         }
@@ -61,8 +60,7 @@ std::vector<std::vector<std::byte>> split(const std::vector<std::byte>& stream, 
 
 std::uint64_t seed_from_env()
 {
-    if (const char* s = std::getenv("SNGW_SEED"))
-        return std::strtoull(s, nullptr, 0);
+    if (const char* s = std::getenv("SNGW_SEED")) return std::strtoull(s, nullptr, 0);
     return std::random_device{}();
 }
 
@@ -143,16 +141,16 @@ TEST_CASE("a Remaining Length not in its shortest form makes the stream corrupt"
 TEST_CASE("a packet above the maximum is refused from its header, before its body arrives")
 {
     stream_splitter s{100};
-    s.put(hex("30 62"));                    // PUBLISH, Remaining Length 98: 100 bytes in all
+    s.put(hex("30 62")); // PUBLISH, Remaining Length 98: 100 bytes in all
     CHECK(s.next().status == split_status::need_more);
     s.reset();
-    s.put(hex("30 63"));                    // Remaining Length 99: 101 bytes
+    s.put(hex("30 63")); // Remaining Length 99: 101 bytes
     auto r = s.next();
     CHECK(r.status == split_status::corrupt);
     CHECK(r.error == errc::packet_too_large);
 
     stream_splitter big{1000};
-    big.put(hex("30 80 80 80 01"));          // 268 MB announced
+    big.put(hex("30 80 80 80 01")); // 268 MB announced
     CHECK(big.next().error == errc::packet_too_large);
 }
 

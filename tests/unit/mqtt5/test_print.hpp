@@ -13,13 +13,11 @@
 
 namespace doctest {
 
-template <class T>
-struct StringMaker<boost::system::result<T>> {
+template <class T> struct StringMaker<boost::system::result<T>> {
     static String convert(const boost::system::result<T>& r)
     {
-        if (!r)
-            return ("error: " + r.error().message()).c_str();
-        if constexpr (requires(std::ostream& os) { os << *r; }) {
+        if (!r) return ("error: " + r.error().message()).c_str();
+        if constexpr (requires(std::ostream & os) { os << *r; }) {
             std::ostringstream os;
             os << *r;
             return os.str().c_str();

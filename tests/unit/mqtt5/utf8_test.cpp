@@ -119,7 +119,8 @@ TEST_CASE("ill-formed UTF-8 is refused by encode too")
         CHECK(encode(publish_packet{.topic = text}).error() == errc::bad_utf8);
         CHECK(encode(connect_packet{.client_id = text}).error() == errc::bad_utf8);
         CHECK(encode(connect_packet{.username = text}).error() == errc::bad_utf8);
-        CHECK(encode(disconnect_packet{.props = {.user_properties = {{"k", text}}}}).error() == errc::bad_utf8);
+        CHECK(encode(disconnect_packet{.props = {.user_properties = {{"k", text}}}}).error() ==
+              errc::bad_utf8);
     }
 }
 

@@ -32,7 +32,8 @@ struct decode_limits {
 /// Errors: any errc except field_too_long. Checks every "MUST" that concerns the bytes of one
 /// packet (flags, lengths, UTF-8, property placement, values, reason codes); nothing that needs
 /// session state (topic alias ranges, packet ids in use, Maximum QoS in force).
-boost::system::result<packet> decode(std::span<const std::byte> whole_packet, decode_limits limits = {}) noexcept;
+boost::system::result<packet> decode(std::span<const std::byte> whole_packet,
+                                     decode_limits limits = {}) noexcept;
 
 /// Checks that `p` can be sent: the same rules decode() enforces, plus field lengths (≤ 65535) and
 /// the protocol's size limit. Returns the first violation, or a default (success) error_code.

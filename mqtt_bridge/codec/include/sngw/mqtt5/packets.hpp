@@ -18,23 +18,23 @@ namespace sngw::mqtt5 {
 
 /// The Will Message of a CONNECT (§3.1.2.5 - §3.1.2.7, §3.1.3.2 - §3.1.3.4).
 struct will_message {
-    std::string topic{};                       // a Topic Name: no wildcards
-    std::vector<std::byte> payload{};          // Will Payload, Binary Data
+    std::string topic{};              // a Topic Name: no wildcards
+    std::vector<std::byte> payload{}; // Will Payload, Binary Data
     mqtt5::qos qos = mqtt5::qos::at_most_once;
     bool retain = false;
-    properties props{};                        // Will Properties (scope will)
+    properties props{}; // Will Properties (scope will)
     friend bool operator==(const will_message&, const will_message&) = default;
 };
 
 /// CONNECT (§3.1). Protocol Name "MQTT" and Protocol Version 5 are implied.
 /// A password without a user name is legal in MQTT 5.0 (§3.1.2.9).
 struct connect_packet {
-    bool clean_start = false;                // §3.1.2.4
-    std::uint16_t keep_alive = 0;            // §3.1.2.10, seconds
-    properties props{};                        // §3.1.2.11
-    std::string client_id{};                   // §3.1.3.1, may be empty
-    std::optional<will_message> will{};        // Will Flag set iff present
-    std::optional<std::string> username{};     // §3.1.3.5
+    bool clean_start = false;                         // §3.1.2.4
+    std::uint16_t keep_alive = 0;                     // §3.1.2.10, seconds
+    properties props{};                               // §3.1.2.11
+    std::string client_id{};                          // §3.1.3.1, may be empty
+    std::optional<will_message> will{};               // Will Flag set iff present
+    std::optional<std::string> username{};            // §3.1.3.5
     std::optional<std::vector<std::byte>> password{}; // §3.1.3.6, Binary Data
     friend bool operator==(const connect_packet&, const connect_packet&) = default;
 };
@@ -47,7 +47,8 @@ struct connack_packet {
     friend bool operator==(const connack_packet&, const connack_packet&) = default;
 };
 
-/// PUBLISH (§3.3). packet_id is 0 for QoS 0 (absent on the wire) and non-zero otherwise.
+/// PUBLISH (§3.3). packet_id is absent on the wire for QoS 0: decode sets 0, encode ignores it;
+/// for QoS 1 and 2 it must be non-zero.
 /// The topic may be empty only when props.topic_alias is set (§3.3.2.3.4).
 struct publish_packet {
     bool dup = false;
@@ -172,12 +173,15 @@ struct auth_packet {
 };
 
 /// Any control packet. The alternative index is the packet type minus one.
-using packet = std::variant<connect_packet, connack_packet, publish_packet, puback_packet, pubrec_packet,
-                            pubrel_packet, pubcomp_packet, subscribe_packet, suback_packet,
-                            unsubscribe_packet, unsuback_packet, pingreq_packet, pingresp_packet,
-                            disconnect_packet, auth_packet>;
+using packet =
+    std::variant<connect_packet, connack_packet, publish_packet, puback_packet, pubrec_packet, pubrel_packet,
+                 pubcomp_packet, subscribe_packet, suback_packet, unsubscribe_packet, unsuback_packet,
+                 pingreq_packet, pingresp_packet, disconnect_packet, auth_packet>;
 
 /// The control packet type of `p`.
-constexpr packet_type type_of(const packet& p) noexcept { return static_cast<packet_type>(p.index() + 1); }
+constexpr packet_type type_of(const packet& p) noexcept
+{
+    return static_cast<packet_type>(p.index() + 1);
+}
 
 } // namespace sngw::mqtt5

@@ -70,6 +70,9 @@ std::string_view to_string(reason_code rc) noexcept;
 bool reason_code_allowed(packet_type t, reason_code rc) noexcept;
 
 /// Reason codes of 0x80 and above report failure (§2.4).
-constexpr bool is_error(reason_code rc) noexcept { return static_cast<std::uint8_t>(rc) >= 0x80; }
+constexpr bool is_error(reason_code rc) noexcept
+{
+    return static_cast<std::uint8_t>(rc) >= 0x80;
+}
 
 } // namespace sngw::mqtt5
