@@ -285,6 +285,19 @@ TEST_CASE("a closed port is reported as connect failed with connection refused")
     CHECK(c.ev->ec == asio::error::connection_refused);
 }
 
+TEST_CASE("a host name that cannot resolve is reported as resolve failed")
+{
+    asio::io_context io;
+    // An empty label is not a valid host name, so glibc refuses it before asking DNS (no traffic
+    // leaves the machine); .invalid never resolves anyway (RFC 6761 §6.4).
+    client c(io, plain(1883, "sngw..invalid"));
+    c.start();
+    REQUIRE(run_until(io, [&] { return c.ev->closed > 0; }));
+    CHECK(c.ev->connected == 0);
+    CHECK(c.ev->reason == close_reason::resolve_failed);
+    CHECK(c.ev->ec);
+}
+
 TEST_CASE("IPv6: connects to a broker listening on ::1")
 {
     SNGW_REQUIRE_MOSQUITTO();
@@ -356,6 +369,64 @@ TEST_CASE("a server that hangs up is reported as closed by peer")
     CHECK(c.ev->connected == 1);
     CHECK(c.ev->reason == close_reason::closed_by_peer);
     CHECK(c.ev->ec == asio::error::eof);
+}
+
+TEST_CASE("a server that resets the connection is reported as read failed")
+{
+    asio::io_context io;
+    asio::ip::tcp::acceptor server(io, {asio::ip::make_address("127.0.0.1"), 0});
+    server.async_accept([](boost::system::error_code ec, asio::ip::tcp::socket s) {
+        if (ec) return;
+        s.set_option(asio::socket_base::linger(true, 0), ec); // close() now sends RST, not FIN
+        s.close(ec);
+    });
+    client c(io, plain(server.local_endpoint().port()));
+    c.start();
+    REQUIRE(run_until(io, [&] { return c.ev->closed > 0; }));
+    CHECK(c.ev->connected == 1);
+    CHECK(c.ev->reason == close_reason::read_failed);
+    CHECK(c.ev->ec == asio::error::connection_reset);
+}
+
+TEST_CASE("close() to a server that never hangs up ends after close_timeout, as closed locally")
+{
+    asio::io_context io;
+    asio::ip::tcp::acceptor server(io, {asio::ip::make_address("127.0.0.1"), 0});
+    asio::ip::tcp::socket held(io); // accepted, never read, never closed
+    server.async_accept(held, [](boost::system::error_code) {});
+    auto options = plain(server.local_endpoint().port());
+    options.close_timeout = 200ms;
+    client c(io, options);
+    c.start([](broker_connection& conn) { conn.close(); });
+    const auto t0 = std::chrono::steady_clock::now();
+    REQUIRE(run_until(io, [&] { return c.ev->closed > 0; }));
+    CHECK(c.ev->reason == close_reason::closed_locally);
+    CHECK(c.ev->ec == asio::error::timed_out);
+    CHECK(std::chrono::steady_clock::now() - t0 >= 150ms);
+}
+
+TEST_CASE("a packet handler that aborts gets no further packets, even from the same read")
+{
+    asio::io_context io;
+    asio::ip::tcp::acceptor server(io, {asio::ip::make_address("127.0.0.1"), 0});
+    asio::ip::tcp::socket accepted(io);
+    const auto three = sngw::test::hex("d0 00 d0 00 d0 00"); // three PINGRESPs in one write
+    server.async_accept(accepted, [&](boost::system::error_code ec) {
+        if (!ec)
+            asio::async_write(accepted, asio::buffer(three), [](boost::system::error_code, std::size_t) {});
+    });
+    auto c = broker_connection::create(io.get_executor(), plain(server.local_endpoint().port()));
+    int packets = 0;
+    std::optional<close_reason> reason;
+    c->start({.on_packet =
+                  [&](std::span<const std::byte>) {
+                      ++packets;
+                      c->abort();
+                  },
+              .on_closed = [&](close_reason r, boost::system::error_code) { reason = r; }});
+    REQUIRE(run_until(io, [&] { return reason.has_value(); }));
+    CHECK(packets == 1);
+    CHECK(*reason == close_reason::closed_locally);
 }
 
 TEST_CASE("a stream that is not MQTT is reported as malformed stream, after the packets before it")

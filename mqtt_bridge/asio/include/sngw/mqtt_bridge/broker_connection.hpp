@@ -23,14 +23,14 @@ namespace sngw::mqtt_bridge {
 
 /// Where and how to connect.
 struct connection_options {
-    std::string host; // DNS name or IP literal ("broker.example", "127.0.0.1", "::1")
+    std::string host{}; // DNS name or IP literal ("broker.example", "127.0.0.1", "::1")
     std::uint16_t port = 1883;
     /// TLS context from make_tls_context(), shared between connections; null: plain TCP.
-    std::shared_ptr<boost::asio::ssl::context> tls;
+    std::shared_ptr<boost::asio::ssl::context> tls{};
     /// The name the broker's certificate must carry in its SAN (DNS or IP entry), and the SNI sent
     /// (SNI only for DNS names, RFC 6066 §3). Empty: `host`. Set it when connecting by address to a
     /// broker whose certificate names it by DNS name.
-    std::string tls_server_name;
+    std::string tls_server_name{};
     /// Resolve + TCP connect (every resolved address in turn) + TLS handshake, all together.
     std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};
     /// close(): flushing the queue + TLS shutdown + waiting for the broker's EOF, all together. Past
@@ -70,7 +70,9 @@ enum class connection_state : std::uint8_t { idle, connecting, open, closing, cl
 ///   "connection lost without DISCONNECT", so the broker publishes the will). on_closed(closed_locally,
 ///   {}) unless on_closed was already due. Idempotent.
 /// on_closed is called exactly once per started connection, last; then the connection drops its
-/// handlers (so handlers may capture the connection's shared_ptr without leaking it).
+/// handlers. So handlers may capture the connection's shared_ptr, provided every started connection
+/// is closed (close() or abort()) and its on_closed run before the io_context goes away; otherwise
+/// capture a weak_ptr.
 /// Read-side ends while open: closed_by_peer, read_failed, malformed_stream, packet_too_large.
 ///
 /// Lifetime: create() returns a shared_ptr; pending I/O keeps the object alive (its handlers hold a
@@ -85,9 +87,9 @@ public:
     using closed_handler = std::function<void(close_reason reason, boost::system::error_code ec)>;
 
     struct handlers {
-        connected_handler on_connected;
-        packet_handler on_packet;
-        closed_handler on_closed;
+        connected_handler on_connected{};
+        packet_handler on_packet{};
+        closed_handler on_closed{};
     };
 
     /// A connection in state idle; nothing happens until start(). Never fails (errors come later,

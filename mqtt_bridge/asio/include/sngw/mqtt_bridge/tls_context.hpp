@@ -16,10 +16,10 @@ namespace sngw::mqtt_bridge {
 /// TLS settings for connections to the broker: where the trusted CAs are and, optionally, the
 /// gateway's own certificate. All files PEM.
 struct tls_options {
-    std::string ca_file;   // trusted CA certificates (one file)
-    std::string ca_dir;    // or a c_rehash'ed directory; with neither, the system's default paths
-    std::string cert_file; // client certificate chain, for brokers that require one
-    std::string key_file;  // its private key (unencrypted)
+    std::string ca_file{};   // trusted CA certificates (one file)
+    std::string ca_dir{};    // or a c_rehash'ed directory; with neither, the system's default paths
+    std::string cert_file{}; // client certificate chain, for brokers that require one
+    std::string key_file{};  // its private key (unencrypted)
 };
 
 /// Builds a TLS client context: TLS 1.2 minimum, peer verification on, the CAs and client
