@@ -67,6 +67,12 @@ std::string_view to_string(reason_code rc) noexcept;
 /// §3.2.2.2, §3.4.2.1, §3.5.2.1, §3.6.2.1, §3.7.2.1, §3.9.3, §3.11.3, §3.14.2.1, §3.15.2.1).
 /// Both directions count (DISCONNECT 0x04 is client-only, 0x8B server-only: both allowed).
 /// False for packet types that carry no reason code.
+///
+/// Decision: decode() REJECTS a reason code the packet type does not define (errc::bad_reason_code)
+/// instead of keeping it as data. §2.4 gives each packet its set, the senders "MUST use one of" them
+/// ([MQTT-3.2.2-8], [MQTT-3.4.2-1], ...), and a value outside the set is a Malformed Packet (§4.13)
+/// the session answers with DISCONNECT 0x81. Keeping it would push an undefined value into the
+/// session and into the gateway's reason mapping table, which then needs a row for "unknown".
 bool reason_code_allowed(packet_type t, reason_code rc) noexcept;
 
 /// Reason codes of 0x80 and above report failure (§2.4).
