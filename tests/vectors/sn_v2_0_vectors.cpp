@@ -165,16 +165,16 @@ std::vector<sn_v2_0_vector> make()
                      "00 00"),    // Maximum Packet Size 0
                  connect_msg{.packet_id = 0x1234, .keep_alive = 60},
                  false});
-    v.push_back({"CONNECT with a 300-octet client id (3-octet Length)",
-                 cat(hex("01 01 38"   // Length 312
+    v.push_back({"CONNECT with a 260-octet client id (3-octet Length)",
+                 cat(hex("01 01 10"   // Length 272
                          "01"         // CONNECT
                          "00"         // Connect Flags
                          "00 01"      // Packet Identifier 1
                          "02"         // Protocol Version 2.0
                          "00 3c"      // Keep Alive 60 s
                          "00 00"),    // Maximum Packet Size 0
-                     bytes(std::string(300, 'a'))),   // Client Identifier "aaa..."
-                 connect_msg{.packet_id = 1, .keep_alive = 60, .client_id = std::string(300, 'a')}});
+                     bytes(std::string(260, 'a'))),   // Client Identifier "aaa..."
+                 connect_msg{.packet_id = 1, .keep_alive = 60, .client_id = std::string(260, 'a')}});
 
     // ---- §3.2 CONNACK
     v.push_back({"CONNACK, Success",
@@ -348,16 +348,16 @@ std::vector<sn_v2_0_vector> make()
                      counting(249)),   // Payload
                  publish_msg{.topic_alias = 1, .payload = counting(249)},
                  false});
-    v.push_back({"PUBLISH of 1000 octets, QoS 1 on a topic name",
-                 cat(hex("01 03 e8"         // Length 1000
+    v.push_back({"PUBLISH of 300 octets, QoS 1 on a topic name",
+                 cat(hex("01 01 2c"         // Length 300
                          "03"               // PUBLISH
                          "23"               // Flags: QoS 1, Topic Type 0b11 (name)
                          "00 09"            // Packet Identifier 9
                          "00 05"            // Topic Name Length 5
                          "61 2f 62 2f 63"), // Topic Name "a/b/c"
-                     counting(986)),         // Payload
+                     counting(286)),         // Payload
                  publish_msg{.q = qos::qos1, .topic_type = topic_type::topic_name, .packet_id = 9,
-                             .topic_name = "a/b/c", .payload = counting(986)}});
+                             .topic_name = "a/b/c", .payload = counting(286)}});
     v.push_back({"PUBLISH QoS 0 in the 3-octet Length form",
                  hex("01 00 09"   // Length 9 in the 3-octet form
                      "03"         // PUBLISH

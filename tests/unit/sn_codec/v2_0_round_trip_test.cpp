@@ -325,7 +325,9 @@ TEST_CASE("round trip keeps absent and zero-valued optional fields apart")
         {connack_msg{}, connack_msg{.auth = auth_fields{}}},
         {register_msg{.topic_name = "t"}, register_msg{.topic_alias = 0, .topic_name = "t"}},
     };
-    for (const auto& [absent, zero] : pairs) {
+    for (const auto& pair : pairs) {
+        const message& absent = pair[0];
+        const message& zero = pair[1];
         INFO(absent << " vs " << zero);
         const auto a = encode(absent).value();
         const auto z = encode(zero).value();
