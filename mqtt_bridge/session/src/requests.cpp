@@ -264,12 +264,12 @@ request_result client_session::publish(std::string topic, std::vector<std::byte>
         return r;
     }
 
-    if (const auto rc = check_publish(message); rc != reason_code::success)
-        return refused(rc);
     const auto id = allocate_packet_id();
     if (!id)
         return refused(reason_code::quota_exceeded);
     message.packet_id = *id;
+    if (const auto rc = check_publish(message); rc != reason_code::success)
+        return refused(rc); // the id is simply not used
     outbound_.push_back(outbound_entry{std::move(message), out_stage::queued, false});
 
     request_result r;

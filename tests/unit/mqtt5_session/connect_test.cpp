@@ -18,13 +18,13 @@ TEST_CASE("a minimal CONNECT is byte-exact: clean start, keep alive 10 s, client
     scripted_broker b(cfg);
     b.link_up();
     REQUIRE(b.wire().size() == 1);
-    CHECK(b.wire()[0] == hex("10 0f"            // CONNECT, Remaining Length 15
+    CHECK(to_hex(b.wire()[0]) == to_hex(hex("10 0f" // CONNECT, Remaining Length 15
                              "00 04 4d 51 54 54" // Protocol Name "MQTT"
                              "05"                // Protocol Version 5
                              "02"                // Connect Flags: Clean Start
                              "00 0a"             // Keep Alive 10 s
                              "00"                // Property Length 0
-                             "00 02 63 31"));    // Client Identifier "c1"
+                             "00 02 63 31"))); // Client Identifier "c1"
     CHECK(b.session().state() == m5::session_state::connecting);
 }
 
