@@ -31,6 +31,12 @@ out=$("$decode" --json --sn-version 1.2 zz)
 [ $? = 1 ] || fail "non-hex input must give status 1"
 echo "$out" | grep -q '"error":"not a hex string"' || fail "json error: $out"
 
+# encapsulations show the packet inside.
+out=$("$decode" 05 fe 00 ab cd 02 16) || fail "v1.2 forwarder encapsulation"
+echo "$out" | grep -q '^v1.2 ENCAPSULATED{.*wireless_node_id:abcd.* => PINGREQ{}$' || fail "encapsulation text: $out"
+out=$("$decode" --json 05 fe 00 ab cd 02 16) || fail "v1.2 forwarder encapsulation (json)"
+echo "$out" | grep -q '"inner":{"type":"PINGREQ"}' || fail "encapsulation json: $out"
+
 "$decode" --sn-version 3.0 0216 >/dev/null 2>&1
 [ $? = 2 ] || fail "bad option must give status 2"
 "$decode" --help | grep -q -- '--sn-version' || fail "help"

@@ -58,28 +58,60 @@ std::optional<std::vector<std::byte>> parse_hex(std::string_view text)
     return out;
 }
 
-struct decoded {
-    sn::protocol_version version;
-    std::string text;   // the readable line or the JSON object, without the version
-};
+constexpr auto decode_v1 = [](std::span<const std::byte> d) { return sn::v1_2::decode(d); };
+constexpr auto decode_v2 = [](std::span<const std::byte> d) { return sn::v2_0::decode(d); };
 
+/// The packet inside a forwarder or connection encapsulation (both versions name it `message`),
+/// or nullptr. The codec has already checked that it decodes.
 template <class Message>
-std::string render(const Message& m, bool json, sn::protocol_version v, bool ambiguous)
+const std::vector<std::byte>* encapsulated_packet(const Message& m)
 {
-    if (!json) {
-        std::ostringstream os;
-        os << 'v' << sn::to_string(v) << ' ' << m;
-        if (ambiguous)
-            os << " (ambiguous without a session; pass --sn-version to choose)";
-        return os.str();
+    return std::visit(
+        [](const auto& msg) -> const std::vector<std::byte>* {
+            if constexpr (requires { msg.message; })
+                return &msg.message;
+            else
+                return nullptr;
+        },
+        m);
+}
+
+/// One packet and, for encapsulations, the packet inside: `ENCAPSULATED{...} => PINGREQ{...}` /
+/// `{"type":"ENCAPSULATED",...,"inner":{"type":"PINGREQ",...}}`. Functions found by ADL in the
+/// message's version namespace.
+template <class Message, class Decode>
+std::string describe(const Message& m, bool json, Decode decode)
+{
+    std::ostringstream text;
+    std::string out = json ? to_json(m) : (text << m, text.str());
+    if (const auto* inner = encapsulated_packet(m)) {
+        if (auto inner_msg = decode(*inner)) {
+            const std::string inner_text = describe(*inner_msg, json, decode);
+            if (json)
+                out.insert(out.size() - 1, ",\"inner\":" + inner_text);
+            else
+                out += " => " + inner_text;
+        }
     }
-    std::string object = to_json(m);   // found by ADL in the message's version namespace
-    // Add the version (and the ambiguity) as keys of the same object.
+    return out;
+}
+
+template <class Message, class Decode>
+std::string render(const Message& m, bool json, sn::protocol_version v, bool ambiguous, Decode decode)
+{
+    std::string out = describe(m, json, decode);
+    if (!json) {
+        out = 'v' + std::string(sn::to_string(v)) + ' ' + out;
+        if (ambiguous)
+            out += " (ambiguous without a session; pass --sn-version to choose)";
+        return out;
+    }
+    // The version (and the ambiguity) become keys of the same object.
     std::string extra = ",\"sn_version\":\"" + std::string(sn::to_string(v)) + "\"";
     if (ambiguous)
         extra += ",\"ambiguous\":true";
-    object.insert(object.size() - 1, extra);
-    return object;
+    out.insert(out.size() - 1, extra);
+    return out;
 }
 
 std::string render_error(const std::string& what, std::string_view input, bool json)
@@ -100,13 +132,13 @@ std::pair<std::string, bool> decode_line(std::string_view input, const options& 
         auto m = sn::v1_2::decode(*bytes);
         if (!m)
             return {render_error("v1.2: " + m.error().message(), input, opt.json), false};
-        return {render(*m, opt.json, sn::protocol_version::v1_2, ambiguous), true};
+        return {render(*m, opt.json, sn::protocol_version::v1_2, ambiguous, decode_v1), true};
     };
     auto as_v2 = [&](bool ambiguous) -> std::pair<std::string, bool> {
         auto m = sn::v2_0::decode(*bytes);
         if (!m)
             return {render_error("v2.0: " + m.error().message(), input, opt.json), false};
-        return {render(*m, opt.json, sn::protocol_version::v2_0, ambiguous), true};
+        return {render(*m, opt.json, sn::protocol_version::v2_0, ambiguous, decode_v2), true};
     };
 
     switch (opt.version) {
