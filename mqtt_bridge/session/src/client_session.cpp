@@ -19,9 +19,9 @@ using std::chrono::seconds;
 // Packet. A packet over our Maximum Packet Size gets 0x95 (§3.1.2.11.4).
 reason_code reason_for_decode_error(error_code ec) noexcept
 {
-    if (ec == errc::packet_too_large)
-        return reason_code::packet_too_large;
-    if (ec == errc::duplicate_property || ec == errc::bad_property_value || ec == errc::auth_data_without_method)
+    if (ec == errc::packet_too_large) return reason_code::packet_too_large;
+    if (ec == errc::duplicate_property || ec == errc::bad_property_value ||
+        ec == errc::auth_data_without_method)
         return reason_code::protocol_error;
     return reason_code::malformed_packet;
 }
@@ -65,8 +65,7 @@ std::uint16_t client_session::our_topic_alias_maximum() const noexcept
 
 milliseconds client_session::ping_timeout() const noexcept
 {
-    if (config_.ping_timeout > milliseconds::zero())
-        return config_.ping_timeout;
+    if (config_.ping_timeout > milliseconds::zero()) return config_.ping_timeout;
     return milliseconds(std::int64_t{keep_alive_} * 500);
 }
 
@@ -103,8 +102,7 @@ bool client_session::send(const packet& p, std::vector<action>& out, time_point 
 {
     // §3.2.2.3.6 [MQTT-3.2.2-15]: never more than the broker's Maximum Packet Size.
     auto bytes = encode(p, limits_.maximum_packet_size);
-    if (!bytes)
-        return false;
+    if (!bytes) return false;
     out.emplace_back(send_bytes{type_of(p), std::move(*bytes)});
     last_sent_ = now;
     return true;
@@ -128,8 +126,7 @@ void client_session::fail_protocol(reason_code reason, error_code ec, std::strin
 std::vector<action> client_session::on_link_up(time_point now)
 {
     std::vector<action> out;
-    if (state_ != session_state::disconnected)
-        end_link(out);
+    if (state_ != session_state::disconnected) end_link(out);
     start_link_state();
 
     packet p{config_.connect};
@@ -154,8 +151,7 @@ std::vector<action> client_session::on_link_up(time_point now)
 std::vector<action> client_session::on_link_down(time_point)
 {
     std::vector<action> out;
-    if (state_ == session_state::disconnected)
-        return out;
+    if (state_ == session_state::disconnected) return out;
     out.emplace_back(link_lost{link_lost_cause::link_down});
     end_link(out);
     return out;
@@ -171,13 +167,11 @@ std::vector<action> client_session::on_timeout(time_point now)
         end_link(out);
     };
     if (state_ == session_state::connecting) {
-        if (now >= connack_deadline_)
-            lose(link_lost_cause::connack_timeout);
+        if (now >= connack_deadline_) lose(link_lost_cause::connack_timeout);
     } else if (state_ == session_state::connected) {
         if (pingresp_deadline_) {
             // §3.1.2.10: no PINGRESP within a reasonable time: close the Network Connection.
-            if (now >= *pingresp_deadline_)
-                lose(link_lost_cause::ping_timeout);
+            if (now >= *pingresp_deadline_) lose(link_lost_cause::ping_timeout);
         } else if (keep_alive_ > 0 && now >= last_sent_ + seconds(keep_alive_)) {
             // §3.1.2.10 [MQTT-3.1.2-20]: nothing sent for Keep Alive seconds: PINGREQ.
             send(packet{pingreq_packet{}}, out, now);
@@ -190,14 +184,14 @@ std::vector<action> client_session::on_timeout(time_point now)
 std::optional<time_point> client_session::next_deadline() const noexcept
 {
     switch (state_) {
-    case session_state::connecting: return connack_deadline_;
+    case session_state::connecting:
+        return connack_deadline_;
     case session_state::connected:
-        if (pingresp_deadline_)
-            return pingresp_deadline_;
-        if (keep_alive_ > 0)
-            return last_sent_ + seconds(keep_alive_);
+        if (pingresp_deadline_) return pingresp_deadline_;
+        if (keep_alive_ > 0) return last_sent_ + seconds(keep_alive_);
         return std::nullopt;
-    case session_state::disconnected: break;
+    case session_state::disconnected:
+        break;
     }
     return std::nullopt;
 }
@@ -206,8 +200,7 @@ std::optional<time_point> client_session::next_deadline() const noexcept
 
 std::vector<action> client_session::on_bytes(std::span<const std::byte> whole_packet, time_point now)
 {
-    if (state_ == session_state::disconnected)
-        return {};
+    if (state_ == session_state::disconnected) return {};
     auto decoded = decode(whole_packet, decode_limits{our_max_packet_size()});
     if (!decoded) {
         std::vector<action> out;
@@ -221,8 +214,7 @@ std::vector<action> client_session::on_bytes(std::span<const std::byte> whole_pa
 std::vector<action> client_session::on_packet(packet p, time_point now)
 {
     std::vector<action> out;
-    if (state_ == session_state::disconnected)
-        return out;
+    if (state_ == session_state::disconnected) return out;
     // Any packet shows the link works: it answers an outstanding PINGREQ.
     pingresp_deadline_.reset();
 
@@ -237,7 +229,8 @@ std::vector<action> client_session::on_packet(packet p, time_point now)
     // PUBLISH, CONNACK and DISCONNECT is a Protocol Error.
     if (config_.connect.props.request_problem_information == false && type != packet_type::publish &&
         type != packet_type::connack && type != packet_type::disconnect) {
-        if (const auto* props = props_of(p); props && (props->reason_string || !props->user_properties.empty())) {
+        if (const auto* props = props_of(p);
+            props && (props->reason_string || !props->user_properties.empty())) {
             fail_protocol(reason_code::protocol_error, {}, "problem information not requested", out, now);
             return out;
         }
@@ -250,16 +243,35 @@ std::vector<action> client_session::on_packet(packet p, time_point now)
         else
             handle(std::get<connack_packet>(std::move(p)), out, now);
         break;
-    case packet_type::publish: handle(std::get<publish_packet>(std::move(p)), out, now); break;
-    case packet_type::puback: handle(std::get<puback_packet>(p), out, now); break;
-    case packet_type::pubrec: handle(std::get<pubrec_packet>(p), out, now); break;
-    case packet_type::pubrel: handle(std::get<pubrel_packet>(p), out, now); break;
-    case packet_type::pubcomp: handle(std::get<pubcomp_packet>(std::move(p)), out, now); break;
-    case packet_type::suback: handle(std::get<suback_packet>(std::move(p)), out, now); break;
-    case packet_type::unsuback: handle(std::get<unsuback_packet>(std::move(p)), out, now); break;
-    case packet_type::disconnect: handle(std::get<disconnect_packet>(std::move(p)), out, now); break;
-    case packet_type::auth: handle(std::get<auth_packet>(std::move(p)), out, now); break;
-    case packet_type::pingresp: break; // §3.13: already counted above
+    case packet_type::publish:
+        handle(std::get<publish_packet>(std::move(p)), out, now);
+        break;
+    case packet_type::puback:
+        handle(std::get<puback_packet>(p), out, now);
+        break;
+    case packet_type::pubrec:
+        handle(std::get<pubrec_packet>(p), out, now);
+        break;
+    case packet_type::pubrel:
+        handle(std::get<pubrel_packet>(p), out, now);
+        break;
+    case packet_type::pubcomp:
+        handle(std::get<pubcomp_packet>(std::move(p)), out, now);
+        break;
+    case packet_type::suback:
+        handle(std::get<suback_packet>(std::move(p)), out, now);
+        break;
+    case packet_type::unsuback:
+        handle(std::get<unsuback_packet>(std::move(p)), out, now);
+        break;
+    case packet_type::disconnect:
+        handle(std::get<disconnect_packet>(std::move(p)), out, now);
+        break;
+    case packet_type::auth:
+        handle(std::get<auth_packet>(std::move(p)), out, now);
+        break;
+    case packet_type::pingresp:
+        break; // §3.13: already counted above
     case packet_type::connect:
     case packet_type::subscribe:
     case packet_type::unsubscribe:
@@ -287,23 +299,25 @@ void client_session::handle(connack_packet&& p, std::vector<action>& out, time_p
     }
     const auto& props = p.props;
     limits_ = broker_limits{
-        .receive_maximum = props.receive_maximum.value_or(65535),                      // §3.2.2.3.3
-        .maximum_qos = props.maximum_qos.value_or(qos::exactly_once),                  // §3.2.2.3.4
-        .retain_available = props.retain_available.value_or(true),                     // §3.2.2.3.5
+        .receive_maximum = props.receive_maximum.value_or(65535),                         // §3.2.2.3.3
+        .maximum_qos = props.maximum_qos.value_or(qos::exactly_once),                     // §3.2.2.3.4
+        .retain_available = props.retain_available.value_or(true),                        // §3.2.2.3.5
         .maximum_packet_size = props.maximum_packet_size.value_or(max_packet_size_limit), // §3.2.2.3.6
-        .topic_alias_maximum = props.topic_alias_maximum.value_or(0),                  // §3.2.2.3.8
-        .wildcard_subscription_available = props.wildcard_subscription_available.value_or(true), // §3.2.2.3.11
-        .subscription_identifier_available = props.subscription_identifier_available.value_or(true), // §3.2.2.3.12
+        .topic_alias_maximum = props.topic_alias_maximum.value_or(0),                     // §3.2.2.3.8
+        .wildcard_subscription_available =
+            props.wildcard_subscription_available.value_or(true), // §3.2.2.3.11
+        .subscription_identifier_available =
+            props.subscription_identifier_available.value_or(true),                          // §3.2.2.3.12
         .shared_subscription_available = props.shared_subscription_available.value_or(true), // §3.2.2.3.13
     };
     // §3.2.2.3.14 [MQTT-3.2.2-21]: the Server Keep Alive replaces ours.
     keep_alive_ = props.server_keep_alive.value_or(config_.connect.keep_alive);
     // §3.2.2.3.2: the Server's Session Expiry Interval replaces ours.
-    session_expiry_ = props.session_expiry_interval.value_or(config_.connect.props.session_expiry_interval.value_or(0));
+    session_expiry_ =
+        props.session_expiry_interval.value_or(config_.connect.props.session_expiry_interval.value_or(0));
     // §3.2.2.3.7: use the Assigned Client Identifier from now on (to resume this session).
     const bool assigned = props.assigned_client_identifier.has_value();
-    if (assigned)
-        config_.connect.client_id = *props.assigned_client_identifier;
+    if (assigned) config_.connect.client_id = *props.assigned_client_identifier;
 
     state_ = session_state::connected;
     clean_start_ = false;
@@ -315,16 +329,14 @@ void client_session::handle(connack_packet&& p, std::vector<action>& out, time_p
         // are not session state and stay queued.
         session_state_dropped dropped;
         std::erase_if(outbound_, [&](const outbound_entry& e) {
-            if (e.stage == out_stage::queued)
-                return false;
+            if (e.stage == out_stage::queued) return false;
             dropped.outbound.push_back(e.message.packet_id);
             return true;
         });
         for (const auto& e : inbound_)
             dropped.inbound.push_back(e.packet_id);
         std::vector<inbound_entry>{}.swap(inbound_);
-        if (!dropped.outbound.empty() || !dropped.inbound.empty())
-            out.emplace_back(std::move(dropped));
+        if (!dropped.outbound.empty() || !dropped.inbound.empty()) out.emplace_back(std::move(dropped));
     }
     // §4.4: re-send unacknowledged PUBLISH (DUP 1) and PUBREL, in order; then what was queued.
     pump(out, now);
@@ -367,9 +379,14 @@ void client_session::handle(publish_packet&& p, std::vector<action>& out, time_p
         // again. (§4.4: after a reconnect the broker re-sends it with DUP 1.)
         const auto index = static_cast<std::size_t>(found - inbound_.begin());
         switch (found->stage) {
-        case in_stage::awaiting_ack: break; // the gateway holds it; acknowledge() answers
-        case in_stage::ack_pending: send_inbound_ack(index, found->ack_reason, out, now); break;
-        case in_stage::awaiting_pubrel: send(packet{pubrec_packet{p.packet_id, reason_code::success, {}}}, out, now); break;
+        case in_stage::awaiting_ack:
+            break; // the gateway holds it; acknowledge() answers
+        case in_stage::ack_pending:
+            send_inbound_ack(index, found->ack_reason, out, now);
+            break;
+        case in_stage::awaiting_pubrel:
+            send(packet{pubrec_packet{p.packet_id, reason_code::success, {}}}, out, now);
+            break;
         }
         return;
     }
@@ -438,9 +455,9 @@ void client_session::handle(const pubrel_packet& p, std::vector<action>& out, ti
 void client_session::handle(pubcomp_packet&& p, std::vector<action>& out, time_point now)
 {
     auto* e = find_outbound(p.packet_id);
-    if (!e || e->stage != out_stage::awaiting_pubcomp)
-        return;
-    complete_outbound(static_cast<std::size_t>(e - outbound_.data()), p.reason, std::move(p.props), false, out);
+    if (!e || e->stage != out_stage::awaiting_pubcomp) return;
+    complete_outbound(static_cast<std::size_t>(e - outbound_.data()), p.reason, std::move(p.props), false,
+                      out);
     pump(out, now);
 }
 
@@ -449,8 +466,7 @@ void client_session::handle(suback_packet&& p, std::vector<action>& out, time_po
     const auto it = std::find_if(requests_.begin(), requests_.end(), [&](const pending_request& r) {
         return r.subscribe && r.packet_id == p.packet_id;
     });
-    if (it == requests_.end())
-        return;
+    if (it == requests_.end()) return;
     // §3.9.3: one Reason Code per Topic Filter.
     if (p.reason_codes.size() != it->filters) {
         fail_protocol(reason_code::protocol_error, {}, "SUBACK reason code count", out, now);
@@ -465,8 +481,7 @@ void client_session::handle(unsuback_packet&& p, std::vector<action>& out, time_
     const auto it = std::find_if(requests_.begin(), requests_.end(), [&](const pending_request& r) {
         return !r.subscribe && r.packet_id == p.packet_id;
     });
-    if (it == requests_.end())
-        return;
+    if (it == requests_.end()) return;
     // §3.11.3
     if (p.reason_codes.size() != it->filters) {
         fail_protocol(reason_code::protocol_error, {}, "UNSUBACK reason code count", out, now);

@@ -18,31 +18,33 @@ reason_code reason_for_publish_error(error_code ec) noexcept
 {
     if (ec == errc::wildcard_in_topic_name || ec == errc::empty_topic_name)
         return reason_code::topic_name_invalid;
-    if (ec == errc::packet_too_large)
-        return reason_code::packet_too_large;
+    if (ec == errc::packet_too_large) return reason_code::packet_too_large;
     return reason_code::malformed_packet;
 }
 
 reason_code reason_for_subscribe_error(error_code ec) noexcept
 {
-    if (ec == errc::bad_topic_filter)
-        return reason_code::topic_filter_invalid;
+    if (ec == errc::bad_topic_filter) return reason_code::topic_filter_invalid;
     if (ec == errc::bad_subscription_options)
         return reason_code::protocol_error; // §3.8.3.1 No Local on a shared subscription [MQTT-3.8.3-4]
-    if (ec == errc::packet_too_large)
-        return reason_code::packet_too_large;
+    if (ec == errc::packet_too_large) return reason_code::packet_too_large;
     return reason_code::malformed_packet;
 }
 
 // MQTT 5.0 §4.8.2
-bool is_shared(const std::string& filter) noexcept { return filter.starts_with("$share/"); }
+bool is_shared(const std::string& filter) noexcept
+{
+    return filter.starts_with("$share/");
+}
 // MQTT 5.0 §4.7.1 (a shared subscription's group name holds no wildcard, §4.8.2)
-bool has_wildcard(const std::string& filter) noexcept { return filter.find_first_of("+#") != std::string::npos; }
+bool has_wildcard(const std::string& filter) noexcept
+{
+    return filter.find_first_of("+#") != std::string::npos;
+}
 
 // encode() and validate() take a packet: a stored publish_packet is moved in and back out, so its
 // payload is never copied.
-template <class F>
-auto with_packet(publish_packet& message, F&& f)
+template <class F> auto with_packet(publish_packet& message, F&& f)
 {
     packet p{std::in_place_type<publish_packet>, std::move(message)};
     auto result = std::forward<F>(f)(static_cast<const packet&>(p));
@@ -73,22 +75,21 @@ request_result not_connected()
 client_session::outbound_entry* client_session::find_outbound(std::uint16_t id) noexcept
 {
     for (auto& e : outbound_)
-        if (e.message.packet_id == id)
-            return &e;
+        if (e.message.packet_id == id) return &e;
     return nullptr;
 }
 
 client_session::inbound_entry* client_session::find_inbound(std::uint16_t id) noexcept
 {
     for (auto& e : inbound_)
-        if (e.packet_id == id)
-            return &e;
+        if (e.packet_id == id) return &e;
     return nullptr;
 }
 
 bool client_session::packet_id_in_use(std::uint16_t id) const noexcept
 {
-    return std::any_of(outbound_.begin(), outbound_.end(), [&](const auto& e) { return e.message.packet_id == id; }) ||
+    return std::any_of(outbound_.begin(), outbound_.end(),
+                       [&](const auto& e) { return e.message.packet_id == id; }) ||
            std::any_of(requests_.begin(), requests_.end(), [&](const auto& r) { return r.packet_id == id; });
 }
 
@@ -99,9 +100,9 @@ std::optional<std::uint16_t> client_session::allocate_packet_id() noexcept
     // separate space.)
     for (std::uint32_t tries = 0; tries < 65535; ++tries) {
         const auto id = next_packet_id_;
-        next_packet_id_ = next_packet_id_ == 65535 ? std::uint16_t{1} : static_cast<std::uint16_t>(next_packet_id_ + 1);
-        if (!packet_id_in_use(id))
-            return id;
+        next_packet_id_ =
+            next_packet_id_ == 65535 ? std::uint16_t{1} : static_cast<std::uint16_t>(next_packet_id_ + 1);
+        if (!packet_id_in_use(id)) return id;
     }
     return std::nullopt;
 }
@@ -111,17 +112,13 @@ std::optional<std::uint16_t> client_session::allocate_packet_id() noexcept
 reason_code client_session::check_publish(publish_packet& message) const
 {
     // §3.2.2.3.4 [MQTT-3.2.2-11]: never above Maximum QoS.
-    if (message.qos > limits_.maximum_qos)
-        return reason_code::qos_not_supported;
+    if (message.qos > limits_.maximum_qos) return reason_code::qos_not_supported;
     // §3.2.2.3.5: no retained message where Retain Available is 0.
-    if (message.retain && !limits_.retain_available)
-        return reason_code::retain_not_supported;
+    if (message.retain && !limits_.retain_available) return reason_code::retain_not_supported;
     return with_packet(message, [&](const packet& p) {
-        if (auto ec = validate(p))
-            return reason_for_publish_error(ec);
+        if (auto ec = validate(p)) return reason_for_publish_error(ec);
         // §3.2.2.3.6: the plain form must fit (a topic alias only ever falls back to it).
-        if (encoded_size(p) > limits_.maximum_packet_size)
-            return reason_code::packet_too_large;
+        if (encoded_size(p) > limits_.maximum_packet_size) return reason_code::packet_too_large;
         return reason_code::success;
     });
 }
@@ -159,13 +156,11 @@ bool client_session::send_publish(publish_packet& message, std::vector<action>& 
 
     auto encode_as = [&](std::uint16_t with_alias, bool empty_topic) {
         std::string topic;
-        if (empty_topic)
-            topic = std::exchange(message.topic, std::string{});
-        if (with_alias)
-            message.props.topic_alias = with_alias;
-        auto bytes = with_packet(message, [&](const packet& p) { return encode(p, limits_.maximum_packet_size); });
-        if (empty_topic)
-            message.topic = std::move(topic);
+        if (empty_topic) topic = std::exchange(message.topic, std::string{});
+        if (with_alias) message.props.topic_alias = with_alias;
+        auto bytes =
+            with_packet(message, [&](const packet& p) { return encode(p, limits_.maximum_packet_size); });
+        if (empty_topic) message.topic = std::move(topic);
         message.props.topic_alias.reset();
         return bytes;
     };
@@ -175,8 +170,7 @@ bool client_session::send_publish(publish_packet& message, std::vector<action>& 
         alias = 0;
         bytes = encode_as(0, false);
     }
-    if (!bytes)
-        return false;
+    if (!bytes) return false;
     if (alias) {
         if (slot == outbound_aliases_.size())
             outbound_aliases_.push_back(alias_entry{message.topic, alias, ++alias_clock_});
@@ -194,16 +188,14 @@ void client_session::complete_outbound(std::size_t index, reason_code reason, pr
                                        std::vector<action>& out)
 {
     auto& e = outbound_[index];
-    if (e.on_link)
-        --in_flight_;
+    if (e.on_link) --in_flight_;
     out.emplace_back(publish_completed{e.message.packet_id, e.message.qos, reason, std::move(props), local});
     outbound_.erase(outbound_.begin() + static_cast<std::ptrdiff_t>(index));
 }
 
 void client_session::pump(std::vector<action>& out, time_point now)
 {
-    if (state_ != session_state::connected)
-        return;
+    if (state_ != session_state::connected) return;
     // §4.9: at most Receive Maximum QoS 1/2 PUBLISHes unacknowledged (PUBACK, PUBCOMP, or PUBREC of
     // 0x80 or more). §4.6: in the order they were first sent; what does not fit waits in order.
     std::size_t i = 0;
@@ -212,8 +204,7 @@ void client_session::pump(std::vector<action>& out, time_point now)
             ++i;
             continue;
         }
-        if (in_flight_ >= limits_.receive_maximum)
-            break;
+        if (in_flight_ >= limits_.receive_maximum) break;
         auto& e = outbound_[i];
         if (e.stage == out_stage::awaiting_pubcomp) {
             // §4.4 [MQTT-4.4.0-1]: re-send PUBREL.
@@ -232,8 +223,7 @@ void client_session::pump(std::vector<action>& out, time_point now)
                 complete_outbound(i, reason_code::packet_too_large, {}, true, out);
                 continue;
             }
-            if (e.stage == out_stage::queued)
-                e.stage = out_stage::awaiting_ack;
+            if (e.stage == out_stage::queued) e.stage = out_stage::awaiting_ack;
         }
         e.on_link = true;
         ++in_flight_;
@@ -253,20 +243,16 @@ request_result client_session::publish(std::string topic, std::vector<std::byte>
     message.payload = std::move(payload);
 
     if (q == qos::at_most_once) {
-        if (state_ != session_state::connected)
-            return not_connected();
-        if (const auto rc = check_publish(message); rc != reason_code::success)
-            return refused(rc);
+        if (state_ != session_state::connected) return not_connected();
+        if (const auto rc = check_publish(message); rc != reason_code::success) return refused(rc);
         request_result r;
-        if (!send_publish(message, r.actions, now))
-            return refused(reason_code::packet_too_large);
+        if (!send_publish(message, r.actions, now)) return refused(reason_code::packet_too_large);
         r.status = request_status::sent;
         return r;
     }
 
     const auto id = allocate_packet_id();
-    if (!id)
-        return refused(reason_code::quota_exceeded);
+    if (!id) return refused(reason_code::quota_exceeded);
     message.packet_id = *id;
     if (const auto rc = check_publish(message); rc != reason_code::success)
         return refused(rc); // the id is simply not used
@@ -275,17 +261,29 @@ request_result client_session::publish(std::string topic, std::vector<std::byte>
     request_result r;
     r.packet_id = *id;
     pump(r.actions, now);
-    const auto* e = find_outbound(*id);
-    r.status = e && e->on_link ? request_status::sent : request_status::queued;
+    if (const auto* e = find_outbound(*id)) {
+        r.status = e->on_link ? request_status::sent : request_status::queued;
+        return r;
+    }
+    // Completed by pump() on the way out (the encoder refused what the checks let through): report
+    // it as refused rather than as a completion.
+    r.status = request_status::refused;
+    r.packet_id = 0;
+    for (auto it = r.actions.begin(); it != r.actions.end(); ++it)
+        if (const auto* done = std::get_if<publish_completed>(&*it); done && done->packet_id == *id) {
+            r.reason = done->reason;
+            r.actions.erase(it);
+            break;
+        }
     return r;
 }
 
 // ---- SUBSCRIBE / UNSUBSCRIBE ----------------------------------------------------------------------
 
-request_result client_session::subscribe(std::vector<subscription> subscriptions, properties props, time_point now)
+request_result client_session::subscribe(std::vector<subscription> subscriptions, properties props,
+                                         time_point now)
 {
-    if (state_ != session_state::connected)
-        return not_connected();
+    if (state_ != session_state::connected) return not_connected();
     // §3.2.2.3.11-13: features the broker said it lacks are refused here, with its reason codes.
     if (!props.subscription_identifiers.empty() && !limits_.subscription_identifier_available)
         return refused(reason_code::subscription_identifiers_not_supported);
@@ -297,36 +295,30 @@ request_result client_session::subscribe(std::vector<subscription> subscriptions
     }
     const auto filters = static_cast<std::uint32_t>(subscriptions.size());
     packet p{subscribe_packet{1, std::move(props), std::move(subscriptions)}};
-    if (auto ec = validate(p))
-        return refused(reason_for_subscribe_error(ec));
+    if (auto ec = validate(p)) return refused(reason_for_subscribe_error(ec));
     const auto id = allocate_packet_id();
-    if (!id)
-        return refused(reason_code::quota_exceeded);
+    if (!id) return refused(reason_code::quota_exceeded);
     std::get<subscribe_packet>(p).packet_id = *id;
     request_result r;
-    if (!send(p, r.actions, now))
-        return refused(reason_code::packet_too_large);
+    if (!send(p, r.actions, now)) return refused(reason_code::packet_too_large);
     requests_.push_back(pending_request{*id, true, filters});
     r.status = request_status::sent;
     r.packet_id = *id;
     return r;
 }
 
-request_result client_session::unsubscribe(std::vector<std::string> topic_filters, properties props, time_point now)
+request_result client_session::unsubscribe(std::vector<std::string> topic_filters, properties props,
+                                           time_point now)
 {
-    if (state_ != session_state::connected)
-        return not_connected();
+    if (state_ != session_state::connected) return not_connected();
     const auto filters = static_cast<std::uint32_t>(topic_filters.size());
     packet p{unsubscribe_packet{1, std::move(props), std::move(topic_filters)}};
-    if (auto ec = validate(p))
-        return refused(reason_for_subscribe_error(ec));
+    if (auto ec = validate(p)) return refused(reason_for_subscribe_error(ec));
     const auto id = allocate_packet_id();
-    if (!id)
-        return refused(reason_code::quota_exceeded);
+    if (!id) return refused(reason_code::quota_exceeded);
     std::get<unsubscribe_packet>(p).packet_id = *id;
     request_result r;
-    if (!send(p, r.actions, now))
-        return refused(reason_code::packet_too_large);
+    if (!send(p, r.actions, now)) return refused(reason_code::packet_too_large);
     requests_.push_back(pending_request{*id, false, filters});
     r.status = request_status::sent;
     r.packet_id = *id;
@@ -362,10 +354,10 @@ std::vector<action> client_session::acknowledge(std::uint16_t packet_id, reason_
 {
     std::vector<action> out;
     auto* e = find_inbound(packet_id);
-    if (!e || e->stage != in_stage::awaiting_ack)
-        return out;
+    if (!e || e->stage != in_stage::awaiting_ack) return out;
     // §3.4.2.1 / §3.5.2.1: the codes PUBACK and PUBREC may carry (the same set).
-    if (!reason_code_allowed(e->qos == qos::at_least_once ? packet_type::puback : packet_type::pubrec, reason))
+    if (!reason_code_allowed(e->qos == qos::at_least_once ? packet_type::puback : packet_type::pubrec,
+                             reason))
         reason = reason_code::unspecified_error;
     if (state_ == session_state::connected) {
         send_inbound_ack(static_cast<std::size_t>(e - inbound_.data()), reason, out, now);
@@ -382,8 +374,7 @@ std::vector<action> client_session::acknowledge(std::uint16_t packet_id, reason_
 std::vector<action> client_session::send_auth(reason_code reason, properties props, time_point now)
 {
     std::vector<action> out;
-    if (state_ == session_state::disconnected)
-        return out;
+    if (state_ == session_state::disconnected) return out;
     // §4.12 [MQTT-4.12.0-5]: the same Authentication Method as in CONNECT.
     if (!props.authentication_method)
         props.authentication_method = config_.connect.props.authentication_method;
@@ -391,14 +382,12 @@ std::vector<action> client_session::send_auth(reason_code reason, properties pro
     return out;
 }
 
-std::vector<action> client_session::disconnect(reason_code reason, std::optional<std::uint32_t> session_expiry,
-                                               time_point now)
+std::vector<action> client_session::disconnect(reason_code reason,
+                                               std::optional<std::uint32_t> session_expiry, time_point now)
 {
     std::vector<action> out;
-    if (state_ == session_state::disconnected)
-        return out;
-    if (!reason_code_allowed(packet_type::disconnect, reason))
-        reason = reason_code::unspecified_error;
+    if (state_ == session_state::disconnected) return out;
+    if (!reason_code_allowed(packet_type::disconnect, reason)) reason = reason_code::unspecified_error;
     disconnect_packet d{reason, {}};
     if (session_expiry) {
         // §3.14.2.2.2: non-zero after a CONNECT with 0 is a Protocol Error; leave it out then.
@@ -417,8 +406,7 @@ std::vector<action> client_session::disconnect(reason_code reason, std::optional
 std::vector<action> client_session::abort(time_point)
 {
     std::vector<action> out;
-    if (state_ == session_state::disconnected)
-        return out;
+    if (state_ == session_state::disconnected) return out;
     out.emplace_back(close_link{close_mode::abrupt});
     end_link(out);
     return out;

@@ -27,16 +27,23 @@ void print_ids(std::ostream& os, const std::vector<std::uint16_t>& ids)
 struct printer {
     std::ostream& os;
 
-    void operator()(const send_bytes& a) const { os << "send " << a.type << " (" << a.bytes.size() << " bytes)"; }
+    void operator()(const send_bytes& a) const
+    {
+        os << "send " << a.type << " (" << a.bytes.size() << " bytes)";
+    }
     void operator()(const close_link& a) const { os << "close_link{" << a.mode << '}'; }
     void operator()(const connected& a) const
     {
         os << "connected{session_present:" << a.session_present << ",client_id:\"" << a.client_id
            << "\",assigned:" << a.client_id_assigned << ",keep_alive:" << a.keep_alive
-           << ",session_expiry:" << a.session_expiry_interval << ",receive_maximum:" << a.limits.receive_maximum
-           << ",maximum_qos:" << a.limits.maximum_qos << ",props:" << a.props << '}';
+           << ",session_expiry:" << a.session_expiry_interval
+           << ",receive_maximum:" << a.limits.receive_maximum << ",maximum_qos:" << a.limits.maximum_qos
+           << ",props:" << a.props << '}';
     }
-    void operator()(const connect_failed& a) const { os << "connect_failed{" << a.reason << ",props:" << a.props << '}'; }
+    void operator()(const connect_failed& a) const
+    {
+        os << "connect_failed{" << a.reason << ",props:" << a.props << '}';
+    }
     void operator()(const message_received& a) const { os << "message_received{" << a.message << '}'; }
     void operator()(const publish_completed& a) const
     {
@@ -55,7 +62,10 @@ struct printer {
         print_codes(os, a.reason_codes);
         os << (a.local ? ",local" : "") << ",props:" << a.props << '}';
     }
-    void operator()(const auth_received& a) const { os << "auth_received{" << a.reason << ",props:" << a.props << '}'; }
+    void operator()(const auth_received& a) const
+    {
+        os << "auth_received{" << a.reason << ",props:" << a.props << '}';
+    }
     void operator()(const broker_disconnected& a) const
     {
         os << "broker_disconnected{" << a.reason << ",props:" << a.props << '}';
@@ -64,8 +74,7 @@ struct printer {
     void operator()(const protocol_error_detected& a) const
     {
         os << "protocol_error_detected{sent:" << a.sent;
-        if (a.error)
-            os << ",error:" << a.error.message();
+        if (a.error) os << ",error:" << a.error.message();
         os << '}';
     }
     void operator()(const session_state_dropped& a) const
@@ -88,9 +97,12 @@ std::ostream& operator<<(std::ostream& os, close_mode m)
 std::ostream& operator<<(std::ostream& os, link_lost_cause c)
 {
     switch (c) {
-    case link_lost_cause::link_down: return os << "link_down";
-    case link_lost_cause::ping_timeout: return os << "ping_timeout";
-    case link_lost_cause::connack_timeout: return os << "connack_timeout";
+    case link_lost_cause::link_down:
+        return os << "link_down";
+    case link_lost_cause::ping_timeout:
+        return os << "ping_timeout";
+    case link_lost_cause::connack_timeout:
+        return os << "connack_timeout";
     }
     return os << "link_lost_cause(" << static_cast<int>(c) << ')';
 }
@@ -98,10 +110,14 @@ std::ostream& operator<<(std::ostream& os, link_lost_cause c)
 std::ostream& operator<<(std::ostream& os, request_status s)
 {
     switch (s) {
-    case request_status::sent: return os << "sent";
-    case request_status::queued: return os << "queued";
-    case request_status::refused: return os << "refused";
-    case request_status::not_connected: return os << "not_connected";
+    case request_status::sent:
+        return os << "sent";
+    case request_status::queued:
+        return os << "queued";
+    case request_status::refused:
+        return os << "refused";
+    case request_status::not_connected:
+        return os << "not_connected";
     }
     return os << "request_status(" << static_cast<int>(s) << ')';
 }

@@ -18,13 +18,13 @@ TEST_CASE("a minimal CONNECT is byte-exact: clean start, keep alive 10 s, client
     scripted_broker b(cfg);
     b.link_up();
     REQUIRE(b.wire().size() == 1);
-    CHECK(to_hex(b.wire()[0]) == to_hex(hex("10 0f" // CONNECT, Remaining Length 15
-                             "00 04 4d 51 54 54" // Protocol Name "MQTT"
-                             "05"                // Protocol Version 5
-                             "02"                // Connect Flags: Clean Start
-                             "00 0a"             // Keep Alive 10 s
-                             "00"                // Property Length 0
-                             "00 02 63 31"))); // Client Identifier "c1"
+    CHECK(to_hex(b.wire()[0]) == to_hex(hex("10 0f"             // CONNECT, Remaining Length 15
+                                            "00 04 4d 51 54 54" // Protocol Name "MQTT"
+                                            "05"                // Protocol Version 5
+                                            "02"                // Connect Flags: Clean Start
+                                            "00 0a"             // Keep Alive 10 s
+                                            "00"                // Property Length 0
+                                            "00 02 63 31")));   // Client Identifier "c1"
     CHECK(b.session().state() == m5::session_state::connecting);
 }
 
@@ -33,7 +33,7 @@ TEST_CASE("the CONNECT carries the whole template: will with its properties, cre
     auto cfg = basic_config(30);
     auto& c = cfg.connect;
     c.props.session_expiry_interval = 3600;
-    c.props.receive_maximum = 4;            // the sensor's buffer (design §3)
+    c.props.receive_maximum = 4; // the sensor's buffer (design §3)
     c.props.maximum_packet_size = 2048;
     c.props.topic_alias_maximum = 8;
     c.props.request_problem_information = true;

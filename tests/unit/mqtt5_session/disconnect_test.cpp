@@ -74,11 +74,11 @@ TEST_CASE("a broker DISCONNECT before CONNACK is surfaced rather than answered")
 TEST_CASE("malformed bytes from the broker: DISCONNECT 0x81 sent, the link closed, the fault surfaced")
 {
     const char* cases[] = {
-        "30 02 00",             // PUBLISH whose Remaining Length runs past the bytes
-        "00 00",                // reserved packet type 0
-        "41 02 00 01",          // PUBACK with reserved flags set
-        "30 04 00 01 2b 00",    // PUBLISH to topic "+": a wildcard in a Topic Name
-        "40 03 00 01 05",       // PUBACK with a reason code PUBACK cannot carry
+        "30 02 00",          // PUBLISH whose Remaining Length runs past the bytes
+        "00 00",             // reserved packet type 0
+        "41 02 00 01",       // PUBACK with reserved flags set
+        "30 04 00 01 2b 00", // PUBLISH to topic "+": a wildcard in a Topic Name
+        "40 03 00 01 05",    // PUBACK with a reason code PUBACK cannot carry
     };
     for (const char* wire : cases) {
         CAPTURE(wire);
@@ -103,11 +103,11 @@ TEST_CASE("a property given twice is a protocol error: DISCONNECT 0x82")
 {
     scripted_broker b(basic_config());
     b.connect_ok();
-    b.send_raw(hex("30 0e"                 // PUBLISH QoS 0, Remaining Length 14
-                   "00 01 61"             // Topic "a"
-                   "0a"                   // Property Length 10
-                   "02 00 00 00 01"       // Message Expiry Interval 1
-                   "02 00 00 00 01"));    // Message Expiry Interval again
+    b.send_raw(hex("30 0e"             // PUBLISH QoS 0, Remaining Length 14
+                   "00 01 61"          // Topic "a"
+                   "0a"                // Property Length 10
+                   "02 00 00 00 01"    // Message Expiry Interval 1
+                   "02 00 00 00 01")); // Message Expiry Interval again
     CHECK(b.expect<m5::disconnect_packet>().reason == reason_code::protocol_error);
     CHECK(b.expect_event<m5::protocol_error_detected>().error == m5::errc::duplicate_property);
 }
@@ -243,9 +243,11 @@ TEST_CASE("a re-authentication: AUTH 0x19 sent, the broker's AUTH surfaced")
 
 TEST_CASE("actions print readably for logs and failed checks")
 {
-    CHECK(describe(m5::action{m5::link_lost{m5::link_lost_cause::ping_timeout}}) == "link_lost{ping_timeout}");
+    CHECK(describe(m5::action{m5::link_lost{m5::link_lost_cause::ping_timeout}}) ==
+          "link_lost{ping_timeout}");
     CHECK(describe(m5::action{m5::close_link{m5::close_mode::abrupt}}) == "close_link{abrupt}");
-    CHECK(describe(m5::action{m5::send_bytes{m5::packet_type::pingreq, hex("c0 00")}}) == "send PINGREQ (2 bytes)");
+    CHECK(describe(m5::action{m5::send_bytes{m5::packet_type::pingreq, hex("c0 00")}}) ==
+          "send PINGREQ (2 bytes)");
     CHECK(describe(m5::action{m5::session_state_dropped{{1, 2}, {3}}}) ==
           "session_state_dropped{outbound:[1,2],inbound:[3]}");
     CHECK(describe(m5::request_status::queued) == "queued");

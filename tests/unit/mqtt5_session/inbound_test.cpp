@@ -11,7 +11,8 @@ using namespace sngw::test;
 using m5::qos;
 using m5::reason_code;
 
-m5::publish_packet incoming(qos q, std::uint16_t id, std::string topic = "cmd/sensor-1", std::string_view payload = "on")
+m5::publish_packet incoming(qos q, std::uint16_t id, std::string topic = "cmd/sensor-1",
+                            std::string_view payload = "on")
 {
     m5::publish_packet p;
     p.qos = q;
@@ -258,7 +259,8 @@ TEST_CASE("the broker exceeding our Receive Maximum is DISCONNECT 0x93")
         b.expect<m5::pubrec_packet>();
         b.send(incoming(qos::at_least_once, 3));
         CHECK(b.expect<m5::disconnect_packet>().reason == reason_code::receive_maximum_exceeded);
-        CHECK(b.expect_event<m5::protocol_error_detected>().sent.reason == reason_code::receive_maximum_exceeded);
+        CHECK(b.expect_event<m5::protocol_error_detected>().sent.reason ==
+              reason_code::receive_maximum_exceeded);
     }
 }
 

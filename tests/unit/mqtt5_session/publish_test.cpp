@@ -19,10 +19,10 @@ TEST_CASE("QoS 0 PUBLISH goes out at once, without packet id or completion")
     const auto r = b.publish("sensors/t", "21.5", qos::at_most_once, false);
     CHECK(r.status == request_status::sent);
     CHECK(r.packet_id == 0);
-    CHECK(to_hex(b.wire().back()) == to_hex(hex("30 10"                 // PUBLISH QoS 0, Remaining Length 16
-                                 "00 09 73 65 6e 73 6f 72 73 2f 74" // Topic "sensors/t"
-                                 "00"                                // Property Length 0
-                                 "32 31 2e 35")));                   // Payload "21.5"
+    CHECK(to_hex(b.wire().back()) == to_hex(hex("30 10" // PUBLISH QoS 0, Remaining Length 16
+                                                "00 09 73 65 6e 73 6f 72 73 2f 74" // Topic "sensors/t"
+                                                "00"                               // Property Length 0
+                                                "32 31 2e 35")));                  // Payload "21.5"
     const auto p = b.expect_publish();
     CHECK(p.packet.payload == bytes("21.5"));
     CHECK(b.no_events());
@@ -105,7 +105,7 @@ TEST_CASE("QoS 2 PUBLISH: PUBREC, PUBREL, PUBCOMP, then completed")
     CHECK(rel.packet_id == r.packet_id);
     CHECK(rel.reason == reason_code::success);
     CHECK(to_hex(b.wire().back()) == "62 02 00 01"); // PUBREL (flags 0010), id 1, Success in short form
-    CHECK(b.session().in_flight() == 1);         // a slot is held until PUBCOMP (§4.9)
+    CHECK(b.session().in_flight() == 1);             // a slot is held until PUBCOMP (§4.9)
 
     SUBCASE("a repeated PUBREC gets the PUBREL again")
     {
@@ -235,7 +235,8 @@ TEST_CASE("Retain Available 0: a retained PUBLISH is refused locally with 0x9A")
     CHECK(b.publish("status", "online", qos::at_least_once, false).status == request_status::sent);
 }
 
-TEST_CASE("Maximum Packet Size: a PUBLISH of exactly the maximum goes out, one byte more is refused with 0x95")
+TEST_CASE(
+    "Maximum Packet Size: a PUBLISH of exactly the maximum goes out, one byte more is refused with 0x95")
 {
     scripted_broker b(basic_config());
     m5::connack_packet ack;
@@ -259,7 +260,8 @@ TEST_CASE("Maximum Packet Size: a PUBLISH of exactly the maximum goes out, one b
     CHECK(b.nothing_sent());
 }
 
-TEST_CASE("Topic Alias Maximum 2: repeated topics use aliases, never more than 2, least recently used re-mapped")
+TEST_CASE(
+    "Topic Alias Maximum 2: repeated topics use aliases, never more than 2, least recently used re-mapped")
 {
     scripted_broker b(basic_config());
     m5::connack_packet ack;

@@ -40,8 +40,7 @@ inline m5::session_config basic_config(std::uint16_t keep_alive = 60)
     return c;
 }
 
-template <class T>
-std::string describe(const T& v)
+template <class T> std::string describe(const T& v)
 {
     std::ostringstream os;
     os << v;
@@ -75,8 +74,7 @@ public:
     {
         for (int guard = 0; guard < 100000; ++guard) {
             const auto next = session_.next_deadline();
-            if (!next || *next > t)
-                break;
+            if (!next || *next > t) break;
             fire(*next);
         }
         now_ = std::max(now_, t);
@@ -85,8 +83,7 @@ public:
     bool advance_to_next_deadline()
     {
         const auto next = session_.next_deadline();
-        if (!next)
-            return false;
+        if (!next) return false;
         fire(*next);
         return true;
     }
@@ -127,8 +124,7 @@ public:
     // ---- what the session sent ----------------------------------------------------------------
 
     /// The next packet the session sent, which must be a P.
-    template <class P>
-    P expect()
+    template <class P> P expect()
     {
         REQUIRE_MESSAGE(!sent_.empty(), "the session sent nothing; expected " << describe(m5::packet{P{}}));
         auto p = std::move(sent_.front());
@@ -142,7 +138,8 @@ public:
         REQUIRE_MESSAGE(!sent_.empty(), "the session sent nothing; expected a PUBLISH");
         auto p = std::move(sent_.front());
         sent_.pop_front();
-        REQUIRE_MESSAGE(std::holds_alternative<m5::publish_packet>(p.packet), "the session sent " << describe(p.packet));
+        REQUIRE_MESSAGE(std::holds_alternative<m5::publish_packet>(p.packet),
+                        "the session sent " << describe(p.packet));
         return sent_publish{std::get<m5::publish_packet>(std::move(p.packet)), std::move(p.topic)};
     }
     bool nothing_sent() const { return sent_.empty(); }
@@ -163,8 +160,7 @@ public:
 
     // ---- what the session told the gateway ----------------------------------------------------
 
-    template <class E>
-    E expect_event()
+    template <class E> E expect_event()
     {
         REQUIRE_MESSAGE(!events_.empty(), "no event; expected " << describe(m5::action{E{}}));
         auto e = std::move(events_.front());
@@ -214,7 +210,10 @@ public:
         apply(session_.disconnect(rc, expiry, now_));
     }
     void abort() { apply(session_.abort(now_)); }
-    void send_auth(m5::reason_code rc, m5::properties props) { apply(session_.send_auth(rc, std::move(props), now_)); }
+    void send_auth(m5::reason_code rc, m5::properties props)
+    {
+        apply(session_.send_auth(rc, std::move(props), now_));
+    }
 
     /// Applies a call's actions as a driver would, checking them on the way.
     void apply(std::vector<m5::action> actions)
@@ -263,7 +262,8 @@ private:
             if (p->qos != m5::qos::at_most_once) {
                 if (std::find(unacked_.begin(), unacked_.end(), p->packet_id) == unacked_.end())
                     unacked_.push_back(p->packet_id);
-                CHECK_MESSAGE(unacked_.size() <= receive_maximum_, "more than Receive Maximum PUBLISHes unacknowledged");
+                CHECK_MESSAGE(unacked_.size() <= receive_maximum_,
+                              "more than Receive Maximum PUBLISHes unacknowledged");
             }
         }
         if (auto* r = std::get_if<m5::pubrel_packet>(&s.packet)) {
@@ -277,11 +277,11 @@ private:
 
     std::string resolve(const m5::publish_packet& p)
     {
-        if (!p.props.topic_alias)
-            return p.topic;
+        if (!p.props.topic_alias) return p.topic;
         const auto alias = *p.props.topic_alias;
         CHECK_MESSAGE(alias <= topic_alias_maximum_, "topic alias above the broker's Topic Alias Maximum");
-        auto it = std::find_if(aliases_.begin(), aliases_.end(), [&](const auto& a) { return a.first == alias; });
+        auto it =
+            std::find_if(aliases_.begin(), aliases_.end(), [&](const auto& a) { return a.first == alias; });
         if (!p.topic.empty()) {
             if (it == aliases_.end())
                 aliases_.emplace_back(alias, p.topic);
@@ -301,12 +301,9 @@ private:
             topic_alias_maximum_ = c->props.topic_alias_maximum.value_or(0);
         }
         auto release = [&](std::uint16_t id) { std::erase(unacked_, id); };
-        if (auto* a = std::get_if<m5::puback_packet>(&p))
-            release(a->packet_id);
-        if (auto* a = std::get_if<m5::pubcomp_packet>(&p))
-            release(a->packet_id);
-        if (auto* a = std::get_if<m5::pubrec_packet>(&p); a && m5::is_error(a->reason))
-            release(a->packet_id);
+        if (auto* a = std::get_if<m5::puback_packet>(&p)) release(a->packet_id);
+        if (auto* a = std::get_if<m5::pubcomp_packet>(&p)) release(a->packet_id);
+        if (auto* a = std::get_if<m5::pubrec_packet>(&p); a && m5::is_error(a->reason)) release(a->packet_id);
     }
 
     m5::client_session session_;

@@ -17,7 +17,8 @@ TEST_CASE("SUBSCRIBE carries every subscription option and the SUBACK's per-filt
     scripted_broker b(basic_config());
     b.connect_ok();
     m5::subscription a{"cmd/sensor-1/#", {qos::exactly_once, true, true, m5::retain_handling::do_not_send}};
-    m5::subscription c{"$share/gw/cfg/+", {qos::at_least_once, false, false, m5::retain_handling::send_if_new_subscription}};
+    m5::subscription c{"$share/gw/cfg/+",
+                       {qos::at_least_once, false, false, m5::retain_handling::send_if_new_subscription}};
     m5::properties props;
     props.subscription_identifiers = {42};
     props.user_properties = {{"origin", "sensor-1"}};
@@ -34,7 +35,8 @@ TEST_CASE("SUBSCRIBE carries every subscription option and the SUBACK's per-filt
     b.send(ack);
     const auto ev = b.expect_event<m5::subscribe_result>();
     CHECK(ev.packet_id == 1);
-    CHECK(ev.reason_codes == std::vector<reason_code>{reason_code::granted_qos_1, reason_code::not_authorized});
+    CHECK(ev.reason_codes ==
+          std::vector<reason_code>{reason_code::granted_qos_1, reason_code::not_authorized});
     CHECK(ev.props.reason_string == "partly");
     CHECK_FALSE(ev.local);
 }
@@ -47,10 +49,12 @@ TEST_CASE("UNSUBSCRIBE and its per-filter UNSUBACK codes")
     CHECK(r.status == request_status::sent);
     const auto sent = b.expect<m5::unsubscribe_packet>();
     CHECK(sent.topic_filters == std::vector<std::string>{"a/b", "c/#"});
-    b.send(m5::unsuback_packet{r.packet_id, {}, {reason_code::success, reason_code::no_subscription_existed}});
+    b.send(
+        m5::unsuback_packet{r.packet_id, {}, {reason_code::success, reason_code::no_subscription_existed}});
     const auto ev = b.expect_event<m5::unsubscribe_result>();
     CHECK(ev.packet_id == r.packet_id);
-    CHECK(ev.reason_codes == std::vector<reason_code>{reason_code::success, reason_code::no_subscription_existed});
+    CHECK(ev.reason_codes ==
+          std::vector<reason_code>{reason_code::success, reason_code::no_subscription_existed});
 }
 
 TEST_CASE("Wildcard Subscription Available 0: a filter with a wildcard is refused locally with 0xA2")

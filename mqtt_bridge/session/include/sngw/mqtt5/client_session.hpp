@@ -123,7 +123,8 @@ public:
 
     /// Normal close (§3.14): DISCONNECT with `reason` then close_link(graceful). `session_expiry`
     /// updates the Session Expiry Interval, except that a non-zero value is left out when the CONNECT
-    /// had 0 (a Protocol Error, §3.14.2.2.2). QoS state is kept for a later on_link_up. Nothing while disconnected.
+    /// had 0 (a Protocol Error, §3.14.2.2.2). QoS state is kept for a later on_link_up. Nothing while
+    /// disconnected.
     std::vector<action> disconnect(reason_code reason, std::optional<std::uint32_t> session_expiry,
                                    time_point now);
 
@@ -157,9 +158,9 @@ public:
 private:
     enum class out_stage : std::uint8_t { queued, awaiting_ack, awaiting_pubcomp };
     struct outbound_entry {
-        publish_packet message;  // full topic, no alias; payload released once PUBREC'd
+        publish_packet message; // full topic, no alias; payload released once PUBREC'd
         out_stage stage = out_stage::queued;
-        bool on_link = false;    // sent on this link: holds a Receive Maximum slot
+        bool on_link = false; // sent on this link: holds a Receive Maximum slot
     };
     enum class in_stage : std::uint8_t { awaiting_ack, ack_pending, awaiting_pubrel };
     struct inbound_entry {
@@ -219,8 +220,8 @@ private:
 
     session_config config_;
     session_state state_ = session_state::disconnected;
-    bool clean_start_;                 // for the next CONNECT
-    bool clean_start_sent_ = false;    // in the current CONNECT
+    bool clean_start_;              // for the next CONNECT
+    bool clean_start_sent_ = false; // in the current CONNECT
     std::uint16_t keep_alive_ = 0;
     std::uint32_t session_expiry_ = 0;
     broker_limits limits_{};
@@ -229,14 +230,14 @@ private:
     time_point last_sent_{};
     std::optional<time_point> pingresp_deadline_{};
 
-    std::vector<outbound_entry> outbound_;   // publish order
+    std::vector<outbound_entry> outbound_; // publish order
     std::size_t in_flight_ = 0;
     std::vector<inbound_entry> inbound_;
     std::vector<pending_request> requests_;
     std::uint16_t next_packet_id_ = 1;
 
     std::vector<std::pair<std::uint16_t, std::string>> inbound_aliases_; // this link's
-    std::vector<alias_entry> outbound_aliases_;                           // this link's
+    std::vector<alias_entry> outbound_aliases_;                          // this link's
     std::uint32_t alias_clock_ = 0;
 };
 

@@ -21,7 +21,7 @@ namespace sngw::mqtt5 {
 
 /// Write one whole control packet to the broker, after every earlier send_bytes.
 struct send_bytes {
-    packet_type type = packet_type::publish;   // for logs and counters
+    packet_type type = packet_type::publish; // for logs and counters
     std::vector<std::byte> bytes{};
     friend bool operator==(const send_bytes&, const send_bytes&) = default;
 };
@@ -44,20 +44,20 @@ struct close_link {
 /// in force.
 struct connected {
     bool session_present = false;
-    std::string client_id{};               // in force: the Assigned Client Identifier, else ours
-    bool client_id_assigned = false;       // §3.2.2.3.7
-    std::uint16_t keep_alive = 0;          // in force: Server Keep Alive (§3.2.2.3.14), else ours
+    std::string client_id{};                   // in force: the Assigned Client Identifier, else ours
+    bool client_id_assigned = false;           // §3.2.2.3.7
+    std::uint16_t keep_alive = 0;              // in force: Server Keep Alive (§3.2.2.3.14), else ours
     std::uint32_t session_expiry_interval = 0; // in force: the CONNACK's (§3.2.2.3.2), else ours
     broker_limits limits{};
-    properties props{};                    // the CONNACK properties as received (reason string, user
-                                           // properties, response information, authentication, ...)
+    properties props{}; // the CONNACK properties as received (reason string, user
+                        // properties, response information, authentication, ...)
     friend bool operator==(const connected&, const connected&) = default;
 };
 
 /// CONNACK with a Reason Code of 0x80 or more (§3.2.2.2). The link is being closed.
 struct connect_failed {
     reason_code reason = reason_code::unspecified_error;
-    properties props{};                    // the CONNACK properties as received
+    properties props{}; // the CONNACK properties as received
     const std::optional<std::string>& reason_string() const noexcept { return props.reason_string; }
     /// 0x9C Use another server, 0x9D Server moved (§4.11).
     const std::optional<std::string>& server_reference() const noexcept { return props.server_reference; }
@@ -107,7 +107,7 @@ struct unsubscribe_result {
 /// re-authentication. Answer with client_session::send_auth().
 struct auth_received {
     reason_code reason = reason_code::success;
-    properties props{};                    // authentication method and data, reason string, ...
+    properties props{}; // authentication method and data, reason string, ...
     friend bool operator==(const auth_received&, const auth_received&) = default;
 };
 
@@ -121,9 +121,9 @@ struct broker_disconnected {
 };
 
 enum class link_lost_cause : std::uint8_t {
-    link_down,        // on_link_down: the transport ended without a DISCONNECT either way
-    ping_timeout,     // no PINGRESP (nor any packet) within the ping timeout after a PINGREQ
-    connack_timeout,  // no CONNACK within connect_timeout
+    link_down,       // on_link_down: the transport ended without a DISCONNECT either way
+    ping_timeout,    // no PINGRESP (nor any packet) within the ping timeout after a PINGREQ
+    connack_timeout, // no CONNACK within connect_timeout
 };
 
 /// The connection ended without a DISCONNECT. For the timeouts the session closes the link
@@ -138,8 +138,8 @@ struct link_lost {
 /// closing the link (§4.13).
 struct protocol_error_detected {
     disconnect_packet sent{};
-    boost::system::error_code error{};     // the decode error (mqtt5::errc), or {} for a rule broken
-                                           // by a well-formed packet (reason string says which)
+    boost::system::error_code error{}; // the decode error (mqtt5::errc), or {} for a rule broken
+                                       // by a well-formed packet (reason string says which)
     friend bool operator==(const protocol_error_detected&, const protocol_error_detected&) = default;
 };
 
@@ -158,8 +158,7 @@ struct session_state_dropped {
 /// every send_bytes; events appear where they happen.
 using action = std::variant<send_bytes, close_link, connected, connect_failed, message_received,
                             publish_completed, subscribe_result, unsubscribe_result, auth_received,
-                            broker_disconnected, link_lost, protocol_error_detected,
-                            session_state_dropped>;
+                            broker_disconnected, link_lost, protocol_error_detected, session_state_dropped>;
 
 /// What publish(), subscribe() and unsubscribe() did with a request.
 enum class request_status : std::uint8_t {
@@ -172,7 +171,7 @@ enum class request_status : std::uint8_t {
 
 struct request_result {
     request_status status = request_status::refused;
-    std::uint16_t packet_id = 0;        // sent/queued QoS 1/2 PUBLISH, SUBSCRIBE, UNSUBSCRIBE
+    std::uint16_t packet_id = 0;               // sent/queued QoS 1/2 PUBLISH, SUBSCRIBE, UNSUBSCRIBE
     reason_code reason = reason_code::success; // refused: the outcome, as the broker would have said
     std::vector<action> actions{};
 };

@@ -41,14 +41,14 @@ struct session_config {
 /// What the broker's CONNACK allows, with the spec's defaults for absent properties
 /// (MQTT 5.0 §3.2.2.3). Before the first CONNACK: the defaults.
 struct broker_limits {
-    std::uint16_t receive_maximum = 65535;                      // §3.2.2.3.3
-    mqtt5::qos maximum_qos = mqtt5::qos::exactly_once;          // §3.2.2.3.4
-    bool retain_available = true;                               // §3.2.2.3.5
-    std::uint32_t maximum_packet_size = max_packet_size_limit;  // §3.2.2.3.6
-    std::uint16_t topic_alias_maximum = 0;                      // §3.2.2.3.8
-    bool wildcard_subscription_available = true;                // §3.2.2.3.11
-    bool subscription_identifier_available = true;              // §3.2.2.3.12
-    bool shared_subscription_available = true;                  // §3.2.2.3.13
+    std::uint16_t receive_maximum = 65535;                     // §3.2.2.3.3
+    mqtt5::qos maximum_qos = mqtt5::qos::exactly_once;         // §3.2.2.3.4
+    bool retain_available = true;                              // §3.2.2.3.5
+    std::uint32_t maximum_packet_size = max_packet_size_limit; // §3.2.2.3.6
+    std::uint16_t topic_alias_maximum = 0;                     // §3.2.2.3.8
+    bool wildcard_subscription_available = true;               // §3.2.2.3.11
+    bool subscription_identifier_available = true;             // §3.2.2.3.12
+    bool shared_subscription_available = true;                 // §3.2.2.3.13
     friend bool operator==(const broker_limits&, const broker_limits&) = default;
 };
 
