@@ -64,15 +64,17 @@ public:
         return v;
     }
 
-    /// Well-formed UTF-8 of about n octets without U+0000: ASCII and 2-, 3- and 4-octet characters.
+    /// Well-formed UTF-8 of exactly n octets without U+0000: ASCII and 2-, 3- and 4-octet characters.
     std::string text(std::size_t n)
     {
         static constexpr const char* pieces[] = {
             "a",    "/",   "+", "#", "Z", "0", "~", "\xC3\xA9", "\xE2\x82\xAC", "\xF0\xAA\x9B\x94",
             "\x7F", "\x01"};
         std::string s;
-        while (s.size() < n)
-            s += pieces[uniform<std::size_t>(0, std::size(pieces) - 1)];
+        while (s.size() < n) {
+            const std::string_view piece = pieces[uniform<std::size_t>(0, std::size(pieces) - 1)];
+            s += s.size() + piece.size() <= n ? piece : std::string_view("a");
+        }
         return s;
     }
     std::string nonempty_text(std::size_t n) { return text(n == 0 ? 1 : n); }
