@@ -24,7 +24,7 @@ enum class errc {
     empty_field,         // a zero-length field the spec forbids (client id, topic name, ...)
     bad_field_value,     // a field value the spec forbids (Keep Alive 0, Retain Handling 3, ...)
     trailing_octets,     // octets left over after the last field of a fixed-size message
-    bad_utf8,            // a UTF-8 field that is not well-formed UTF-8 (v2.0 §1.5.3 / MQTT 5 §1.5.4)
+    bad_utf8,            // a UTF-8 field that is not well-formed UTF-8 (MQTT-SN 2.0 §1.8.4 / MQTT 5 §1.5.4)
     field_too_long,      // a field longer than its length prefix or the 16-bit Length can express (encode)
 };
 
