@@ -717,6 +717,22 @@ TEST_CASE("max_packet_size: mosquitto announces it, the session refuses above it
         CHECK(c.ev->completed.empty()); // the PUBLISH stays in the session for the next link
         CHECK(c->session().outbound_pending() == 1);
     }
+    SUBCASE("a CONNECT above it (a large will): mosquitto drops the connection without CONNACK")
+    {
+        auto o = options(broker.port(), "sngw-big-will");
+        o.session.connect.will = mqtt5::will_message{.topic = "big/will", .payload = big};
+        test_client c(io, o);
+        REQUIRE(c->connect());
+        REQUIRE(run_until(io, [&] { return c.ev->closed > 0; }));
+        // Observed: a TCP reset (no CONNACK 0x95), so the session sees the link lost while connecting.
+        CHECK(c.ev->connected.empty());
+        CHECK(c.ev->connect_failed.empty());
+        REQUIRE_MESSAGE(c.ev->losses.size() == 1, describe(*c.ev));
+        CHECK(c.ev->losses[0].cause == mqtt5::link_lost_cause::link_down);
+        CHECK_MESSAGE((c.ev->losses[0].transport == close_reason::read_failed ||
+                       c.ev->losses[0].transport == close_reason::closed_by_peer),
+                      describe(*c.ev));
+    }
 }
 
 TEST_CASE("message_size_limit: mosquitto 2.0 answers PUBACK 0x95, which MQTT 5 does not allow in a PUBACK")
