@@ -9,6 +9,33 @@ constexpr std::uint8_t octet(std::span<const std::byte> d, std::size_t i) noexce
     return i < d.size() ? std::to_integer<std::uint8_t>(d[i]) : 0;
 }
 
+/// The version of a packet that needs a session, where its type code and size tell (design.md §2:
+/// the gateway answers an unknown sender with a DISCONNECT in its own protocol where it can).
+/// Sizes are the fixed sizes of the two specs (v1.2 §5.4, v2.0 §3); codes and sizes that fit
+/// both versions stay unnamed.
+std::optional<protocol_version> version_by_shape(std::uint8_t type, std::size_t size) noexcept
+{
+    constexpr auto v1 = protocol_version::v1_2;
+    constexpr auto v2 = protocol_version::v2_0;
+    switch (type) {
+    case 0x00: return v1;                                    // ADVERTISE; reserved in v2.0
+    case 0x03: case 0x11: return v2;                         // PUBLISH, REGACK; reserved in v1.2
+    case 0x05: return size == 3 ? v1 : v2;                   // CONNACK (3) / PUBREC (4, 5)
+    case 0x06: return size == 2 ? v1 : v2;                   // WILLTOPICREQ (2) / PUBREL (4, 5)
+    case 0x08: return size == 2 ? v1 : v2;                   // WILLMSGREQ (2) / SUBSCRIBE (>= 5)
+    case 0x0B: return size == 7 ? v1 : v2;                   // REGACK (7) / UNSUBACK (4, 5)
+    case 0x0D: return size == 7 ? v1 : v2;                   // PUBACK (7) / PINGRESP (4, 5)
+    case 0x0E: if (size == 4) return std::nullopt;           // PUBCOMP (4) / DISCONNECT (3..)
+               return v2;
+    case 0x0F: case 0x10: return size == 4 ? v1 : v2;        // PUBREC, PUBREL (4) / AUTH, REGISTER (>= 6)
+    case 0x13: return size == 8 ? v1 : v2;                   // SUBACK (8) / SLEEPREQ (9)
+    case 0x14: return v1;                                    // UNSUBSCRIBE; v2.0 SLEEPRESP is server→client
+    case 0x15: return size == 4 ? v1 : v2;                   // UNSUBACK (4) / WAKEUP (2)
+    case 0x18: return size == 2 || size == 4 ? v1 : v2;      // DISCONNECT (2, 4) / GWINFO
+    default: return std::nullopt;
+    }
+}
+
 } // namespace
 
 std::string_view to_string(protocol_version v) noexcept
@@ -57,11 +84,10 @@ first_contact classify_first_contact(std::span<const std::byte> datagram) noexce
         // v1.2 PUBLISH with QoS 0b11 = QoS -1 (§5.3.4, §6.8); v2.0 0x0C is PINGREQ (4 octets).
         if (datagram.size() >= body + 5 && (octet(datagram, body) & 0x60) == 0x60)
             return {publish_without_session, v1};
-        if (datagram.size() == 4)
-            return {other, v2};
-        return {};
+        // A v2.0 PINGREQ is exactly 4 octets (§3.11); a v1.2 PUBLISH at least 7 (§5.4.12).
+        return {other, datagram.size() == 4 ? v2 : v1};
     case 0x12:
-        return {publish_without_session, v2};   // v2.0 PUBWOS (§3.6.3); v1.2 SUBSCRIBE needs a session
+        return {publish_without_session, v2};   // v2.0 PUBWOS (§3.6.1); v1.2 SUBSCRIBE needs a session
     case 0x16:
         // v1.2 PINGREQ carrying a ClientId (§5.4.19, §6.14). v2.0 0x16 is ADVERTISE, which only
         // gateways send; a bare v1.2 PINGREQ needs a session.
@@ -69,12 +95,12 @@ first_contact classify_first_contact(std::span<const std::byte> datagram) noexce
             return {wake, v1};
         return {other, v1};
     case 0x17:
-        return {searchgw, v2};   // v2.0 SEARCHGW (§3.19); v1.2 0x17 is PINGRESP, gateway→client only
+        return {searchgw, v2};   // v2.0 SEARCHGW (§3.20.2); v1.2 0x17 is PINGRESP, gateway→client only
     case 0xFC:
-        return {encapsulation, v2};   // v2.0 Forwarder Encapsulation (§3.20)
+        return {encapsulation, v2};   // v2.0 Forwarder Encapsulation (§3.19)
     case 0xFE:
         // v1.2 forwarder encapsulation: Length covers the encapsulation header only (§5.5).
-        // v2.0 connection encapsulation: Length spans the whole packet (§3.17).
+        // v2.0 connection encapsulation: Length spans the whole packet (§3.18).
         return {encapsulation, announced == datagram.size() ? v2 : v1};
     case 0x1A:
     case 0x1B:
@@ -84,7 +110,7 @@ first_contact classify_first_contact(std::span<const std::byte> datagram) noexce
     case 0xFF:
         return {other, v2};   // Protection Encapsulation exists only in v2.0
     default:
-        return {};
+        return {other, version_by_shape(type, datagram.size())};
     }
 }
 

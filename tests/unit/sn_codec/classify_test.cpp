@@ -42,7 +42,8 @@ TEST_CASE("0x0C with QoS bits 0b11 is a v1.2 QoS -1 PUBLISH, 0x12 a v2.0 PUBWOS"
 {
     CHECK(sn::classify_first_contact(hex("09 0c 61 00 01 00 00 68 69")) ==
           sn::first_contact{kind::publish_without_session, v1});
-    CHECK(sn::classify_first_contact(hex("09 0c 21 00 01 00 01 68 69")) == sn::first_contact{});   // QoS 1
+    // QoS 1 needs a session, but only v1.2 has a 9-octet 0x0C.
+    CHECK(sn::classify_first_contact(hex("09 0c 21 00 01 00 01 68 69")) == sn::first_contact{kind::other, v1});
     CHECK(sn::classify_first_contact(hex("07 12 01 00 01 68 69")) ==
           sn::first_contact{kind::publish_without_session, v2});
 }
@@ -68,14 +69,38 @@ TEST_CASE("anything else needs a session; the version is named only where the ty
     CHECK(sn::classify_first_contact(hex("04 0c 00 01")) == sn::first_contact{kind::other, v2});   // v2.0 PINGREQ
     CHECK(sn::classify_first_contact(hex("03 1a 00")) == sn::first_contact{kind::other, v1});      // WILLTOPICUPD
     CHECK(sn::classify_first_contact(hex("04 ff 00 00")) == sn::first_contact{kind::other, v2});   // protection
-    CHECK(sn::classify_first_contact(hex("07 0d 00 01 00 02 00")) == sn::first_contact{});         // PUBACK / PINGRESP
+    CHECK(sn::classify_first_contact(hex("07 0d 00 01 00 02 00")) == sn::first_contact{kind::other, v1}); // PUBACK
     CHECK(sn::classify_first_contact(hex("")) == sn::first_contact{});
     CHECK(sn::classify_first_contact(hex("01")) == sn::first_contact{});
     CHECK(sn::classify_first_contact(hex("01 00")) == sn::first_contact{});
+}
+
+TEST_CASE("packets that need a session name their version where type code and size allow only one")
+{
+    using sn::first_contact;
+    CHECK(sn::classify_first_contact(hex("08 03 03 00 01 61 68 69")) == first_contact{kind::other, v2});  // v2.0 PUBLISH
+    CHECK(sn::classify_first_contact(hex("06 11 00 00 01 00")) == first_contact{kind::other, v2});        // v2.0 REGACK
+    CHECK(sn::classify_first_contact(hex("07 08 03 00 01 61 62")) == first_contact{kind::other, v2});     // v2.0 SUBSCRIBE
+    CHECK(sn::classify_first_contact(hex("02 08")) == first_contact{kind::other, v1});                    // WILLMSGREQ
+    CHECK(sn::classify_first_contact(hex("04 10 00 01")) == first_contact{kind::other, v1});              // v1.2 PUBREL
+    CHECK(sn::classify_first_contact(hex("06 10 00 00 01 61")) == first_contact{kind::other, v2});        // v2.0 REGISTER
+    CHECK(sn::classify_first_contact(hex("09 13 00 00 01 00 00 00 3c")) == first_contact{kind::other, v2}); // SLEEPREQ
+    CHECK(sn::classify_first_contact(hex("03 0e 00")) == first_contact{kind::other, v2});                 // DISCONNECT
+    CHECK(sn::classify_first_contact(hex("02 18")) == first_contact{kind::other, v1});                    // DISCONNECT
+    CHECK(sn::classify_first_contact(hex("04 18 00 3c")) == first_contact{kind::other, v1});              // sleep request
+    CHECK(sn::classify_first_contact(hex("07 14 00 00 01 61 62")) == first_contact{kind::other, v1});     // UNSUBSCRIBE
+    // 4 octets of 0x0E are a v1.2 PUBCOMP or a v2.0 DISCONNECT with a reason code: no version.
+    CHECK(sn::classify_first_contact(hex("04 0e 04 8b")) == first_contact{});
+    // 0x09 is WILLMSG in v1.2 and SUBACK in v2.0, of any size.
+    CHECK(sn::classify_first_contact(hex("06 09 00 00 01 00")) == first_contact{});
 }
 
 TEST_CASE("long Length forms are classified the same way")
 {
     CHECK(sn::classify_first_contact(hex("01 00 0a 04 04 01 00 0a 63 31")) == sn::first_contact{kind::connect, v1});
     CHECK(sn::classify_first_contact(hex("01 00 04 17")) == sn::first_contact{kind::searchgw, v2});
+    CHECK(sn::classify_first_contact(hex("01 00 0e 01 01 00 01 02 00 3c 00 00 63 31")) ==
+          sn::first_contact{kind::connect, v2});
+    CHECK(sn::classify_first_contact(hex("01 00 0c fe 00 02 63 31 04 0c 00 01")) ==
+          sn::first_contact{kind::encapsulation, v2});
 }
