@@ -264,9 +264,13 @@ private:
     void do_write()
     {
         writing_ = true;
+        // Out of the queue while asio reads it: finish() clears the queue, and the write may go on
+        // reading its buffer until its handler runs (a TLS write encrypts it one record at a time).
+        in_flight_ = std::move(queue_.front());
+        queue_.pop_front();
         with_stream([this](auto& stream) {
             asio::async_write(
-                stream, asio::buffer(queue_.front()),
+                stream, asio::buffer(in_flight_),
                 [self = shared_from_this()](error_code ec, std::size_t) { self->on_write(ec); });
         });
     }
@@ -279,8 +283,8 @@ private:
             finish(close_reason::write_failed, ec);
             return;
         }
-        queued_bytes_ -= queue_.front().size();
-        queue_.pop_front();
+        queued_bytes_ -= in_flight_.size();
+        in_flight_ = {};
         if (!queue_.empty())
             do_write();
         else if (state_ == connection_state::closing)
@@ -318,7 +322,7 @@ private:
         timer_.cancel();
         resolver_.cancel();
         lowest().close(ignored); // pending operations complete with operation_aborted
-        queue_.clear();
+        queue_.clear();          // not in_flight_: the aborted write may use it until its handler runs
         queued_bytes_ = 0;
         asio::post(executor_, [self = shared_from_this(), reason, ec] {
             // Moved out first: the handler may drop the last outside reference to us.
@@ -372,8 +376,9 @@ private:
     connection_state state_ = connection_state::idle;
     mqtt5::stream_splitter splitter_;
     std::vector<std::byte> read_buffer_;
-    std::deque<std::vector<std::byte>> queue_; // front() is being written while writing_
-    std::size_t queued_bytes_ = 0;
+    std::deque<std::vector<std::byte>> queue_; // not yet written
+    std::vector<std::byte> in_flight_;         // being written while writing_; freed by on_write only
+    std::size_t queued_bytes_ = 0;             // queue_ + in_flight_
     bool writing_ = false;
     bool flushed_ = false; // close(): the queue is written, the goodbye is under way
     int verify_error_ = 0; // X509_V_ERR_* seen by the verify callback
