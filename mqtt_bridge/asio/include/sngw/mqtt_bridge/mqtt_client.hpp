@@ -120,11 +120,13 @@ public:
     /// Acknowledges inbound QoS 1/2 PUBLISH `packet_id` (with auto_acknowledge off).
     void acknowledge(std::uint16_t packet_id, mqtt5::reason_code reason = mqtt5::reason_code::success);
 
-    /// DISCONNECT `reason` then a graceful close (§3.14); the session keeps its QoS state. Before
-    /// CONNACK (nothing to say DISCONNECT on): the transport is aborted.
+    /// DISCONNECT `reason` then a graceful close (§3.14); the session keeps its QoS state. While the
+    /// transport is still connecting (no CONNECT sent yet): the transport is aborted, and
+    /// on_transport_failed reports closed_locally.
     void disconnect(mqtt5::reason_code reason = mqtt5::reason_code::normal_disconnection,
                     std::optional<std::uint32_t> session_expiry = std::nullopt);
-    /// Drops the link at once without DISCONNECT, so the broker publishes the will.
+    /// Drops the link at once without DISCONNECT, so the broker publishes the will. No event but
+    /// on_closed (and on_transport_failed(closed_locally) while the transport is still connecting).
     void abort();
 
     const mqtt5::client_session& session() const noexcept { return session_; }
