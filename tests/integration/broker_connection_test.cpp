@@ -649,6 +649,73 @@ TEST_CASE("close_timeout with a large write stuck in flight ends as closed local
     io.run_for(50ms); // the aborted write's completion runs after on_closed
 }
 
+// --- the write queue's bound ----------------------------------------------------------------------
+
+TEST_CASE("an empty write queue takes one packet larger than max_queued_bytes, then refuses more")
+{
+    asio::io_context io;
+    auto options = plain(1883);
+    options.max_queued_bytes = 1000;
+    client c(io, options); // idle: send() queues, nothing is written
+    CHECK(c.connection->send(std::vector<std::byte>(1500, std::byte{0x30})));
+    CHECK_FALSE(c.connection->send(std::vector<std::byte>(1, std::byte{0xc0})));
+    CHECK(c.connection->queued_bytes() == 1500);
+
+    options.max_queued_bytes = 0; // unbounded
+    client unbounded(io, options);
+    for (int i = 0; i < 100; ++i)
+        REQUIRE(unbounded.connection->send(std::vector<std::byte>(1000, std::byte{0x30})));
+    CHECK(unbounded.connection->queued_bytes() == 100'000);
+}
+
+TEST_CASE("a broker that does not read fills the write queue up to max_queued_bytes; send() refuses the rest")
+{
+    asio::io_context io;
+    asio::ip::tcp::acceptor server(io, {asio::ip::make_address("127.0.0.1"), 0});
+    asio::ip::tcp::socket held(io); // accepted, not read until the end: the socket buffers fill
+    server.async_accept(held, [](boost::system::error_code) {});
+    auto options = plain(server.local_endpoint().port());
+    options.max_queued_bytes = 64 * 1024;
+    client c(io, options);
+    c.start();
+    REQUIRE(run_until(io, [&] { return c.ev->connected > 0 || c.ev->closed > 0; }));
+    REQUIRE_MESSAGE(c.ev->closed == 0, describe(*c.ev));
+
+    const std::vector<std::byte> packet(16 * 1024, std::byte{0x30});
+    std::size_t sent = 0;
+    bool refused = false;
+    for (int i = 0; i < 8192 && !refused; ++i) { // the kernel takes a few MiB on loopback first
+        if (c.connection->send(packet))
+            sent += packet.size();
+        else
+            refused = true;
+        io.restart();
+        io.poll();
+    }
+    REQUIRE(refused);
+    CHECK(c.connection->queued_bytes() <= options.max_queued_bytes);
+    CHECK(c.connection->queued_bytes() + packet.size() > options.max_queued_bytes);
+    CHECK(c.connection->state() == connection_state::open); // a refusal is not an error
+    CHECK(c.ev->closed == 0);
+
+    // The broker reads again: the queue drains, every accepted byte arrives, send() accepts again.
+    std::size_t received = 0;
+    std::vector<std::byte> sink(256 * 1024);
+    std::function<void()> drain = [&] {
+        held.async_read_some(asio::buffer(sink), [&](boost::system::error_code ec, std::size_t n) {
+            received += n;
+            if (!ec) drain();
+        });
+    };
+    drain();
+    REQUIRE(run_until(io, [&] { return received == sent; }, 10s));
+    CHECK(c.connection->queued_bytes() == 0);
+    CHECK(c.connection->send(packet));
+    c.connection->abort();
+    REQUIRE(run_until(io, [&] { return c.ev->closed > 0; }));
+    CHECK(c.ev->reason == close_reason::closed_locally);
+}
+
 // --- TLS ----------------------------------------------------------------------------------------
 
 TEST_CASE("TLS: the broker's certificate is verified against the CA and the host name")

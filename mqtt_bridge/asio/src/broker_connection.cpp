@@ -59,6 +59,10 @@ public:
         if (state_ != connection_state::idle && state_ != connection_state::connecting &&
             state_ != connection_state::open)
             return false;
+        // The bound: an empty queue always takes one packet, so no packet is too large to send.
+        const std::size_t bound = options_.max_queued_bytes;
+        if (bound != 0 && queued_bytes_ != 0 && (queued_bytes_ >= bound || packet.size() > bound - queued_bytes_))
+            return false;
         queued_bytes_ += packet.size();
         queue_.push_back(std::move(packet));
         if (state_ == connection_state::open && !writing_) do_write();

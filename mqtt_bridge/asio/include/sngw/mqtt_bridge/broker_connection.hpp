@@ -41,6 +41,11 @@ struct connection_options {
     std::uint32_t max_packet_size = 1 + 4 + 268'435'455;
     /// Bytes read per read call (memory per connection; packets larger than this are reassembled).
     std::size_t read_buffer_size = 4096;
+    /// Most bytes send() keeps queued, the packet being written included (backpressure: memory per
+    /// connection when the broker or the network is slow). A send() that would go past it is refused
+    /// (returns false, the bytes are dropped) so the caller can count a drop; an empty queue always
+    /// takes one packet, so no packet is too large to send at all. 0: unbounded.
+    std::size_t max_queued_bytes = std::size_t{1} << 20;
 };
 
 /// Where a connection is in its life. Every connection goes idle → connecting → open → closing →
@@ -61,7 +66,8 @@ enum class connection_state : std::uint8_t { idle, connecting, open, closing, cl
 ///   on_packet(bytes) gets one whole control packet, fixed header included, valid during the call only.
 /// - send(bytes): queues one packet; written after every earlier one, one write in flight. Allowed
 ///   from idle to open; bytes sent before on_connected go out right after it. Returns false (and
-///   drops the bytes) when closing or closed. A failed write ends the connection (write_failed).
+///   drops the bytes) when closing or closed, or when the queue is full (max_queued_bytes). A
+///   failed write ends the connection (write_failed).
 /// - close(): graceful. No on_packet after it. Writes what is queued, then TLS close_notify, shuts
 ///   down the sending side, waits for the broker's EOF, all within close_timeout; then on_closed
 ///   (closed_locally, {} or timed_out), unless the flush fails first (write_failed, closed_by_peer,
