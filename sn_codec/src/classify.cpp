@@ -52,7 +52,9 @@ first_contact classify_first_contact(std::span<const std::byte> datagram) noexce
     if (datagram.empty())
         return {};
     // Length + MsgType: 1-octet Length, or 0x01 + 2 octets (both versions, v1.2 §5.2.1, v2.0 §2.1.2).
-    const bool long_form = octet(datagram, 0) == 0x01 && datagram.size() >= 4;
+    if (octet(datagram, 0) == 0x01 && datagram.size() < 4)
+        return {};   // the 3-octet Length form, cut short
+    const bool long_form = octet(datagram, 0) == 0x01;
     const std::size_t type_at = long_form ? 3 : 1;
     if (datagram.size() <= type_at)
         return {};

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <sngw/sn/describe.hpp>
 
+#include <sngw/sn/wire.hpp>
+
 #include <cstdio>
 
 namespace sngw::sn {
@@ -44,6 +46,9 @@ std::string to_hex(std::span<const std::byte> bytes)
 
 std::string json_quote(std::string_view s)
 {
+    // Well-formed UTF-8 passes through as it is. Otherwise non-ASCII octets are escaped one by one
+    // (v1.2 has no UTF-8 rule, so a field may hold anything), and the output stays valid JSON.
+    const bool utf8 = wire::is_valid_utf8(s);
     std::string out = "\"";
     for (char ch : s) {
         const auto c = static_cast<unsigned char>(ch);
@@ -54,9 +59,7 @@ std::string json_quote(std::string_view s)
         case '\r': out += "\\r"; break;
         case '\t': out += "\\t"; break;
         default:
-            // Non-ASCII octets are escaped one by one: a field may hold invalid UTF-8 (v1.2 has
-            // no UTF-8 rule), and the output must stay valid JSON.
-            if (c < 0x20 || c >= 0x7F)
+            if (c < 0x20 || c == 0x7F || (c >= 0x80 && !utf8))
                 out += "\\u00" + hex_byte(c);
             else
                 out += ch;

@@ -58,9 +58,6 @@ std::optional<std::vector<std::byte>> parse_hex(std::string_view text)
     return out;
 }
 
-constexpr auto decode_v1 = [](std::span<const std::byte> d) { return sn::v1_2::decode(d); };
-constexpr auto decode_v2 = [](std::span<const std::byte> d) { return sn::v2_0::decode(d); };
-
 /// The packet inside a forwarder or connection encapsulation (both versions name it `message`),
 /// or nullptr. The codec has already checked that it decodes.
 template <class Message>
@@ -76,30 +73,57 @@ const std::vector<std::byte>* encapsulated_packet(const Message& m)
         m);
 }
 
+std::string describe_bytes(std::span<const std::byte> bytes, bool json, sn::protocol_version preferred);
+
 /// One packet and, for encapsulations, the packet inside: `ENCAPSULATED{...} => PINGREQ{...}` /
 /// `{"type":"ENCAPSULATED",...,"inner":{"type":"PINGREQ",...}}`. Functions found by ADL in the
 /// message's version namespace.
-template <class Message, class Decode>
-std::string describe(const Message& m, bool json, Decode decode)
+template <class Message>
+std::string describe(const Message& m, bool json, sn::protocol_version version)
 {
     std::ostringstream text;
     std::string out = json ? to_json(m) : (text << m, text.str());
     if (const auto* inner = encapsulated_packet(m)) {
-        if (auto inner_msg = decode(*inner)) {
-            const std::string inner_text = describe(*inner_msg, json, decode);
-            if (json)
-                out.insert(out.size() - 1, ",\"inner\":" + inner_text);
-            else
-                out += " => " + inner_text;
-        }
+        const std::string inner_text = describe_bytes(*inner, json, version);
+        if (json)
+            out.insert(out.size() - 1, ",\"inner\":" + inner_text);
+        else
+            out += " => " + inner_text;
     }
     return out;
 }
 
-template <class Message, class Decode>
-std::string render(const Message& m, bool json, sn::protocol_version v, bool ambiguous, Decode decode)
+/// The packet inside an encapsulation: a forwarder's node may speak either version, so the
+/// outer packet's version is tried first, then the other one (named, then, in the output).
+std::string describe_bytes(std::span<const std::byte> bytes, bool json, sn::protocol_version preferred)
 {
-    std::string out = describe(m, json, decode);
+    const auto other = preferred == sn::protocol_version::v1_2 ? sn::protocol_version::v2_0
+                                                               : sn::protocol_version::v1_2;
+    for (const auto v : {preferred, other}) {
+        std::string out;
+        if (v == sn::protocol_version::v1_2) {
+            if (auto m = sn::v1_2::decode(bytes))
+                out = describe(*m, json, v);
+        } else if (auto m = sn::v2_0::decode(bytes)) {
+            out = describe(*m, json, v);
+        }
+        if (out.empty())
+            continue;
+        if (v == preferred)
+            return out;
+        if (json) {
+            out.insert(out.size() - 1, ",\"sn_version\":\"" + std::string(sn::to_string(v)) + "\"");
+            return out;
+        }
+        return 'v' + std::string(sn::to_string(v)) + ' ' + out;
+    }
+    return json ? "{\"error\":\"does not decode\"}" : "(does not decode)";
+}
+
+template <class Message>
+std::string render(const Message& m, bool json, sn::protocol_version v, bool ambiguous)
+{
+    std::string out = describe(m, json, v);
     if (!json) {
         out = 'v' + std::string(sn::to_string(v)) + ' ' + out;
         if (ambiguous)
@@ -132,13 +156,13 @@ std::pair<std::string, bool> decode_line(std::string_view input, const options& 
         auto m = sn::v1_2::decode(*bytes);
         if (!m)
             return {render_error("v1.2: " + m.error().message(), input, opt.json), false};
-        return {render(*m, opt.json, sn::protocol_version::v1_2, ambiguous, decode_v1), true};
+        return {render(*m, opt.json, sn::protocol_version::v1_2, ambiguous), true};
     };
     auto as_v2 = [&](bool ambiguous) -> std::pair<std::string, bool> {
         auto m = sn::v2_0::decode(*bytes);
         if (!m)
             return {render_error("v2.0: " + m.error().message(), input, opt.json), false};
-        return {render(*m, opt.json, sn::protocol_version::v2_0, ambiguous, decode_v2), true};
+        return {render(*m, opt.json, sn::protocol_version::v2_0, ambiguous), true};
     };
 
     switch (opt.version) {

@@ -338,7 +338,15 @@ result<message> decode_encapsulated(std::span<const std::byte> datagram, bool ne
     if (length == 3) return errc::empty_field;
     const auto inner = datagram.subspan(length);
     if (inner.empty()) return errc::truncated; // the encapsulated message is missing
-    if (auto m = decode_impl(inner, true); !m) return m.error();
+    // Only the inner message's framing is checked here, not its content: a forwarder passes on
+    // what its nodes send, and on a gateway that serves both versions a node behind a v1.2
+    // forwarder may speak v2.0. The core decodes the inner message with that node's version.
+    if (inner.size() >= 2 && std::to_integer<std::uint8_t>(inner[0]) != 0x01 &&
+        std::to_integer<std::uint8_t>(inner[1]) == encapsulated_code)
+        return errc::bad_field_value;
+    auto inner_header = wire::parse_header(inner);
+    if (!inner_header) return inner_header.error();
+    if (inner_header->msg_type == encapsulated_code) return errc::bad_field_value; // 3-octet form
     encapsulated_msg m;
     m.radius = static_cast<std::uint8_t>(ctrl & 0x03);
     m.wireless_node_id.assign(datagram.begin() + 3, datagram.begin() + static_cast<std::ptrdiff_t>(length));

@@ -316,10 +316,14 @@ result<void> append(const encapsulated_msg& m, std::vector<std::byte>& out)
     // §5.5 Table 28: the Length octet covers the encapsulation header only.
     if (m.wireless_node_id.size() > max_wireless_node_id || m.message.size() > wire::max_message_size)
         return errc::field_too_long;
+    // What decode would refuse is refused here too, rather than written differently: the radius
+    // has two bits (Table 29), and the reply must name the node (Table 28).
+    if (m.radius > 0x03) return errc::bad_field_value;
+    if (m.wireless_node_id.empty()) return errc::empty_field;
     wire::writer w(out);
     w.u8(static_cast<std::uint8_t>(encapsulation_fixed + m.wireless_node_id.size()));
     w.u8(static_cast<std::uint8_t>(msg_type::encapsulated));
-    w.u8(static_cast<std::uint8_t>(m.radius & 0x03u)); // Ctrl: bits 7..2 reserved (Table 29)
+    w.u8(m.radius); // Ctrl: bits 7..2 reserved (Table 29)
     w.bytes(m.wireless_node_id);
     w.bytes(m.message);
     return {};

@@ -641,17 +641,23 @@ bool connection_may_carry(std::uint8_t type) noexcept
     }
 }
 
-// The inner packet of an encapsulation must itself decode as v2.0; its error is returned as it
-// is. The packet type is checked from the inner header before decoding, so that a forbidden
-// nesting is refused without recursing into it: with the rules below the deepest legal nesting
-// is Forwarder -> Connection -> packet, three levels.
-result<void> check_inner(std::span<const std::byte> inner, bool (*may_carry)(std::uint8_t) noexcept)
+// The inner packet of an encapsulation: its framing and its type are checked from its header,
+// so that a forbidden nesting is refused without recursing into it (with the rules below the
+// deepest legal nesting is Forwarder -> Connection -> packet, three levels). With
+// `decode_content`, the inner packet must also decode as v2.0 and its error is returned as it is.
+// A Forwarder's packet is not decoded: the forwarder passes on what its nodes send, and on a
+// gateway that serves both versions a node behind it may speak v1.2 (design.md §2); the core
+// decodes it with that node's version.
+result<void> check_inner(std::span<const std::byte> inner, bool (*may_carry)(std::uint8_t) noexcept,
+                         bool decode_content)
 {
     auto h = wire::parse_header(inner);
     if (!h) return h.error();
     if (!may_carry(h->msg_type)) return errc::bad_field_value;
-    auto m = decode(inner);
-    if (!m) return m.error();
+    if (decode_content) {
+        auto m = decode(inner);
+        if (!m) return m.error();
+    }
     return {};
 }
 
@@ -673,7 +679,7 @@ result<message> decode_forwarder(reader r)
     std::span<const std::byte> info;
     if (!get(r, info_length) || !get(r, info_length, info)) return errc::truncated;
     const auto inner = r.rest();
-    if (auto ok = check_inner(inner, forwarder_may_carry); !ok) return ok.error();
+    if (auto ok = check_inner(inner, forwarder_may_carry, false); !ok) return ok.error();
     return forwarder_encapsulation_msg{to_vector(info), to_vector(inner)};
 }
 
@@ -688,7 +694,7 @@ result<message> decode_connection(reader r)
     auto text = utf8(id);
     if (!text) return text.error();
     const auto inner = r.rest();
-    if (auto ok = check_inner(inner, connection_may_carry); !ok) return ok.error();
+    if (auto ok = check_inner(inner, connection_may_carry, true); !ok) return ok.error();
     return connection_encapsulation_msg{std::move(*text), to_vector(inner)};
 }
 

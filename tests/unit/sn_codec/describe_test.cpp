@@ -43,10 +43,24 @@ TEST_CASE("JSON strings escape control characters and non-ASCII octets so the ou
     CHECK(sn::json_quote("tab\there") == R"("tab\there")");
 }
 
+TEST_CASE("JSON strings keep well-formed UTF-8 as it is")
+{
+    CHECK(sn::json_quote("\xc3\xa9t\xc3\xa9") == "\"\xc3\xa9t\xc3\xa9\"");   // "été"
+    // One invalid octet: every non-ASCII octet of the string is escaped.
+    CHECK(sn::json_quote("\xc3\xa9\xff") == R"("\u00c3\u00a9\u00ff")");
+}
+
 TEST_CASE("codes above one octet print in decimal")
 {
     sn::text_sink s;
     s.type("X");
     s.code("duration", 300, "");
     CHECK(s.str() == "X{duration:300}");
+}
+
+TEST_CASE("JSON strings keep well-formed UTF-8 as it is")
+{
+    CHECK(sn::json_quote("\xc3\xa9t\xc3\xa9") == "\"\xc3\xa9t\xc3\xa9\"");   // "été"
+    // One invalid octet: every non-ASCII octet of the string is escaped.
+    CHECK(sn::json_quote("\xc3\xa9\xff") == R"("\u00c3\u00a9\u00ff")");
 }

@@ -268,16 +268,14 @@ TEST_CASE("§5.5: an encapsulation without an inner message is truncated")
     CHECK(error_of("ff fe 00") == errc::truncated);
 }
 
-TEST_CASE("§5.5: an inner message that does not decode makes the encapsulation fail with its error")
+TEST_CASE("§5.5: the inner message must be framed; its content is the core's to decode with the node's version")
 {
     CHECK(error_of("04 fe 00 07 05") == errc::truncated);             // inner Length 5, 1 octet
     CHECK(error_of("04 fe 00 07 02 17 00") == errc::length_mismatch); // inner longer than its Length
     CHECK(error_of("04 fe 00 07 00 17") == errc::bad_length_field);   // inner Length 0
-    CHECK(error_of("04 fe 00 07 02 03") == errc::reserved_msg_type);  // inner MsgType reserved
-    CHECK(error_of("04 fe 00 07 04 07 60 77") == errc::bad_qos);      // inner WILLTOPIC QoS -1
-    CHECK(error_of("04 fe 00 07 07 0c 03 00 01 00 00") == errc::bad_topic_type); // inner PUBLISH type 0b11
-    CHECK(error_of("04 fe 00 07 08 04 04 02 00 0a 63 31") == errc::bad_protocol_id);
-    CHECK(error_of("04 fe 00 07 03 17 00") == errc::trailing_octets); // inner PINGRESP + 1
+    // A node behind a v1.2 forwarder may speak v2.0 (design.md §2): a v2.0 PUBLISH is carried.
+    CHECK(sn::v1_2::decode(hex("04 fe 00 aa 08 03 03 00 01 61 68 69")).has_value());
+    CHECK(sn::v1_2::decode(hex("04 fe 00 07 02 03")).has_value());     // 0x03: reserved in v1.2 only
 }
 
 TEST_CASE("§5.5: an encapsulation inside an encapsulation is rejected as a bad field value")
@@ -285,4 +283,14 @@ TEST_CASE("§5.5: an encapsulation inside an encapsulation is rejected as a bad 
     CHECK(error_of("04 fe 00 07 04 fe 00 08 02 17") == errc::bad_field_value);
     CHECK(error_of("04 fe 00 07 04 fe 00 08") == errc::bad_field_value); // nested, itself incomplete
     CHECK(error_of("04 fe 00 07 01 00 08 fe 00 08 02 17") == errc::bad_field_value); // nested, 3-octet form
+}
+
+TEST_CASE("§5.5: encode refuses an encapsulation decode would refuse: radius over two bits, no node id")
+{
+    sn::v1_2::encapsulated_msg m{.radius = 5, .wireless_node_id = hex("aa"), .message = hex("02 16")};
+    CHECK(sn::v1_2::encode(m).error() == errc::bad_field_value);
+    m.radius = 3;
+    CHECK(sn::v1_2::encode(m).value() == hex("04 fe 03 aa 02 16"));
+    m.wireless_node_id.clear();
+    CHECK(sn::v1_2::encode(m).error() == errc::empty_field);
 }

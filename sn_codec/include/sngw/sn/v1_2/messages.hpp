@@ -303,8 +303,9 @@ struct willmsgresp_msg {
 
 /// Forwarder encapsulation (§5.5): Length (covering only this header), 0xFE, Ctrl, Wireless
 /// Node Id, then a complete MQTT-SN message. The inner message is kept as its raw octets; decode
-/// has checked that it decodes as a (non-encapsulated) v1.2 message, and the gateway decodes it
-/// itself.
+/// has checked its framing (Length == its size) and that it is not itself an encapsulation, not
+/// its content: the node behind the forwarder may speak v1.2 or v2.0, and the gateway decodes it
+/// with that node's version.
 struct encapsulated_msg {
     static constexpr msg_type type = msg_type::encapsulated;
     std::uint8_t radius = 0;                   // Ctrl bits 1..0; bits 7..2 reserved

@@ -293,8 +293,9 @@ struct gwinfo_msg {
 };
 
 /// Forwarder Encapsulation 0xFC (MQTT-SN 2.0 §3.19). The Length spans the whole packet (TC
-/// change #144). `message` is the encapsulated packet as raw bytes; decode has checked that it
-/// decodes as v2.0 and that it is not itself a Forwarder Encapsulation.
+/// change #144). `message` is the encapsulated packet as raw bytes; decode has checked its framing
+/// and that it is not itself a Forwarder Encapsulation, not its content: the node behind the
+/// forwarder may speak v1.2 or v2.0, and the gateway decodes it with that node's version.
 struct forwarder_encapsulation_msg {
     std::vector<std::byte> client_addressing_information{}; // 0..255 octets (1-octet length)
     std::vector<std::byte> message{};
