@@ -716,6 +716,77 @@ TEST_CASE("a broker that does not read fills the write queue up to max_queued_by
     CHECK(c.ev->reason == close_reason::closed_locally);
 }
 
+// --- stream errors: DISCONNECT before the close ---------------------------------------------------
+
+TEST_CASE("a corrupt stream is answered with DISCONNECT 0x81 or 0x95 before the close (MQTT 5.0 §4.13.1)")
+{
+    struct script {
+        std::vector<std::byte> answer; // what the peer sends once it has the CONNECT
+        std::uint32_t max_packet_size;
+        std::vector<std::byte> goodbye; // what it must receive after the CONNECT
+        close_reason reason;
+        mqtt5::errc ec;
+    };
+    const script malformed{
+        .answer = sngw::test::hex("30 ff ff ff ff 7f"), // PUBLISH, Remaining Length of 5 bytes (§1.5.5)
+        .max_packet_size = 1 + 4 + 268'435'455,
+        .goodbye = sngw::test::hex("e0 01" // DISCONNECT, Remaining Length 1
+                                   "81"),  // Reason Code: Malformed Packet
+        .reason = close_reason::malformed_stream,
+        .ec = mqtt5::errc::malformed_varint,
+    };
+    const script too_large{
+        .answer = sngw::test::hex("30 ff 01"), // PUBLISH, Remaining Length 255: 258 bytes whole
+        .max_packet_size = 100,
+        .goodbye = sngw::test::hex("e0 01" // DISCONNECT, Remaining Length 1
+                                   "95"),  // Reason Code: Packet too large
+        .reason = close_reason::packet_too_large,
+        .ec = mqtt5::errc::packet_too_large,
+    };
+    for (const script* s : {&malformed, &too_large}) {
+        const std::string name(sngw::mqtt_bridge::to_string(s->reason));
+        CAPTURE(name);
+        asio::io_context io;
+        asio::ip::tcp::acceptor server(io, {asio::ip::make_address("127.0.0.1"), 0});
+        asio::ip::tcp::socket peer(io);
+        const auto connect = connect_packet("sngw-corrupt");
+        std::vector<std::byte> received;
+        std::vector<std::byte> chunk(4096);
+        boost::system::error_code peer_end; // how the peer's read ended: eof is our FIN
+        bool answered = false;
+        std::function<void()> read = [&] {
+            peer.async_read_some(asio::buffer(chunk), [&](boost::system::error_code ec, std::size_t n) {
+                received.insert(received.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(n));
+                if (!answered && received.size() >= connect.size()) {
+                    answered = true;
+                    asio::async_write(peer, asio::buffer(s->answer), [](boost::system::error_code, std::size_t) {});
+                }
+                if (ec) {
+                    peer_end = ec;
+                    peer.close(); // answers our FIN with its own
+                    return;
+                }
+                read();
+            });
+        };
+        server.async_accept(peer, [&](boost::system::error_code ec) {
+            if (!ec) read();
+        });
+        auto options = plain(server.local_endpoint().port());
+        options.max_packet_size = s->max_packet_size;
+        client c(io, options);
+        c.start_mqtt("sngw-corrupt");
+        REQUIRE(run_until(io, [&] { return c.ev->closed > 0; }));
+        CHECK(c.ev->packets.empty());
+        CHECK(c.ev->reason == s->reason);
+        CHECK(c.ev->ec == s->ec);
+        CHECK(peer_end == asio::error::eof); // a FIN after the DISCONNECT, not a reset
+        auto expected = connect;
+        expected.insert(expected.end(), s->goodbye.begin(), s->goodbye.end());
+        CHECK(sngw::test::to_hex(received) == sngw::test::to_hex(expected));
+    }
+}
+
 // --- TLS ----------------------------------------------------------------------------------------
 
 TEST_CASE("TLS: the broker's certificate is verified against the CA and the host name")

@@ -2,6 +2,7 @@
 #include <sngw/mqtt_bridge/broker_connection.hpp>
 
 #include <sngw/mqtt_bridge/tls_context.hpp>
+#include <sngw/mqtt5/codec.hpp>
 #include <sngw/mqtt5/errc.hpp>
 #include <sngw/mqtt5/stream_splitter.hpp>
 
@@ -21,6 +22,7 @@
 #include <deque>
 #include <optional>
 #include <sstream>
+#include <tuple>
 #include <utility>
 
 namespace sngw::mqtt_bridge {
@@ -244,9 +246,7 @@ private:
             const auto r = splitter_.next();
             if (r.status == mqtt5::split_status::need_more) break;
             if (r.status == mqtt5::split_status::corrupt) {
-                finish(r.error == mqtt5::errc::packet_too_large ? close_reason::packet_too_large
-                                                                : close_reason::malformed_stream,
-                       r.error);
+                fail_stream(r.error);
                 return;
             }
             if (handlers_.on_packet) handlers_.on_packet(r.bytes);
@@ -254,6 +254,32 @@ private:
                 break; // the handler closed or aborted: deliver nothing more
         }
         if (state_ != connection_state::closed) do_read();
+    }
+
+    // The stream cannot be cut into packets any more. MQTT 5.0 §4.13.1: the Client SHOULD send
+    // DISCONNECT 0x81 (Malformed Packet) / 0x95 (Packet too large) before closing. It goes after the
+    // write in flight, instead of the rest of the queue, then the close is graceful (close_timeout);
+    // on_closed reports the stream error whatever becomes of the goodbye.
+    void fail_stream(error_code ec)
+    {
+        const bool too_large = ec == mqtt5::errc::packet_too_large;
+        const auto reason = too_large ? close_reason::packet_too_large : close_reason::malformed_stream;
+        // Nothing sent yet: no DISCONNECT, the first packet must be CONNECT (MQTT 5.0 §3.1, [MQTT-3.1.0-1]).
+        auto goodbye = mqtt5::encode(mqtt5::disconnect_packet{
+            .reason = too_large ? mqtt5::reason_code::packet_too_large : mqtt5::reason_code::malformed_packet});
+        if (!sent_any_ || !goodbye) {
+            finish(reason, ec);
+            return;
+        }
+        fault_.emplace(reason, ec);
+        queue_.clear();
+        queued_bytes_ = writing_ ? in_flight_.size() : 0;
+        queued_bytes_ += goodbye->size();
+        queue_.push_back(std::move(*goodbye));
+        state_ = connection_state::closing;
+        arm_timer(options_.close_timeout);
+        if (!writing_) do_write();
+        do_read(); // the closing state discards what still arrives and waits for EOF
     }
 
     static close_reason read_close_reason(error_code ec)
@@ -268,6 +294,7 @@ private:
     void do_write()
     {
         writing_ = true;
+        sent_any_ = true;
         // Out of the queue while asio reads it: finish() clears the queue, and the write may go on
         // reading its buffer until its handler runs (a TLS write encrypts it one record at a time).
         in_flight_ = std::move(queue_.front());
@@ -322,6 +349,7 @@ private:
     {
         if (state_ == connection_state::closed) return;
         state_ = connection_state::closed;
+        if (fault_) std::tie(reason, ec) = *fault_; // the stream error, however its goodbye ended
         error_code ignored;
         timer_.cancel();
         resolver_.cancel();
@@ -384,6 +412,8 @@ private:
     std::vector<std::byte> in_flight_;         // being written while writing_; freed by on_write only
     std::size_t queued_bytes_ = 0;             // queue_ + in_flight_
     bool writing_ = false;
+    bool sent_any_ = false;                                     // a write has started
+    std::optional<std::pair<close_reason, error_code>> fault_; // a stream error, goodbye under way
     bool flushed_ = false; // close(): the queue is written, the goodbye is under way
     int verify_error_ = 0; // X509_V_ERR_* seen by the verify callback
     std::string remote_;

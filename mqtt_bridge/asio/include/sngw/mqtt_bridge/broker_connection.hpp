@@ -80,6 +80,10 @@ enum class connection_state : std::uint8_t { idle, connecting, open, closing, cl
 /// is closed (close() or abort()) and its on_closed run before the io_context goes away; otherwise
 /// capture a weak_ptr.
 /// Read-side ends while open: closed_by_peer, read_failed, malformed_stream, packet_too_large.
+/// malformed_stream and packet_too_large, once anything was sent: the connection drops the queue
+/// (not the write in flight), writes DISCONNECT 0x81 / 0x95 (MQTT 5.0 §4.13.1) and closes gracefully
+/// within close_timeout (state closing, no on_packet, send() refused); on_closed then reports the
+/// stream error and the splitter's ec however the goodbye ended (also on abort() meanwhile).
 ///
 /// Lifetime: create() returns a shared_ptr; pending I/O keeps the object alive (its handlers hold a
 /// shared_ptr; its timer holds only a weak_ptr), so dropping your pointer does not close it: call
