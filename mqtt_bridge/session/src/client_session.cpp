@@ -333,8 +333,10 @@ void client_session::handle(connack_packet&& p, std::vector<action>& out, time_p
             dropped.outbound.push_back(e.message.packet_id);
             return true;
         });
-        for (const auto& e : inbound_)
+        for (const auto& e : inbound_) {
             dropped.inbound.push_back(e.packet_id);
+            dropped.inbound_deliveries.push_back(delivery_token{e.delivery});
+        }
         std::vector<inbound_entry>{}.swap(inbound_);
         if (!dropped.outbound.empty() || !dropped.inbound.empty()) out.emplace_back(std::move(dropped));
     }
@@ -395,8 +397,10 @@ void client_session::handle(publish_packet&& p, std::vector<action>& out, time_p
         fail_protocol(reason_code::receive_maximum_exceeded, {}, "receive maximum exceeded", out, now);
         return;
     }
-    inbound_.push_back(inbound_entry{p.packet_id, p.qos, in_stage::awaiting_ack, reason_code::success});
-    out.emplace_back(message_received{std::move(p)});
+    const auto delivery = next_delivery_++;
+    inbound_.push_back(
+        inbound_entry{p.packet_id, p.qos, in_stage::awaiting_ack, reason_code::success, delivery});
+    out.emplace_back(message_received{std::move(p), delivery_token{delivery}});
 }
 
 void client_session::handle(const puback_packet& p, std::vector<action>& out, time_point now)

@@ -352,8 +352,27 @@ std::vector<action> client_session::acknowledge(std::uint16_t packet_id, time_po
 
 std::vector<action> client_session::acknowledge(std::uint16_t packet_id, reason_code reason, time_point now)
 {
+    return acknowledge_entry(find_inbound(packet_id), reason, now);
+}
+
+std::vector<action> client_session::acknowledge(delivery_token delivery, time_point now)
+{
+    return acknowledge(delivery, reason_code::success, now);
+}
+
+std::vector<action> client_session::acknowledge(delivery_token delivery, reason_code reason, time_point now)
+{
+    // Design §3: keyed on the delivery, not the packet id, which a new broker session reuses.
+    inbound_entry* e = nullptr;
+    if (delivery.value != 0)
+        for (auto& x : inbound_)
+            if (x.delivery == delivery.value) e = &x;
+    return acknowledge_entry(e, reason, now);
+}
+
+std::vector<action> client_session::acknowledge_entry(inbound_entry* e, reason_code reason, time_point now)
+{
     std::vector<action> out;
-    auto* e = find_inbound(packet_id);
     if (!e || e->stage != in_stage::awaiting_ack) return out;
     // §3.4.2.1 / §3.5.2.1: the codes PUBACK and PUBREC may carry (the same set).
     if (!reason_code_allowed(e->qos == qos::at_least_once ? packet_type::puback : packet_type::pubrec,

@@ -44,7 +44,12 @@ struct printer {
     {
         os << "connect_failed{" << a.reason << ",props:" << a.props << '}';
     }
-    void operator()(const message_received& a) const { os << "message_received{" << a.message << '}'; }
+    void operator()(const message_received& a) const
+    {
+        os << "message_received{" << a.message;
+        if (a.delivery.value != 0) os << ",delivery:" << a.delivery.value;
+        os << '}';
+    }
     void operator()(const publish_completed& a) const
     {
         os << "publish_completed{packet_id:" << a.packet_id << ",qos:" << a.qos << ',' << a.reason

@@ -172,6 +172,38 @@ TEST_CASE("Session Present 0 after we expected a session drops the in-flight sta
     CHECK(b.no_events());
 }
 
+TEST_CASE("a late acknowledge of a message dropped by Session Present 0 never acks the new message with its id")
+{
+    // Design §3: the sensor acks the OLD message; the new broker session reuses packet id 1.
+    scripted_broker b(persistent_config());
+    b.connect_ok();
+    b.send(m5::publish_packet{false, qos::at_least_once, false, "in/old", 1, {}, bytes("old")});
+    const auto old_delivery = b.expect_event<m5::message_received>().delivery;
+    CHECK(old_delivery.value != 0);
+    b.link_down();
+    b.expect_event<m5::link_lost>();
+
+    b.connect(); // Session Present 0
+    b.expect_event<m5::connected>();
+    const auto dropped = b.expect_event<m5::session_state_dropped>();
+    CHECK(dropped.inbound == std::vector<std::uint16_t>{1});
+    CHECK(dropped.inbound_deliveries == std::vector<m5::delivery_token>{old_delivery});
+    b.send(m5::publish_packet{false, qos::at_least_once, false, "in/new", 1, {}, bytes("new")});
+    const auto fresh = b.expect_event<m5::message_received>();
+    CHECK(fresh.message.topic == "in/new");
+    CHECK(fresh.delivery != old_delivery);
+
+    b.acknowledge(old_delivery);
+    CHECK(b.nothing_sent()); // the new message 1 is still the sensor's to acknowledge
+    CHECK(b.session().inbound_pending() == 1);
+
+    b.acknowledge(fresh.delivery);
+    const auto ack = b.expect<m5::puback_packet>();
+    CHECK(ack.packet_id == 1);
+    b.acknowledge(fresh.delivery); // already acknowledged: nothing
+    CHECK(b.nothing_sent());
+}
+
 TEST_CASE("Session Present 0 with nothing in flight surfaces nothing")
 {
     scripted_broker b(persistent_config());

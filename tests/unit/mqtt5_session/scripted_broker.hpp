@@ -204,6 +204,10 @@ public:
     {
         apply(session_.acknowledge(id, rc, now_));
     }
+    void acknowledge(m5::delivery_token d, m5::reason_code rc = m5::reason_code::success)
+    {
+        apply(session_.acknowledge(d, rc, now_));
+    }
     void disconnect(m5::reason_code rc = m5::reason_code::normal_disconnection,
                     std::optional<std::uint32_t> expiry = std::nullopt)
     {

@@ -110,10 +110,18 @@ public:
     /// UNSUBSCRIBE (§3.10). As subscribe().
     request_result unsubscribe(std::vector<std::string> topic_filters, properties props, time_point now);
 
-    /// The gateway delivered inbound QoS 1/2 PUBLISH `packet_id` (design §3): QoS 1 PUBACK, QoS 2
-    /// PUBREC (then PUBCOMP when PUBREL arrives), with `reason` (0x80 and above ends a QoS 2 flow;
-    /// a code PUBACK/PUBREC cannot carry becomes 0x80). While the link is down the ack is kept and
-    /// sent when the broker re-sends the PUBLISH. Unknown or already acknowledged ids: nothing.
+    /// The gateway delivered the inbound QoS 1/2 PUBLISH of message_received::delivery (design §3):
+    /// QoS 1 PUBACK, QoS 2 PUBREC (then PUBCOMP when PUBREL arrives), with `reason` (0x80 and above
+    /// ends a QoS 2 flow; a code PUBACK/PUBREC cannot carry becomes 0x80). While the link is down the
+    /// ack is kept and sent when the broker re-sends the PUBLISH. Unknown, dropped (Session Present 0)
+    /// or already acknowledged deliveries: nothing. The gateway uses these: a late ack can never
+    /// reach a different message that reuses the packet id in a new broker session.
+    std::vector<action> acknowledge(delivery_token delivery, time_point now);
+    std::vector<action> acknowledge(delivery_token delivery, reason_code reason, time_point now);
+
+    /// The same, by the packet id of the inbound PUBLISH not yet acknowledged. Safe only when the ack
+    /// cannot outlive the delivery's broker session (e.g. an immediate auto-acknowledge); after
+    /// Session Present 0 an old id may name a new message. Prefer the delivery_token overloads.
     std::vector<action> acknowledge(std::uint16_t packet_id, time_point now);
     std::vector<action> acknowledge(std::uint16_t packet_id, reason_code reason, time_point now);
 
@@ -168,6 +176,7 @@ private:
         mqtt5::qos qos = mqtt5::qos::at_least_once;
         in_stage stage = in_stage::awaiting_ack;
         reason_code ack_reason = reason_code::success; // ack_pending: what to answer
+        std::uint64_t delivery = 0;                     // the message_received's delivery_token
     };
     struct pending_request {
         std::uint16_t packet_id = 0;
@@ -208,6 +217,7 @@ private:
     std::optional<std::uint16_t> allocate_packet_id() noexcept;
     bool packet_id_in_use(std::uint16_t id) const noexcept;
     void send_inbound_ack(std::size_t index, reason_code reason, std::vector<action>& out, time_point now);
+    std::vector<action> acknowledge_entry(inbound_entry* e, reason_code reason, time_point now);
 
     // lookups
     outbound_entry* find_outbound(std::uint16_t id) noexcept;
@@ -235,6 +245,7 @@ private:
     std::vector<inbound_entry> inbound_;
     std::vector<pending_request> requests_;
     std::uint16_t next_packet_id_ = 1;
+    std::uint64_t next_delivery_ = 1; // delivery_token values, never reused
 
     std::vector<std::pair<std::uint16_t, std::string>> inbound_aliases_; // this link's
     std::vector<alias_entry> outbound_aliases_;                          // this link's

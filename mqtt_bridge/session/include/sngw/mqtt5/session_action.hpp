@@ -64,11 +64,20 @@ struct connect_failed {
     friend bool operator==(const connect_failed&, const connect_failed&) = default;
 };
 
+/// Names one delivery of an inbound QoS 1/2 PUBLISH to the gateway, for acknowledge(). Unique for
+/// the life of a client_session (a 64-bit counter, never reused, never 0). Packet ids are not:
+/// after Session Present 0 the broker starts a new session and reuses them (§3.2.2.1.1).
+struct delivery_token {
+    std::uint64_t value = 0; // 0: none (QoS 0)
+    friend bool operator==(const delivery_token&, const delivery_token&) = default;
+};
+
 /// A PUBLISH from the broker. The topic is always the full Topic Name (an inbound Topic Alias is
 /// resolved, and message.props.topic_alias is cleared). QoS 1 and 2: nothing is answered until the
-/// gateway calls client_session::acknowledge(message.packet_id) (end-to-end acks, design §3).
+/// gateway calls client_session::acknowledge(delivery) (end-to-end acks, design §3).
 struct message_received {
     publish_packet message{};
+    delivery_token delivery{}; // QoS 1/2: what acknowledge() takes; QoS 0: {0}
     friend bool operator==(const message_received&, const message_received&) = default;
 };
 
@@ -147,10 +156,12 @@ struct protocol_error_detected {
 /// that state is discarded. `outbound`: packet ids of PUBLISHes already sent and not completed;
 /// they get no publish_completed (publish again if needed). `inbound`: packet ids of received
 /// QoS 1/2 PUBLISHes not completed; acknowledge() ignores them from now on. PUBLISHes still queued
-/// (never sent) are kept and go out on this connection.
+/// (never sent) are kept and go out on this connection. `inbound_deliveries`: the delivery tokens of
+/// `inbound`, in the same order (acknowledge() with them does nothing).
 struct session_state_dropped {
     std::vector<std::uint16_t> outbound{};
     std::vector<std::uint16_t> inbound{};
+    std::vector<delivery_token> inbound_deliveries{};
     friend bool operator==(const session_state_dropped&, const session_state_dropped&) = default;
 };
 
