@@ -6,8 +6,12 @@
 #include <sngw/mqtt5/varint.hpp>
 
 #include <cstdint>
+#include <new>
 #include <optional>
 #include <string>
+#include <utility>
+#include <variant>
+#include <vector>
 
 namespace sngw::mqtt5 {
 namespace {
@@ -443,9 +447,35 @@ packet parse_body(reader& r, packet_type t, unsigned flags)
     return pingreq_packet{}; // unreachable: type 0 is rejected before
 }
 
-} // namespace
+// decode_limits::accept_unlisted_failure_acks: while validate() runs, a failure code of an ack that
+// §2.4 does not list for its type stands in as a listed failure; the original is put back after.
+error_code validate_lenient_acks(packet& p)
+{
+    std::vector<std::pair<reason_code*, reason_code>> swapped;
+    auto stand_in = [&](reason_code& rc, packet_type t, reason_code listed) {
+        if (is_error(rc) && !reason_code_allowed(t, rc)) {
+            swapped.emplace_back(&rc, rc);
+            rc = listed;
+        }
+    };
+    if (auto* a = std::get_if<puback_packet>(&p)) stand_in(a->reason, packet_type::puback, reason_code::unspecified_error);
+    if (auto* a = std::get_if<pubrec_packet>(&p)) stand_in(a->reason, packet_type::pubrec, reason_code::unspecified_error);
+    // §3.7.2.1: PUBCOMP's only failure is 0x92.
+    if (auto* a = std::get_if<pubcomp_packet>(&p))
+        stand_in(a->reason, packet_type::pubcomp, reason_code::packet_identifier_not_found);
+    if (auto* a = std::get_if<suback_packet>(&p))
+        for (auto& rc : a->reason_codes)
+            stand_in(rc, packet_type::suback, reason_code::unspecified_error);
+    if (auto* a = std::get_if<unsuback_packet>(&p))
+        for (auto& rc : a->reason_codes)
+            stand_in(rc, packet_type::unsuback, reason_code::unspecified_error);
+    const auto ec = validate(p);
+    for (auto& [where, original] : swapped)
+        *where = original;
+    return ec;
+}
 
-boost::system::result<packet> decode(std::span<const std::byte> whole_packet, decode_limits limits) noexcept
+boost::system::result<packet> decode_impl(std::span<const std::byte> whole_packet, decode_limits limits)
 {
     if (whole_packet.empty()) return errc::truncated;
     // MQTT 5.0 §2.1.2 Control Packet type, §2.1.3 Flags.
@@ -467,8 +497,25 @@ boost::system::result<packet> decode(std::span<const std::byte> whole_packet, de
     packet p = parse_body(r, type, flags);
     if (!r.ok()) return r.error();
     if (!r.at_end()) return errc::leftover_bytes;
-    if (auto ec = validate(p)) return ec;
+    if (limits.accept_unlisted_failure_acks) {
+        if (auto ec = validate_lenient_acks(p)) return ec;
+    } else if (auto ec = validate(p)) {
+        return ec;
+    }
     return p;
+}
+
+} // namespace
+
+boost::system::result<packet> decode(std::span<const std::byte> whole_packet, decode_limits limits) noexcept
+{
+    try {
+        return decode_impl(whole_packet, limits);
+    } catch (const std::bad_alloc&) {
+        // Allocation is the only thing that can throw here; a packet we cannot hold is, for this
+        // receiver, too large (the session answers DISCONNECT 0x95, §3.1.2.11.4).
+        return errc::packet_too_large;
+    }
 }
 
 } // namespace sngw::mqtt5

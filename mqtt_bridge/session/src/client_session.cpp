@@ -83,10 +83,23 @@ void client_session::start_link_state()
     alias_clock_ = 0;
 }
 
-void client_session::end_link(std::vector<action>& out)
+void client_session::end_link(std::vector<action>& out, bool by_us)
 {
+    // A PUBLISH in flight under repeated link failures is likely their cause (a broker refusing
+    // it by closing the connection): give it up after max_link_losses_in_flight, counted before
+    // start_link_state() forgets which entries were on the link.
+    std::vector<std::uint16_t> give_up;
+    if (!by_us && config_.max_link_losses_in_flight > 0)
+        for (auto& e : outbound_)
+            if (e.on_link && e.stage == out_stage::awaiting_ack &&
+                ++e.links_lost >= config_.max_link_losses_in_flight)
+                give_up.push_back(e.message.packet_id);
     state_ = session_state::disconnected;
     start_link_state();
+    for (const auto id : give_up)
+        if (auto* e = find_outbound(id))
+            complete_outbound(static_cast<std::size_t>(e - outbound_.data()), reason_code::unspecified_error,
+                              {}, true, out);
     // Packet ids of SUBSCRIBE/UNSUBSCRIBE are not session state (§4.1): nothing will answer them.
     for (const auto& r : requests_) {
         std::vector<reason_code> codes(r.filters, reason_code::unspecified_error);
@@ -201,7 +214,8 @@ std::optional<time_point> client_session::next_deadline() const noexcept
 std::vector<action> client_session::on_bytes(std::span<const std::byte> whole_packet, time_point now)
 {
     if (state_ == session_state::disconnected) return {};
-    auto decoded = decode(whole_packet, decode_limits{our_max_packet_size()});
+    // Lenient on acks' failure codes (decode_limits): a PUBACK 0x95 completes the PUBLISH.
+    auto decoded = decode(whole_packet, decode_limits{our_max_packet_size(), true});
     if (!decoded) {
         std::vector<action> out;
         fail_protocol(reason_for_decode_error(decoded.error()), decoded.error(),

@@ -418,7 +418,7 @@ std::vector<action> client_session::disconnect(reason_code reason,
     }
     send(packet{std::move(d)}, out, now);
     out.emplace_back(close_link{close_mode::graceful});
-    end_link(out);
+    end_link(out, true);
     return out;
 }
 
@@ -427,7 +427,7 @@ std::vector<action> client_session::abort(time_point)
     std::vector<action> out;
     if (state_ == session_state::disconnected) return out;
     out.emplace_back(close_link{close_mode::abrupt});
-    end_link(out);
+    end_link(out, true);
     return out;
 }
 

@@ -82,6 +82,80 @@ TEST_CASE("a PUBACK of 0x80 or more is surfaced with its reason string")
     CHECK(done.props.reason_string == "no write access");
 }
 
+TEST_CASE("a PUBACK with a failure code PUBACK does not list (mosquitto's 0x95) completes the PUBLISH")
+{
+    scripted_broker b(basic_config());
+    b.connect_ok();
+    b.publish("big/t", "1", qos::at_least_once);
+    b.expect_publish();
+    b.send_raw(hex("40"      // PUBACK
+                   "03"      // Remaining Length
+                   "00 01"   // Packet Identifier 1
+                   "95"));   // 0x95 Packet too large: not in §3.4.2.1's list
+    const auto done = b.expect_event<m5::publish_completed>();
+    CHECK(done.packet_id == 1);
+    CHECK(done.reason == reason_code::packet_too_large);
+    CHECK_FALSE(done.local);
+    CHECK(b.link_open()); // no DISCONNECT 0x81
+    CHECK(b.nothing_sent());
+    CHECK(b.session().outbound_pending() == 0);
+}
+
+TEST_CASE("a PUBLISH in flight while three links in a row end is completed locally with 0x80")
+{
+    auto cfg = basic_config();
+    cfg.connect.props.session_expiry_interval = 3600;
+    scripted_broker b(cfg);
+    b.connect_ok();
+    REQUIRE(b.publish("poison", "1", qos::at_least_once).packet_id == 1);
+    b.expect_publish();
+    m5::connack_packet resumed;
+    resumed.session_present = true;
+    for (int i = 0; i < 2; ++i) {
+        b.link_down();
+        b.expect_event<m5::link_lost>();
+        CHECK(b.no_events()); // not yet
+        b.connect(resumed);
+        b.expect_event<m5::connected>();
+        CHECK(b.expect_publish().packet.dup);
+    }
+    b.send(m5::disconnect_packet{reason_code::unspecified_error, {}}); // the third ends by the broker
+    b.expect_event<m5::broker_disconnected>();
+    const auto done = b.expect_event<m5::publish_completed>();
+    CHECK(done.packet_id == 1);
+    CHECK(done.reason == reason_code::unspecified_error);
+    CHECK(done.local);
+    CHECK(b.session().outbound_pending() == 0);
+    b.connect(resumed);
+    b.expect_event<m5::connected>();
+    CHECK(b.nothing_sent()); // not re-sent again
+}
+
+TEST_CASE("our own disconnect and abort do not count against a PUBLISH in flight")
+{
+    auto cfg = basic_config();
+    cfg.connect.props.session_expiry_interval = 3600;
+    scripted_broker b(cfg);
+    b.connect_ok();
+    b.publish("t", "1", qos::at_least_once);
+    b.expect_publish();
+    m5::connack_packet resumed;
+    resumed.session_present = true;
+    for (int i = 0; i < 4; ++i) {
+        if (i % 2) {
+            b.abort();
+        } else {
+            b.disconnect();
+            b.expect<m5::disconnect_packet>();
+        }
+        b.connect(resumed);
+        b.expect_event<m5::connected>();
+        CHECK(b.no_events());
+        CHECK(b.expect_publish().packet.dup);
+    }
+    CHECK(b.session().outbound_pending() == 1);
+}
+
 TEST_CASE("a PUBACK for an id not in flight is ignored")
 {
     scripted_broker b(basic_config());

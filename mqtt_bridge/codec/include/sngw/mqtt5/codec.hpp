@@ -25,6 +25,12 @@ struct decode_limits {
     /// The Maximum Packet Size this side announced (CONNECT property 0x27); larger packets fail
     /// with errc::packet_too_large (answer: DISCONNECT 0x95, §3.1.2.11.4).
     std::uint32_t max_packet_size = max_packet_size_limit;
+    /// Acknowledgements from the peer (PUBACK, PUBREC, PUBCOMP, SUBACK, UNSUBACK): accept any reason
+    /// code of 0x80 or more as a failure, even one §2.4 does not list for the type, and keep it as
+    /// data. Brokers do send such codes (mosquitto 2.0 answers a PUBLISH over its message_size_limit
+    /// with PUBACK 0x95); rejecting the ack would leave the PUBLISH in flight for ever. Codes below
+    /// 0x80 stay strict. encode() and validate() are always strict.
+    bool accept_unlisted_failure_acks = false;
 };
 
 /// Decodes exactly one control packet that fills all of `whole_packet` (fixed header included;
@@ -32,6 +38,8 @@ struct decode_limits {
 /// Errors: any errc except field_too_long. Checks every "MUST" that concerns the bytes of one
 /// packet (flags, lengths, UTF-8, property placement, values, reason codes); nothing that needs
 /// session state (topic alias ranges, packet ids in use, Maximum QoS in force).
+/// Memory exhaustion while building the packet is reported as errc::packet_too_large (too large for
+/// this receiver), never thrown.
 boost::system::result<packet> decode(std::span<const std::byte> whole_packet,
                                      decode_limits limits = {}) noexcept;
 

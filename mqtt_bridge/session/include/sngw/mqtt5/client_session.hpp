@@ -43,7 +43,10 @@ enum class session_state : std::uint8_t {
 /// - on_timeout: send PINGREQ; close_link(abrupt) + link_lost(ping_timeout | connack_timeout).
 /// - requests: see each.
 /// When a link ends (any way), SUBSCRIBE/UNSUBSCRIBE still waiting for their ack are completed with
-/// `local` results (0x80 per filter) after the event that ended it.
+/// `local` results (0x80 per filter) after the event that ended it; so is (publish_completed local
+/// 0x80) a PUBLISH under which session_config::max_link_losses_in_flight links have ended.
+/// Acks from the broker with a failure code §2.4 does not list for them (PUBACK 0x95 from
+/// mosquitto) complete the request with that code instead of failing as malformed.
 /// Outbound QoS 0 PUBLISHes are never queued; QoS 1/2 ones wait, in publish order, for the link and
 /// for a Receive Maximum slot (a QoS 0 PUBLISH can overtake them).
 ///
@@ -169,6 +172,7 @@ private:
         publish_packet message; // full topic, no alias; payload released once PUBREC'd
         out_stage stage = out_stage::queued;
         bool on_link = false; // sent on this link: holds a Receive Maximum slot
+        std::uint8_t links_lost = 0; // links that ended while it awaited PUBACK/PUBREC
     };
     enum class in_stage : std::uint8_t { awaiting_ack, ack_pending, awaiting_pubrel };
     struct inbound_entry {
@@ -191,7 +195,7 @@ private:
 
     // link life
     void start_link_state();
-    void end_link(std::vector<action>& out);
+    void end_link(std::vector<action>& out, bool by_us = false);
     void fail_protocol(reason_code reason, boost::system::error_code ec, std::string_view why,
                        std::vector<action>& out, time_point now);
     bool send(const packet& p, std::vector<action>& out, time_point now);

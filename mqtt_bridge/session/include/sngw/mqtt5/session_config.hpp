@@ -36,6 +36,14 @@ struct session_config {
     /// Our own bound on outbound topic aliases (memory per session); the number used is the smaller
     /// of this and the broker's Topic Alias Maximum. Zero: never use outbound aliases.
     std::uint16_t max_outbound_topic_aliases = 16;
+
+    /// A QoS 1/2 PUBLISH sent and still waiting for its PUBACK/PUBREC when this many links in a row
+    /// end under it (lost, timed out, closed by a protocol error or a broker DISCONNECT; not our own
+    /// disconnect() or abort()) is completed locally with 0x80 Unspecified error (publish_completed
+    /// local): one message that makes the broker drop the connection must not block a sensor for
+    /// ever (each reconnect would re-send it, §4.4). Zero: never give up. A PUBLISH already PUBREC'd
+    /// (the broker owns it) is not counted.
+    std::uint8_t max_link_losses_in_flight = 3;
 };
 
 /// What the broker's CONNACK allows, with the spec's defaults for absent properties
