@@ -17,6 +17,14 @@ std::size_t stream_splitter::put(std::span<const std::byte> bytes)
         buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(start_));
         start_ = 0;
     }
+    // One large packet must not pin its capacity for the connection's life: shrink back once the
+    // data fits a small buffer again.
+    if (buffer_.capacity() > small_capacity && buffer_.size() + bytes.size() <= small_capacity) {
+        std::vector<std::byte> smaller;
+        smaller.reserve(small_capacity);
+        smaller.assign(buffer_.begin(), buffer_.end());
+        buffer_.swap(smaller);
+    }
     buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
     return bytes.size();
 }
@@ -47,7 +55,10 @@ split_result stream_splitter::next() noexcept
 
 void stream_splitter::reset() noexcept
 {
-    buffer_.clear();
+    if (buffer_.capacity() > small_capacity)
+        std::vector<std::byte>{}.swap(buffer_);
+    else
+        buffer_.clear();
     start_ = 0;
     error_ = {};
 }

@@ -44,7 +44,11 @@ client_session::client_session(session_config config)
     : config_(std::move(config)), clean_start_(config_.connect.clean_start),
       keep_alive_(config_.connect.keep_alive),
       session_expiry_(config_.connect.props.session_expiry_interval.value_or(0))
-{}
+{
+    // §3.1.2.11.4: absent, the broker may send up to 268 MB per packet; bound it (session_config).
+    if (!config_.connect.props.maximum_packet_size)
+        config_.connect.props.maximum_packet_size = default_max_packet_size;
+}
 
 // ---- our own announced values (absent: the spec's defaults) -----------------------------------
 

@@ -175,3 +175,29 @@ TEST_CASE("the splitter leaves bodies to decode: a bad packet type still splits"
     CHECK(decode(r.bytes).error() == errc::reserved_packet_type);
     CHECK(s.next().status == split_status::complete);
 }
+
+TEST_CASE("after a large packet the splitter's buffer shrinks back to a small capacity")
+{
+    stream_splitter s;
+    // PUBLISH QoS 0: topic "t", no properties, 200,000 payload bytes.
+    std::vector<std::byte> big = hex("30 c4 9a 0c"  // PUBLISH QoS 0, Remaining Length 200,004
+                                     "00 01 74"     // Topic Name "t"
+                                     "00");         // Property Length 0
+    big.resize(big.size() + 200'000, std::byte{0x61});
+    s.put(big);
+    auto r = s.next();
+    REQUIRE(r.status == split_status::complete);
+    CHECK(r.bytes.size() == big.size());
+    CHECK(s.capacity() >= big.size());
+
+    const auto ping = hex("d0 00"); // PINGRESP
+    s.put(ping);
+    CHECK(s.capacity() <= stream_splitter::small_capacity);
+    r = s.next();
+    REQUIRE(r.status == split_status::complete);
+    CHECK(std::vector<std::byte>(r.bytes.begin(), r.bytes.end()) == ping);
+
+    s.put(big); // and again, then a reset() releases it
+    s.reset();
+    CHECK(s.capacity() <= stream_splitter::small_capacity);
+}

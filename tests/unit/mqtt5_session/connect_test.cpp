@@ -18,14 +18,38 @@ TEST_CASE("a minimal CONNECT is byte-exact: clean start, keep alive 10 s, client
     scripted_broker b(cfg);
     b.link_up();
     REQUIRE(b.wire().size() == 1);
-    CHECK(to_hex(b.wire()[0]) == to_hex(hex("10 0f"             // CONNECT, Remaining Length 15
+    CHECK(to_hex(b.wire()[0]) == to_hex(hex("10 14"             // CONNECT, Remaining Length 20
                                             "00 04 4d 51 54 54" // Protocol Name "MQTT"
                                             "05"                // Protocol Version 5
                                             "02"                // Connect Flags: Clean Start
                                             "00 0a"             // Keep Alive 10 s
-                                            "00"                // Property Length 0
+                                            "05"                // Property Length 5
+                                            "27 00 01 04 00"    // Maximum Packet Size 66,560 (default)
                                             "00 02 63 31")));   // Client Identifier "c1"
     CHECK(b.session().state() == m5::session_state::connecting);
+}
+
+TEST_CASE("the CONNECT bounds Maximum Packet Size by default; a larger packet from the broker is 0x95")
+{
+    scripted_broker b(basic_config());
+    b.link_up();
+    CHECK(b.expect<m5::connect_packet>().props.maximum_packet_size == m5::default_max_packet_size);
+    CHECK(b.session().config().connect.props.maximum_packet_size == 65'536u + 1'024u);
+    b.send(m5::connack_packet{});
+    b.expect_event<m5::connected>();
+    // A PUBLISH one byte over: the broker broke [MQTT-3.1.2-25].
+    m5::publish_packet big{false, qos::at_most_once, false, "t", 0, {}, {}};
+    big.payload.resize(m5::default_max_packet_size - 8 + 1); // 1 + 3 (Remaining Length) + 3 (topic) + 1
+    REQUIRE(m5::encoded_size(m5::packet{big}) == m5::default_max_packet_size + 1);
+    b.send(big);
+    CHECK(b.expect<m5::disconnect_packet>().reason == reason_code::packet_too_large);
+    CHECK(b.expect_event<m5::protocol_error_detected>().sent.reason == reason_code::packet_too_large);
+
+    auto cfg = basic_config();
+    cfg.connect.props.maximum_packet_size = 1'000'000; // the user's own choice is kept
+    scripted_broker b2(cfg);
+    b2.link_up();
+    CHECK(b2.expect<m5::connect_packet>().props.maximum_packet_size == 1'000'000u);
 }
 
 TEST_CASE("the CONNECT carries the whole template: will with its properties, credentials and properties")

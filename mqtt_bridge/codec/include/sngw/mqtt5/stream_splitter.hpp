@@ -38,7 +38,8 @@ struct split_result {
 /// - errc::packet_too_large: a packet above `max_packet_size` — answer DISCONNECT 0x95.
 /// Corruption is sticky: after it, put() consumes nothing and next() repeats the error.
 /// The splitter does not look at packet types or bodies (decode() does).
-/// Memory: buffers at most one incomplete packet plus the complete ones not yet taken.
+/// Memory: buffers at most one incomplete packet plus the complete ones not yet taken. After a large
+/// packet the buffer shrinks back (to small_capacity) once what is buffered fits in it again.
 /// Thread safety: distinct objects safe; shared objects unsafe.
 class stream_splitter {
 public:
@@ -55,6 +56,10 @@ public:
     boost::system::error_code error() const noexcept { return error_; }
     /// Bytes buffered and not yet returned by next().
     std::size_t buffered() const noexcept { return buffer_.size() - start_; }
+    /// Bytes allocated for the buffer.
+    std::size_t capacity() const noexcept { return buffer_.capacity(); }
+    /// What the buffer shrinks back to after a large packet.
+    static constexpr std::size_t small_capacity = 16 * 1024;
     /// Forgets everything (a new connection); keeps the maximum.
     void reset() noexcept;
     /// Changes the limit for packets whose header has not been read yet.

@@ -13,13 +13,20 @@ namespace sngw::mqtt5 {
 using clock = std::chrono::steady_clock;
 using time_point = clock::time_point;
 
+/// The Maximum Packet Size (§3.1.2.11.4) a CONNECT announces when the template sets none: an
+/// MQTT-SN datagram carries at most 65,535 octets, plus room for MQTT's header and properties. The
+/// broker must not send more [MQTT-3.1.2-25], so no connection buffers up to the protocol's 268 MB.
+inline constexpr std::uint32_t default_max_packet_size = 65'536 + 1'024;
+
 /// How one client_session connects and behaves. Held by value by the session.
 struct session_config {
     /// The CONNECT template (MQTT 5.0 §3.1): client id, keep alive, will (with its properties),
     /// user name, password, and the CONNECT properties: Session Expiry Interval, Receive Maximum (the
     /// gateway sets it to the sensor's buffer size, design §3), Maximum Packet Size, Topic Alias
     /// Maximum (inbound aliases we accept and resolve), Request Problem/Response Information,
-    /// Authentication Method/Data, User Properties. Absent properties mean the spec's defaults.
+    /// Authentication Method/Data, User Properties. Absent properties mean the spec's defaults,
+    /// except Maximum Packet Size: absent, the session sets default_max_packet_size (visible in
+    /// client_session::config(), so the driver can size its stream_splitter alike).
     /// `clean_start` applies to the first connection; see client_session::set_clean_start().
     connect_packet connect{};
 
