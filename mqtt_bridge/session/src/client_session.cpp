@@ -73,6 +73,14 @@ milliseconds client_session::ping_timeout() const noexcept
     return milliseconds(std::int64_t{keep_alive_} * 500);
 }
 
+time_point client_session::ping_due() const noexcept
+{
+    // §3.1.2.10 [MQTT-3.1.2-20] asks for a PINGREQ after Keep Alive without sending. We also ping
+    // after Keep Alive without receiving: a client that only publishes QoS 0 would otherwise never
+    // ask the broker anything and never notice a half-open connection.
+    return std::min(last_sent_, last_received_) + seconds(keep_alive_);
+}
+
 // ---- link life ------------------------------------------------------------------------------------
 
 void client_session::start_link_state()
@@ -162,6 +170,7 @@ std::vector<action> client_session::on_link_up(time_point now)
     connack_deadline_ = now + config_.connect_timeout;
     out.emplace_back(send_bytes{packet_type::connect, std::move(*bytes)});
     last_sent_ = now;
+    last_received_ = now;
     return out;
 }
 
@@ -189,8 +198,8 @@ std::vector<action> client_session::on_timeout(time_point now)
         if (pingresp_deadline_) {
             // §3.1.2.10: no PINGRESP within a reasonable time: close the Network Connection.
             if (now >= *pingresp_deadline_) lose(link_lost_cause::ping_timeout);
-        } else if (keep_alive_ > 0 && now >= last_sent_ + seconds(keep_alive_)) {
-            // §3.1.2.10 [MQTT-3.1.2-20]: nothing sent for Keep Alive seconds: PINGREQ.
+        } else if (keep_alive_ > 0 && now >= ping_due()) {
+            // §3.1.2.10 [MQTT-3.1.2-20]: nothing sent (or received) for Keep Alive seconds: PINGREQ.
             send(packet{pingreq_packet{}}, out, now);
             pingresp_deadline_ = now + ping_timeout();
         }
@@ -205,7 +214,7 @@ std::optional<time_point> client_session::next_deadline() const noexcept
         return connack_deadline_;
     case session_state::connected:
         if (pingresp_deadline_) return pingresp_deadline_;
-        if (keep_alive_ > 0) return last_sent_ + seconds(keep_alive_);
+        if (keep_alive_ > 0) return ping_due();
         return std::nullopt;
     case session_state::disconnected:
         break;
@@ -235,6 +244,7 @@ std::vector<action> client_session::on_packet(packet p, time_point now)
     if (state_ == session_state::disconnected) return out;
     // Any packet shows the link works: it answers an outstanding PINGREQ.
     pingresp_deadline_.reset();
+    last_received_ = now;
 
     const auto type = type_of(p);
     if (state_ == session_state::connecting && type != packet_type::connack && type != packet_type::auth &&

@@ -24,7 +24,7 @@ TEST_CASE("PINGREQ after exactly Keep Alive seconds without sending, not a milli
     CHECK(b.no_events());
 }
 
-TEST_CASE("sending postpones the PINGREQ; receiving does not")
+TEST_CASE("the PINGREQ is due Keep Alive after the earlier of the last packet sent and the last received")
 {
     scripted_broker b(basic_config(10));
     b.connect_ok();
@@ -38,6 +38,40 @@ TEST_CASE("sending postpones the PINGREQ; receiving does not")
     CHECK(b.nothing_sent());
     b.advance(1ms); // t0+14 s: 10 s after the PUBLISH
     b.expect<m5::pingreq_packet>();
+}
+
+TEST_CASE("sending alone does not postpone the PINGREQ: Keep Alive without receiving pings too")
+{
+    scripted_broker b(basic_config(10));
+    b.connect_ok(); // received at t0
+    b.advance(9s);
+    b.publish("a/b", "x", qos::at_most_once); // sent at t0+9 s
+    b.expect_publish();
+    b.advance(1s); // t0+10 s: nothing received for Keep Alive
+    b.expect<m5::pingreq_packet>();
+    b.send(m5::pingresp_packet{});
+    b.advance(9999ms); // t0+19.999 s: 10 s after the last send and the last receive... almost
+    CHECK(b.nothing_sent());
+    b.advance(1ms);
+    b.expect<m5::pingreq_packet>();
+}
+
+TEST_CASE("a silent broker is noticed within 1.5 x Keep Alive while we publish QoS 0 every second")
+{
+    scripted_broker b(basic_config(10));
+    b.connect_ok();
+    int published = 0;
+    for (int second = 1; second <= 600 && b.link_open(); ++second) {
+        b.advance(1s);
+        if (!b.link_open()) break;
+        CHECK(b.publish("sensors/t", "21.5", qos::at_most_once).status == m5::request_status::sent);
+        ++published;
+    }
+    CHECK_FALSE(b.link_open());
+    CHECK(b.elapsed() <= 15s);
+    CHECK(b.closed() == m5::close_mode::abrupt);
+    CHECK(b.expect_event<m5::link_lost>().cause == m5::link_lost_cause::ping_timeout);
+    CHECK(published >= 10);
 }
 
 TEST_CASE("no PINGRESP: the link is lost half a Keep Alive after the PINGREQ and closed abruptly")

@@ -82,7 +82,9 @@ public:
     std::vector<action> on_link_down(time_point now);
 
     /// Handles every deadline at or before `now`: PINGREQ after Keep Alive seconds without sending
-    /// anything (§3.1.2.10); link lost when the PINGRESP or CONNACK is late.
+    /// anything (§3.1.2.10), and also after Keep Alive seconds without receiving anything, so a
+    /// half-open link is noticed within Keep Alive + ping timeout (1.5 x Keep Alive by default) even
+    /// while we keep publishing; link lost when the PINGRESP or CONNACK is late.
     std::vector<action> on_timeout(time_point now);
 
     /// The earliest deadline: CONNACK timeout (connecting), next PINGREQ or PINGRESP timeout
@@ -231,6 +233,7 @@ private:
     std::uint16_t our_receive_maximum() const noexcept;
     std::uint16_t our_topic_alias_maximum() const noexcept;
     std::chrono::milliseconds ping_timeout() const noexcept;
+    time_point ping_due() const noexcept;
 
     session_config config_;
     session_state state_ = session_state::disconnected;
@@ -242,6 +245,7 @@ private:
 
     time_point connack_deadline_{};
     time_point last_sent_{};
+    time_point last_received_{};
     std::optional<time_point> pingresp_deadline_{};
 
     std::vector<outbound_entry> outbound_; // publish order
