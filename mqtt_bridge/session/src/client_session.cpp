@@ -89,6 +89,8 @@ void client_session::start_link_state()
     in_flight_ = 0;
     for (auto& e : outbound_)
         e.on_link = false;
+    for (auto& e : inbound_)
+        e.on_link = false;
     // MQTT 5.0 §3.3.2.3.4: Topic Alias mappings belong to one Network Connection.
     std::vector<std::pair<std::uint16_t, std::string>>{}.swap(inbound_aliases_);
     std::vector<alias_entry>{}.swap(outbound_aliases_);
@@ -408,6 +410,7 @@ void client_session::handle(publish_packet&& p, std::vector<action>& out, time_p
         // §4.3.3: a packet id not yet completed is the same message: not delivered
         // again. (§4.4: after a reconnect the broker re-sends it with DUP 1.)
         const auto index = static_cast<std::size_t>(found - inbound_.begin());
+        found->on_link = true; // re-sent on this link (§4.4): in the broker's quota again
         switch (found->stage) {
         case in_stage::awaiting_ack:
             break; // the gateway holds it; acknowledge() answers
@@ -420,14 +423,19 @@ void client_session::handle(publish_packet&& p, std::vector<action>& out, time_p
         }
         return;
     }
-    // §3.3.4, §4.9: the broker must stay within our Receive Maximum.
-    if (inbound_.size() >= our_receive_maximum()) {
+    // §3.3.4, §4.9: the broker must stay within our Receive Maximum. The quota belongs to one
+    // Network Connection: entries carried over from an earlier link count only once the broker
+    // re-sends their PUBLISH here (§4.4); one awaiting PUBREL (PUBREC'd) never counts again, since
+    // the broker re-sends its PUBREL, not the PUBLISH, and may send new messages before that.
+    const auto on_this_link = static_cast<std::size_t>(
+        std::count_if(inbound_.begin(), inbound_.end(), [](const inbound_entry& e) { return e.on_link; }));
+    if (on_this_link >= our_receive_maximum()) {
         fail_protocol(reason_code::receive_maximum_exceeded, {}, "receive maximum exceeded", out, now);
         return;
     }
     const auto delivery = next_delivery_++;
     inbound_.push_back(
-        inbound_entry{p.packet_id, p.qos, in_stage::awaiting_ack, reason_code::success, delivery});
+        inbound_entry{p.packet_id, p.qos, in_stage::awaiting_ack, reason_code::success, delivery, true});
     out.emplace_back(message_received{std::move(p), delivery_token{delivery}});
 }
 

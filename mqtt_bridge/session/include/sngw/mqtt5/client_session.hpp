@@ -183,6 +183,7 @@ private:
         in_stage stage = in_stage::awaiting_ack;
         reason_code ack_reason = reason_code::success; // ack_pending: what to answer
         std::uint64_t delivery = 0;                     // the message_received's delivery_token
+        bool on_link = false; // its PUBLISH arrived on this link: counts against our Receive Maximum
     };
     struct pending_request {
         std::uint16_t packet_id = 0;
