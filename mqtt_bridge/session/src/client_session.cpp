@@ -229,6 +229,23 @@ std::optional<time_point> client_session::next_deadline() const noexcept
 std::vector<action> client_session::on_bytes(std::span<const std::byte> whole_packet, time_point now)
 {
     if (state_ == session_state::disconnected) return {};
+    // A broker that speaks only MQTT 3.1.1 answers our CONNECT with its own CONNACK: Remaining
+    // Length 2, flags 0, a return code 0x01..0x05 (MQTT 3.1.1 §3.2.2.3; 0x01 "unacceptable protocol
+    // version"). As MQTT 5 that is malformed; report it as the connect failure it is, 0x84
+    // Unsupported Protocol Version (MQTT 5.0 §3.2.2.2), so the gateway classes it "fix, then retry".
+    if (state_ == session_state::connecting && whole_packet.size() == 4 &&
+        whole_packet[0] == std::byte{0x20} && whole_packet[1] == std::byte{0x02} &&
+        whole_packet[2] == std::byte{0x00} && whole_packet[3] >= std::byte{0x01} &&
+        whole_packet[3] <= std::byte{0x05}) {
+        std::vector<action> out;
+        out.emplace_back(close_link{close_mode::graceful});
+        connect_failed failed{reason_code::unsupported_protocol_version, {}};
+        failed.props.reason_string = "MQTT 3.1.1 CONNACK return code " +
+                                     std::to_string(std::to_integer<unsigned>(whole_packet[3]));
+        out.emplace_back(std::move(failed));
+        end_link(out);
+        return out;
+    }
     // Lenient on acks' failure codes (decode_limits): a PUBACK 0x95 completes the PUBLISH.
     auto decoded = decode(whole_packet, decode_limits{our_max_packet_size(), true});
     if (!decoded) {
@@ -531,11 +548,29 @@ void client_session::handle(unsuback_packet&& p, std::vector<action>& out, time_
     out.emplace_back(unsubscribe_result{p.packet_id, std::move(p.reason_codes), std::move(p.props), false});
 }
 
-void client_session::handle(disconnect_packet&& p, std::vector<action>& out, time_point)
+void client_session::handle(disconnect_packet&& p, std::vector<action>& out, time_point now)
 {
+    // §3.14.2.2.2 [MQTT-3.14.2-2]: the Server must not send a Session Expiry Interval; §3.14.2.1:
+    // 0x04 Disconnect with Will Message is the Client's alone.
+    if (p.props.session_expiry_interval) {
+        fail_protocol(reason_code::protocol_error, {}, "Session Expiry in a server DISCONNECT", out, now);
+        return;
+    }
+    if (p.reason == reason_code::disconnect_with_will_message) {
+        fail_protocol(reason_code::protocol_error, {}, "DISCONNECT 0x04 from the server", out, now);
+        return;
+    }
     // §3.14.4: after DISCONNECT the Server closes the Network Connection; so do we.
     out.emplace_back(close_link{close_mode::graceful});
-    out.emplace_back(broker_disconnected{p.reason, std::move(p.props)});
+    if (state_ == session_state::connecting) {
+        // Before CONNACK the connection never came up: surfaced as a failed connect, so the
+        // gateway maps it like a CONNACK failure (design §4). A code below 0x80 there is no verdict
+        // on the connect: 0x80 Unspecified error.
+        const auto reason = is_error(p.reason) ? p.reason : reason_code::unspecified_error;
+        out.emplace_back(connect_failed{reason, std::move(p.props)});
+    } else {
+        out.emplace_back(broker_disconnected{p.reason, std::move(p.props)});
+    }
     end_link(out);
 }
 

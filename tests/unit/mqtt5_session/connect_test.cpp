@@ -229,6 +229,28 @@ TEST_CASE("Session Present 1 after Clean Start 1 is a protocol error")
     CHECK(b.expect_event<m5::protocol_error_detected>().sent.reason == reason_code::protocol_error);
 }
 
+TEST_CASE("an MQTT 3.1.1 broker's CONNACK refusal is connect_failed 0x84 Unsupported Protocol Version")
+{
+    scripted_broker b(basic_config());
+    b.link_up();
+    b.expect<m5::connect_packet>();
+    b.send_raw(hex("20"    // CONNACK
+                   "02"    // Remaining Length 2 (MQTT 3.1.1: no properties)
+                   "00"    // Connect Acknowledge Flags
+                   "01")); // 3.1.1 return code 1: unacceptable protocol version
+    const auto failed = b.expect_event<m5::connect_failed>();
+    CHECK(failed.reason == reason_code::unsupported_protocol_version);
+    CHECK(failed.reason_string() == "MQTT 3.1.1 CONNACK return code 1");
+    CHECK(b.nothing_sent()); // no DISCONNECT 0x81
+    CHECK(b.closed() == m5::close_mode::graceful);
+    CHECK(b.no_events());
+
+    // Once connected the same bytes are a second CONNACK that does not decode: malformed.
+    b.connect_ok();
+    b.send_raw(hex("20 02 00 01"));
+    CHECK(b.expect<m5::disconnect_packet>().reason == reason_code::malformed_packet);
+}
+
 TEST_CASE("a PUBLISH before CONNACK is a protocol error")
 {
     scripted_broker b(basic_config());

@@ -61,14 +61,45 @@ TEST_CASE("broker DISCONNECT 0x00 and 0x8E Session taken over are surfaced as we
     check_broker_disconnect(reason_code::session_taken_over, "another client with id sensor-1", std::nullopt);
 }
 
-TEST_CASE("a broker DISCONNECT before CONNACK is surfaced rather than answered")
+TEST_CASE("a broker DISCONNECT before CONNACK is surfaced as a failed connect with its reason")
 {
     scripted_broker b(basic_config());
     b.link_up();
     b.expect<m5::connect_packet>();
-    b.send(m5::disconnect_packet{reason_code::server_busy, {}});
-    CHECK(b.expect_event<m5::broker_disconnected>().reason == reason_code::server_busy);
+    m5::disconnect_packet d{reason_code::server_busy, {}};
+    d.props.reason_string = "busy";
+    b.send(d);
+    const auto failed = b.expect_event<m5::connect_failed>();
+    CHECK(failed.reason == reason_code::server_busy);
+    CHECK(failed.reason_string() == "busy");
     CHECK(b.nothing_sent());
+    CHECK(b.closed() == m5::close_mode::graceful);
+    CHECK(b.session().state() == m5::session_state::disconnected);
+
+    b.link_up();
+    b.expect<m5::connect_packet>();
+    b.send(m5::disconnect_packet{reason_code::normal_disconnection, {}}); // no verdict: 0x80
+    CHECK(b.expect_event<m5::connect_failed>().reason == reason_code::unspecified_error);
+}
+
+TEST_CASE("a server DISCONNECT with a Session Expiry Interval or reason 0x04 is a protocol error")
+{
+    scripted_broker b(basic_config());
+    b.connect_ok();
+    SUBCASE("Session Expiry Interval [MQTT-3.14.2-2]")
+    {
+        m5::disconnect_packet d{reason_code::server_shutting_down, {}};
+        d.props.session_expiry_interval = 0;
+        b.send(d);
+    }
+    SUBCASE("0x04 Disconnect with Will Message, which only a client sends")
+    {
+        b.send(m5::disconnect_packet{reason_code::disconnect_with_will_message, {}});
+    }
+    CHECK(b.expect<m5::disconnect_packet>().reason == reason_code::protocol_error);
+    CHECK(b.expect_event<m5::protocol_error_detected>().sent.reason == reason_code::protocol_error);
+    CHECK(b.no_events());
+    CHECK_FALSE(b.link_open());
 }
 
 TEST_CASE("malformed bytes from the broker: DISCONNECT 0x81 sent, the link closed, the fault surfaced")

@@ -70,12 +70,16 @@ public:
     /// on_packet). Bytes that do not decode: DISCONNECT 0x81 Malformed Packet (0x82 Protocol Error for
     /// a duplicated property or a forbidden property value, 0x95 Packet too large over our Maximum
     /// Packet Size) + close + protocol_error_detected (§4.13). Ignored while disconnected.
+    /// While connecting, an MQTT 3.1.1 CONNACK refusal (`20 02 00 01`..`05`, a broker without MQTT 5)
+    /// is connect_failed 0x84 Unsupported Protocol Version + close.
     std::vector<action> on_bytes(std::span<const std::byte> whole_packet, time_point now);
 
     /// A decoded packet from the broker (on_bytes after decode). Packets a client never receives
     /// (CONNECT, SUBSCRIBE, UNSUBSCRIBE, PINGREQ), anything but CONNACK/AUTH/DISCONNECT before
-    /// CONNACK, a second CONNACK: DISCONNECT 0x82. A DISCONNECT before CONNACK is surfaced as
-    /// broker_disconnected. Any packet counts as an answer to an outstanding PINGREQ.
+    /// CONNACK, a second CONNACK, a DISCONNECT with a Session Expiry Interval or reason 0x04 (the
+    /// Client's only): DISCONNECT 0x82. A DISCONNECT before CONNACK is surfaced as connect_failed
+    /// with its reason (0x80 if below 0x80): the connection never came up, and the gateway maps it
+    /// like a CONNACK failure. Any packet counts as an answer to an outstanding PINGREQ.
     std::vector<action> on_packet(packet p, time_point now);
 
     /// The transport ended (not after our own close_link): link_lost(link_down).
