@@ -210,16 +210,19 @@ void client_session::pump(std::vector<action>& out, time_point now)
             // §4.4 [MQTT-4.4.0-1]: re-send PUBREL.
             send(packet{pubrel_packet{e.message.packet_id, reason_code::success, {}}}, out, now);
         } else {
-            if (e.stage == out_stage::queued) {
-                // First time out: this connection's limits apply.
-                if (const auto rc = check_publish(e.message); rc != reason_code::success) {
-                    complete_outbound(i, rc, {}, true, out);
-                    continue;
-                }
-            } else {
-                e.message.dup = true; // §3.3.1.1 [MQTT-3.3.1-1]: a re-delivery
+            // This connection's limits apply to first sends and re-sends alike (§4.4 re-sends on a
+            // new connection, whose CONNACK may have lowered Maximum QoS [MQTT-3.2.2-11], withdrawn
+            // Retain Available or shrunk Maximum Packet Size). What they refuse is completed locally
+            // with the broker's own reason code (0x9B, 0x9A, 0x95, ...): sending it anyway would
+            // only earn a DISCONNECT; the broker, if it had received the earlier copy, keeps it.
+            if (e.stage != out_stage::queued) e.message.dup = true; // §3.3.1.1 [MQTT-3.3.1-1]
+            if (const auto rc = check_publish(e.message); rc != reason_code::success) {
+                complete_outbound(i, rc, {}, true, out);
+                continue;
             }
             if (!send_publish(e.message, out, now)) {
+                // The checks passed but the encoder refused (not expected: check_publish measures
+                // the plain form). Completed locally as 0x95 rather than left in flight for ever.
                 complete_outbound(i, reason_code::packet_too_large, {}, true, out);
                 continue;
             }

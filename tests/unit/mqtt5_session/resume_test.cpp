@@ -204,6 +204,33 @@ TEST_CASE("a late acknowledge of a message dropped by Session Present 0 never ac
     CHECK(b.nothing_sent());
 }
 
+TEST_CASE("on resume, a re-send above the new connection's Maximum QoS is completed locally with 0x9B")
+{
+    scripted_broker b(persistent_config());
+    b.connect_ok();
+    b.publish("q2", "2", qos::exactly_once);
+    b.publish("q1", "1", qos::at_least_once);
+    b.expect_publish();
+    b.expect_publish();
+    b.link_down();
+    b.expect_event<m5::link_lost>();
+
+    m5::connack_packet ack;
+    ack.session_present = true;
+    ack.props.maximum_qos = qos::at_least_once; // lowered since
+    b.connect(ack);
+    b.expect_event<m5::connected>();
+    const auto done = b.expect_event<m5::publish_completed>();
+    CHECK(done.packet_id == 1);
+    CHECK(done.reason == reason_code::qos_not_supported);
+    CHECK(done.local);
+    const auto p = b.expect_publish(); // the QoS 1 one is still re-sent
+    CHECK(p.packet.packet_id == 2);
+    CHECK(p.packet.dup);
+    CHECK(b.nothing_sent());
+    CHECK(b.session().outbound_pending() == 1);
+}
+
 TEST_CASE("Session Present 0 with nothing in flight surfaces nothing")
 {
     scripted_broker b(persistent_config());

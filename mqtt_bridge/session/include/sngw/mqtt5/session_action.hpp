@@ -83,7 +83,8 @@ struct message_received {
 
 /// The end of an outbound QoS 1 or 2 PUBLISH: PUBACK (QoS 1), PUBCOMP (QoS 2), or PUBREC with a
 /// Reason Code of 0x80 or more (QoS 2, §4.3.3). `local`: decided by the session, not the broker
-/// (a queued PUBLISH that the limits of a new connection refuse; the reason says which).
+/// (a queued or re-sent PUBLISH that the limits of a new connection refuse, the reason says which,
+/// e.g. 0x9B after a lower Maximum QoS; or 0x80 after session_config::max_link_losses_in_flight).
 struct publish_completed {
     std::uint16_t packet_id = 0;
     mqtt5::qos qos = mqtt5::qos::at_least_once;
