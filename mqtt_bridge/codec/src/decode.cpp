@@ -458,8 +458,10 @@ error_code validate_lenient_acks(packet& p)
             rc = listed;
         }
     };
-    if (auto* a = std::get_if<puback_packet>(&p)) stand_in(a->reason, packet_type::puback, reason_code::unspecified_error);
-    if (auto* a = std::get_if<pubrec_packet>(&p)) stand_in(a->reason, packet_type::pubrec, reason_code::unspecified_error);
+    if (auto* a = std::get_if<puback_packet>(&p))
+        stand_in(a->reason, packet_type::puback, reason_code::unspecified_error);
+    if (auto* a = std::get_if<pubrec_packet>(&p))
+        stand_in(a->reason, packet_type::pubrec, reason_code::unspecified_error);
     // §3.7.2.1: PUBCOMP's only failure is 0x92.
     if (auto* a = std::get_if<pubcomp_packet>(&p))
         stand_in(a->reason, packet_type::pubcomp, reason_code::packet_identifier_not_found);

@@ -86,6 +86,7 @@ time_point client_session::ping_due() const noexcept
 void client_session::start_link_state()
 {
     pingresp_deadline_.reset();
+    reauthenticating_ = false;
     in_flight_ = 0;
     for (auto& e : outbound_)
         e.on_link = false;
@@ -240,8 +241,8 @@ std::vector<action> client_session::on_bytes(std::span<const std::byte> whole_pa
         std::vector<action> out;
         out.emplace_back(close_link{close_mode::graceful});
         connect_failed failed{reason_code::unsupported_protocol_version, {}};
-        failed.props.reason_string = "MQTT 3.1.1 CONNACK return code " +
-                                     std::to_string(std::to_integer<unsigned>(whole_packet[3]));
+        failed.props.reason_string =
+            "MQTT 3.1.1 CONNACK return code " + std::to_string(std::to_integer<unsigned>(whole_packet[3]));
         out.emplace_back(std::move(failed));
         end_link(out);
         return out;
@@ -342,6 +343,14 @@ void client_session::handle(connack_packet&& p, std::vector<action>& out, time_p
     // §3.2.2.1.1 [MQTT-3.2.2-2]: Clean Start 1 means Session Present 0.
     if (p.session_present && clean_start_sent_) {
         fail_protocol(reason_code::protocol_error, {}, "Session Present after Clean Start", out, now);
+        return;
+    }
+    // §4.12: the CONNACK of an enhanced authentication carries the CONNECT's method; a method we
+    // did not choose (or none where we chose one and the CONNACK has Authentication Data) is a
+    // Protocol Error.
+    if (p.props.authentication_method &&
+        p.props.authentication_method != config_.connect.props.authentication_method) {
+        fail_protocol(reason_code::protocol_error, {}, "CONNACK authentication method mismatch", out, now);
         return;
     }
     const auto& props = p.props;
@@ -579,6 +588,29 @@ void client_session::handle(auth_packet&& p, std::vector<action>& out, time_poin
     // §4.12: the Server sends AUTH only when the CONNECT chose an Authentication Method.
     if (!config_.connect.props.authentication_method) {
         fail_protocol(reason_code::protocol_error, {}, "AUTH without authentication method", out, now);
+        return;
+    }
+    // §4.12 [MQTT-4.12.0-5]: the same Authentication Method as the CONNECT's, in every AUTH.
+    if (p.props.authentication_method != config_.connect.props.authentication_method) {
+        fail_protocol(reason_code::protocol_error, {}, "AUTH authentication method mismatch", out, now);
+        return;
+    }
+    // §3.15.2.1: 0x19 Re-authenticate is the Client's to send.
+    if (p.reason == reason_code::re_authenticate) {
+        fail_protocol(reason_code::protocol_error, {}, "AUTH 0x19 from the server", out, now);
+        return;
+    }
+    if (state_ == session_state::connected) {
+        // §4.12.1: after CONNACK the Server sends AUTH only within a re-authentication the Client
+        // started with 0x19; its 0x00 Success ends it.
+        if (!reauthenticating_) {
+            fail_protocol(reason_code::protocol_error, {}, "AUTH outside a re-authentication", out, now);
+            return;
+        }
+        if (p.reason == reason_code::success) reauthenticating_ = false;
+    } else if (p.reason != reason_code::continue_authentication) {
+        // §4.12: before CONNACK the exchange continues with 0x18; it ends with the CONNACK.
+        fail_protocol(reason_code::protocol_error, {}, "AUTH Success before CONNACK", out, now);
         return;
     }
     out.emplace_back(auth_received{p.reason, std::move(p.props)});

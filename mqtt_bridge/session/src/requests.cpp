@@ -400,7 +400,9 @@ std::vector<action> client_session::send_auth(reason_code reason, properties pro
     // §4.12 [MQTT-4.12.0-5]: the same Authentication Method as in CONNECT.
     if (!props.authentication_method)
         props.authentication_method = config_.connect.props.authentication_method;
-    send(packet{auth_packet{reason, std::move(props)}}, out, now);
+    if (send(packet{auth_packet{reason, std::move(props)}}, out, now) &&
+        reason == reason_code::re_authenticate && state_ == session_state::connected)
+        reauthenticating_ = true; // §4.12.1: the broker may now answer with AUTH
     return out;
 }
 

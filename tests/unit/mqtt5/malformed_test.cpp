@@ -70,31 +70,33 @@ TEST_CASE("with accept_unlisted_failure_acks, an ack's unlisted failure code is 
 {
     const decode_limits lenient{max_packet_size_limit, true};
     // mosquitto 2.0's answer to a PUBLISH over its message_size_limit.
-    const auto puback = hex("40"     // PUBACK
-                            "03"     // Remaining Length
-                            "00 01"  // Packet Identifier 1
-                            "95");   // Reason Code 0x95 Packet too large: not listed for PUBACK (§3.4.2.1)
+    const auto puback = hex("40"    // PUBACK
+                            "03"    // Remaining Length
+                            "00 01" // Packet Identifier 1
+                            "95");  // Reason Code 0x95 Packet too large: not listed for PUBACK (§3.4.2.1)
     CHECK(decode(puback).error() == errc::bad_reason_code); // strict by default
     const auto r = decode(puback, lenient);
     REQUIRE(r);
     CHECK(std::get<puback_packet>(*r) == puback_packet{1, reason_code::packet_too_large, {}});
 
-    const auto pubrec = hex("50 03"   // PUBREC, Remaining Length
-                            "00 02"   // Packet Identifier 2
-                            "89");    // 0x89 Server busy: not listed for PUBREC
+    const auto pubrec = hex("50 03" // PUBREC, Remaining Length
+                            "00 02" // Packet Identifier 2
+                            "89");  // 0x89 Server busy: not listed for PUBREC
     CHECK(std::get<pubrec_packet>(decode(pubrec, lenient).value()).reason == reason_code::server_busy);
 
-    const auto pubcomp = hex("70 03"  // PUBCOMP, Remaining Length
-                             "00 03"  // Packet Identifier 3
-                             "80");   // 0x80: PUBCOMP lists only 0x00 and 0x92
-    CHECK(std::get<pubcomp_packet>(decode(pubcomp, lenient).value()).reason == reason_code::unspecified_error);
+    const auto pubcomp = hex("70 03" // PUBCOMP, Remaining Length
+                             "00 03" // Packet Identifier 3
+                             "80");  // 0x80: PUBCOMP lists only 0x00 and 0x92
+    CHECK(std::get<pubcomp_packet>(decode(pubcomp, lenient).value()).reason ==
+          reason_code::unspecified_error);
 
     const auto suback = hex("90 05"   // SUBACK, Remaining Length
                             "00 04"   // Packet Identifier 4
                             "00"      // Property Length
                             "01 95"); // Granted QoS 1, then 0x95 (not listed for SUBACK)
     const auto sub = std::get<suback_packet>(decode(suback, lenient).value());
-    CHECK(sub.reason_codes == std::vector<reason_code>{reason_code::granted_qos_1, reason_code::packet_too_large});
+    CHECK(sub.reason_codes ==
+          std::vector<reason_code>{reason_code::granted_qos_1, reason_code::packet_too_large});
 
     // Below 0x80 stays strict, and so do packets that are not acks.
     CHECK(decode(hex("40 03 00 01 05"), lenient).error() == errc::bad_reason_code);

@@ -180,9 +180,9 @@ TEST_CASE("after a large packet the splitter's buffer shrinks back to a small ca
 {
     stream_splitter s;
     // PUBLISH QoS 0: topic "t", no properties, 200,000 payload bytes.
-    std::vector<std::byte> big = hex("30 c4 9a 0c"  // PUBLISH QoS 0, Remaining Length 200,004
-                                     "00 01 74"     // Topic Name "t"
-                                     "00");         // Property Length 0
+    std::vector<std::byte> big = hex("30 c4 9a 0c" // PUBLISH QoS 0, Remaining Length 200,004
+                                     "00 01 74"    // Topic Name "t"
+                                     "00");        // Property Length 0
     big.resize(big.size() + 200'000, std::byte{0x61});
     s.put(big);
     auto r = s.next();

@@ -272,6 +272,65 @@ TEST_CASE("a re-authentication: AUTH 0x19 sent, the broker's AUTH surfaced")
     CHECK(b.expect_event<m5::auth_received>().reason == reason_code::success);
 }
 
+TEST_CASE("an AUTH after CONNACK that we did not start with 0x19 is a protocol error")
+{
+    auto cfg = basic_config();
+    cfg.connect.props.authentication_method = "TOKEN";
+    scripted_broker b(cfg);
+    b.connect_ok();
+    m5::auth_packet a{reason_code::continue_authentication, {}};
+    a.props.authentication_method = "TOKEN";
+    SUBCASE("never started") {}
+    SUBCASE("the previous re-authentication already ended with Success")
+    {
+        b.send_auth(reason_code::re_authenticate, {});
+        b.expect<m5::auth_packet>();
+        m5::auth_packet ok{reason_code::success, {}};
+        ok.props.authentication_method = "TOKEN";
+        b.send(ok);
+        b.expect_event<m5::auth_received>();
+    }
+    b.send(a);
+    CHECK(b.expect<m5::disconnect_packet>().reason == reason_code::protocol_error);
+    b.expect_event<m5::protocol_error_detected>();
+    CHECK(b.no_events());
+}
+
+TEST_CASE("an AUTH or CONNACK with an authentication method other than ours is a protocol error")
+{
+    auto cfg = basic_config();
+    cfg.connect.props.authentication_method = "SCRAM-SHA-1";
+    scripted_broker b(cfg);
+    SUBCASE("AUTH before CONNACK")
+    {
+        b.link_up();
+        b.expect<m5::connect_packet>();
+        m5::auth_packet a{reason_code::continue_authentication, {}};
+        a.props.authentication_method = "SCRAM-SHA-256";
+        b.send(a);
+    }
+    SUBCASE("AUTH during a re-authentication")
+    {
+        b.connect_ok();
+        b.send_auth(reason_code::re_authenticate, {});
+        b.expect<m5::auth_packet>();
+        m5::auth_packet a{reason_code::continue_authentication, {}};
+        a.props.authentication_method = "PLAIN";
+        b.send(a);
+    }
+    SUBCASE("CONNACK")
+    {
+        b.link_up();
+        b.expect<m5::connect_packet>();
+        m5::connack_packet ack;
+        ack.props.authentication_method = "PLAIN";
+        b.send(ack);
+    }
+    CHECK(b.expect<m5::disconnect_packet>().reason == reason_code::protocol_error);
+    b.expect_event<m5::protocol_error_detected>();
+    CHECK(b.no_events());
+}
+
 TEST_CASE("actions print readably for logs and failed checks")
 {
     CHECK(describe(m5::action{m5::link_lost{m5::link_lost_cause::ping_timeout}}) ==

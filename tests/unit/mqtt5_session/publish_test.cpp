@@ -88,10 +88,10 @@ TEST_CASE("a PUBACK with a failure code PUBACK does not list (mosquitto's 0x95) 
     b.connect_ok();
     b.publish("big/t", "1", qos::at_least_once);
     b.expect_publish();
-    b.send_raw(hex("40"      // PUBACK
-                   "03"      // Remaining Length
-                   "00 01"   // Packet Identifier 1
-                   "95"));   // 0x95 Packet too large: not in §3.4.2.1's list
+    b.send_raw(hex("40"    // PUBACK
+                   "03"    // Remaining Length
+                   "00 01" // Packet Identifier 1
+                   "95")); // 0x95 Packet too large: not in §3.4.2.1's list
     const auto done = b.expect_event<m5::publish_completed>();
     CHECK(done.packet_id == 1);
     CHECK(done.reason == reason_code::packet_too_large);

@@ -172,7 +172,8 @@ TEST_CASE("Session Present 0 after we expected a session drops the in-flight sta
     CHECK(b.no_events());
 }
 
-TEST_CASE("a late acknowledge of a message dropped by Session Present 0 never acks the new message with its id")
+TEST_CASE(
+    "a late acknowledge of a message dropped by Session Present 0 never acks the new message with its id")
 {
     // Design §3: the sensor acks the OLD message; the new broker session reuses packet id 1.
     scripted_broker b(persistent_config());

@@ -136,6 +136,9 @@ public:
 
     /// AUTH (§3.15): 0x18 Continue authentication or 0x19 Re-authenticate, with the Authentication
     /// Method (the CONNECT's, §4.12) and Data in `props`. Nothing while disconnected.
+    /// From the broker, an AUTH or CONNACK whose Authentication Method differs from the CONNECT's,
+    /// an AUTH 0x19, or an AUTH after CONNACK outside a re-authentication we started with 0x19, is
+    /// a Protocol Error (DISCONNECT 0x82, §4.12, §4.12.1).
     std::vector<action> send_auth(reason_code reason, properties props, time_point now);
 
     /// Normal close (§3.14): DISCONNECT with `reason` then close_link(graceful). `session_expiry`
@@ -177,7 +180,7 @@ private:
     struct outbound_entry {
         publish_packet message; // full topic, no alias; payload released once PUBREC'd
         out_stage stage = out_stage::queued;
-        bool on_link = false; // sent on this link: holds a Receive Maximum slot
+        bool on_link = false;        // sent on this link: holds a Receive Maximum slot
         std::uint8_t links_lost = 0; // links that ended while it awaited PUBACK/PUBREC
     };
     enum class in_stage : std::uint8_t { awaiting_ack, ack_pending, awaiting_pubrel };
@@ -186,7 +189,7 @@ private:
         mqtt5::qos qos = mqtt5::qos::at_least_once;
         in_stage stage = in_stage::awaiting_ack;
         reason_code ack_reason = reason_code::success; // ack_pending: what to answer
-        std::uint64_t delivery = 0;                     // the message_received's delivery_token
+        std::uint64_t delivery = 0;                    // the message_received's delivery_token
         bool on_link = false; // its PUBLISH arrived on this link: counts against our Receive Maximum
     };
     struct pending_request {
@@ -244,6 +247,7 @@ private:
     session_state state_ = session_state::disconnected;
     bool clean_start_;              // for the next CONNECT
     bool clean_start_sent_ = false; // in the current CONNECT
+    bool reauthenticating_ = false; // AUTH 0x19 sent on this link, broker's AUTH 0x00 not yet seen
     std::uint16_t keep_alive_ = 0;
     std::uint32_t session_expiry_ = 0;
     broker_limits limits_{};
