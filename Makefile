@@ -44,8 +44,9 @@ test-sanitize: deps
 
 check-purity:
 	tools/check_purity.sh
+	tools/check_test_names.sh
 
-test: test-gcc test-sanitize check-purity
+test: check-purity test-gcc test-sanitize
 
 # libFuzzer under ASan/UBSan: each target for FUZZ_SECONDS, seeded with the unit-test vectors.
 fuzz: deps

@@ -668,7 +668,7 @@ TEST_CASE("an empty write queue takes one packet larger than max_queued_bytes, t
     CHECK(unbounded.connection->queued_bytes() == 100'000);
 }
 
-TEST_CASE("a broker that does not read fills the write queue up to max_queued_bytes; send() refuses the rest")
+TEST_CASE("a broker that does not read fills the write queue up to max_queued_bytes, send() refuses the rest")
 {
     asio::io_context io;
     asio::ip::tcp::acceptor server(io, {asio::ip::make_address("127.0.0.1"), 0});

@@ -535,7 +535,7 @@ TEST_CASE("a broker restart is a link loss, and a reconnect with Clean Start 0 r
 
 // --- TLS ------------------------------------------------------------------------------------------
 
-TEST_CASE("TLS: CONNECT/CONNACK through a verified TLS link; a certificate for another host is refused")
+TEST_CASE("TLS: CONNECT/CONNACK through a verified TLS link, a certificate for another host is refused")
 {
     SNGW_REQUIRE_MOSQUITTO();
     SNGW_SKIP_UNLESS(tls_test_certs::available(), tls_test_certs::skip_reason());

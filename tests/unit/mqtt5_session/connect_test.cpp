@@ -29,7 +29,7 @@ TEST_CASE("a minimal CONNECT is byte-exact: clean start, keep alive 10 s, client
     CHECK(b.session().state() == m5::session_state::connecting);
 }
 
-TEST_CASE("the CONNECT bounds Maximum Packet Size by default; a larger packet from the broker is 0x95")
+TEST_CASE("the CONNECT bounds Maximum Packet Size by default, a larger packet from the broker is 0x95")
 {
     scripted_broker b(basic_config());
     b.link_up();

@@ -179,7 +179,7 @@ TEST_CASE("Request Problem Information 0: a reason string on a PUBACK is a proto
     CHECK(b.expect<m5::disconnect_packet>().reason == reason_code::protocol_error);
 }
 
-TEST_CASE("our DISCONNECT: the packet, then a graceful close; QoS state is kept for the next connection")
+TEST_CASE("our DISCONNECT: the packet, then a graceful close, QoS state is kept for the next connection")
 {
     auto cfg = basic_config();
     cfg.connect.props.session_expiry_interval = 60;

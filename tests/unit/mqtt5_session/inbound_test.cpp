@@ -69,7 +69,7 @@ TEST_CASE("an inbound QoS 1 PUBLISH is PUBACKed only when the gateway acknowledg
     CHECK(b.nothing_sent());
 }
 
-TEST_CASE("the gateway's acknowledgement carries its reason code; one PUBACK cannot carry becomes 0x80")
+TEST_CASE("the gateway's acknowledgement carries its reason code, one PUBACK cannot carry becomes 0x80")
 {
     scripted_broker b(basic_config());
     b.connect_ok();

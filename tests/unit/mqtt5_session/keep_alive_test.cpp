@@ -93,7 +93,7 @@ TEST_CASE("no PINGRESP: the link is lost half a Keep Alive after the PINGREQ and
     CHECK(b.session().next_deadline() == std::nullopt);
 }
 
-TEST_CASE("a PINGRESP clears the timeout; the next PINGREQ comes Keep Alive after the last one")
+TEST_CASE("a PINGRESP clears the timeout, the next PINGREQ comes Keep Alive after the last one")
 {
     scripted_broker b(basic_config(10));
     b.connect_ok();
@@ -176,7 +176,7 @@ TEST_CASE("Keep Alive 0 disables pings")
     CHECK(b.link_open());
 }
 
-TEST_CASE("on_timeout before a deadline does nothing; a late timer pings when it fires")
+TEST_CASE("on_timeout before a deadline does nothing, a late timer pings when it fires")
 {
     scripted_broker b(basic_config(10));
     b.connect_ok();
@@ -187,7 +187,7 @@ TEST_CASE("on_timeout before a deadline does nothing; a late timer pings when it
     CHECK(b.session().next_deadline() == b.now() + 12s + 5s);
 }
 
-TEST_CASE("no deadline while disconnected; the CONNACK timeout while connecting")
+TEST_CASE("no deadline while disconnected, the CONNACK timeout while connecting")
 {
     scripted_broker b(basic_config(10));
     CHECK(b.session().next_deadline() == std::nullopt);

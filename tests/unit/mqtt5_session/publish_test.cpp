@@ -373,7 +373,7 @@ TEST_CASE(
     CHECK(p.topic == "building/1/pressure");
 }
 
-TEST_CASE("Topic Alias Maximum absent (0): no alias is ever sent; a caller's alias is ignored")
+TEST_CASE("Topic Alias Maximum absent (0): no alias is ever sent, a caller's alias is ignored")
 {
     scripted_broker b(basic_config());
     b.connect_ok();

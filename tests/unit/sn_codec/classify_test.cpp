@@ -64,7 +64,7 @@ TEST_CASE("encapsulations: v1.2 0xFE has a Length over its header only, v2.0 0xF
     CHECK(sn::classify_first_contact(hex("07 fc 02 ab cd 02 17")) == sn::first_contact{kind::encapsulation, v2});
 }
 
-TEST_CASE("anything else needs a session; the version is named only where the type code says it")
+TEST_CASE("anything else needs a session, the version is named only where the type code says it")
 {
     CHECK(sn::classify_first_contact(hex("04 0c 00 01")) == sn::first_contact{kind::other, v2});   // v2.0 PINGREQ
     CHECK(sn::classify_first_contact(hex("03 1a 00")) == sn::first_contact{kind::other, v1});      // WILLTOPICUPD

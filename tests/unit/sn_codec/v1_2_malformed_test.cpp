@@ -141,7 +141,7 @@ TEST_CASE("§5.3.8: a CONNECT ProtocolId other than 0x01 is rejected")
     CHECK(decodes("08 04 04 01 00 0a 63 31"));
 }
 
-TEST_CASE("§5.3.1: a CONNECT without ClientId is an empty field; long ones are accepted")
+TEST_CASE("§5.3.1: a CONNECT without ClientId is an empty field, long ones are accepted")
 {
     CHECK(error_of("06 04 04 01 00 0a") == errc::empty_field);
     CHECK(error_of("01 00 08 04 04 01 00 0a") == errc::empty_field);
@@ -232,7 +232,7 @@ TEST_CASE("§5.5: an encapsulation Length shorter than Length, MsgType and Ctrl 
     CHECK(error_of("02 fe 00 02 17") == errc::bad_length_field);
 }
 
-TEST_CASE("§5.5: the encapsulation's Length is one octet; a 3-octet form is a bad Length field")
+TEST_CASE("§5.5: the encapsulation's Length is one octet, a 3-octet form is a bad Length field")
 {
     CHECK(error_of("01 00 08 fe 00 01 02 17") == errc::bad_length_field);
 }
@@ -268,7 +268,7 @@ TEST_CASE("§5.5: an encapsulation without an inner message is truncated")
     CHECK(error_of("ff fe 00") == errc::truncated);
 }
 
-TEST_CASE("§5.5: the inner message must be framed; its content is the core's to decode with the node's version")
+TEST_CASE("§5.5: the inner message must be framed, its content is the core's to decode with the node's version")
 {
     CHECK(error_of("04 fe 00 07 05") == errc::truncated);             // inner Length 5, 1 octet
     CHECK(error_of("04 fe 00 07 02 17 00") == errc::length_mismatch); // inner longer than its Length

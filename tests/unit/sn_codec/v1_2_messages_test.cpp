@@ -221,7 +221,7 @@ TEST_CASE("the 3-octet Length form is accepted for a message of any size (§5.2.
     CHECK(decode(hex("01 00 06 18 00 3c")).value() == message{disconnect_msg{.duration = 60}});
 }
 
-TEST_CASE("a message of 65535 octets is the largest encode accepts; larger ones append nothing")
+TEST_CASE("a message of 65535 octets is the largest encode accepts, larger ones append nothing")
 {
     publish_msg p{.topic_id = 1};
     p.data.resize(65535 - 4 - 5);
