@@ -99,9 +99,9 @@ mqtt5::request_result mqtt_client::unsubscribe(std::vector<std::string> topic_fi
     return r;
 }
 
-void mqtt_client::acknowledge(std::uint16_t packet_id, mqtt5::reason_code reason)
+void mqtt_client::acknowledge(mqtt5::delivery_token delivery, mqtt5::reason_code reason)
 {
-    apply(session_.acknowledge(packet_id, reason, mqtt5::clock::now()));
+    apply(session_.acknowledge(delivery, reason, mqtt5::clock::now()));
 }
 
 void mqtt_client::disconnect(mqtt5::reason_code reason, std::optional<std::uint32_t> session_expiry)
@@ -194,9 +194,9 @@ void mqtt_client::deliver(mqtt5::action& a, close_reason reason, error_code ec)
             } else if constexpr (std::is_same_v<T, mqtt5::connect_failed>) {
                 if (handlers_.on_connect_failed) handlers_.on_connect_failed(e);
             } else if constexpr (std::is_same_v<T, mqtt5::message_received>) {
-                if (handlers_.on_message) handlers_.on_message(e.message);
+                if (handlers_.on_message) handlers_.on_message(e);
                 if (auto_acknowledge_ && e.message.qos != mqtt5::qos::at_most_once)
-                    apply(session_.acknowledge(e.message.packet_id, mqtt5::clock::now()));
+                    apply(session_.acknowledge(e.delivery, mqtt5::clock::now()));
             } else if constexpr (std::is_same_v<T, mqtt5::publish_completed>) {
                 if (handlers_.on_publish_completed) handlers_.on_publish_completed(e);
             } else if constexpr (std::is_same_v<T, mqtt5::subscribe_result>) {

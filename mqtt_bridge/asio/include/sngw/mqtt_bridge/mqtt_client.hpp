@@ -68,8 +68,9 @@ struct mqtt_client_handlers {
     /// CONNACK with a reason code ≥ 0x80 (MQTT 5.0 §3.2.2.2): reason, reason string, server reference.
     std::function<void(const mqtt5::connect_failed&)> on_connect_failed{};
     std::function<void(const transport_failure&)> on_transport_failed{};
-    /// A PUBLISH from the broker (topic alias resolved). QoS 1/2: see auto_acknowledge.
-    std::function<void(const mqtt5::publish_packet&)> on_message{};
+    /// A PUBLISH from the broker (`.message`, topic alias resolved) and its delivery token, the
+    /// handle acknowledge() takes. QoS 1/2: see auto_acknowledge.
+    std::function<void(const mqtt5::message_received&)> on_message{};
     std::function<void(const mqtt5::publish_completed&)> on_publish_completed{};
     std::function<void(const mqtt5::subscribe_result&)> on_subscribe_result{};
     std::function<void(const mqtt5::unsubscribe_result&)> on_unsubscribe_result{};
@@ -117,8 +118,10 @@ public:
                                     mqtt5::properties props = {});
     mqtt5::request_result subscribe(std::string topic_filter, mqtt5::qos max_qos);
     mqtt5::request_result unsubscribe(std::vector<std::string> topic_filters, mqtt5::properties props = {});
-    /// Acknowledges inbound QoS 1/2 PUBLISH `packet_id` (with auto_acknowledge off).
-    void acknowledge(std::uint16_t packet_id, mqtt5::reason_code reason = mqtt5::reason_code::success);
+    /// Acknowledges an inbound QoS 1/2 PUBLISH (with auto_acknowledge off), by the token its
+    /// on_message carried: a token is never reused, so an acknowledgement that arrives after the
+    /// broker dropped the session cannot acknowledge another message with the same packet id.
+    void acknowledge(mqtt5::delivery_token delivery, mqtt5::reason_code reason = mqtt5::reason_code::success);
 
     /// DISCONNECT `reason` then a graceful close (§3.14); the session keeps its QoS state. While the
     /// transport is still connecting (no CONNECT sent yet): the transport is aborted, and
