@@ -48,6 +48,22 @@ inline std::vector<std::byte> bytes(std::string_view s)
     return out;
 }
 
+/// a followed by b: long vectors are written as header + payload.
+inline std::vector<std::byte> cat(std::vector<std::byte> a, const std::vector<std::byte>& b)
+{
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+}
+
+/// n octets counting up from 0 (mod 256): easy to recognise in a dump.
+inline std::vector<std::byte> counting(std::size_t n)
+{
+    std::vector<std::byte> out(n);
+    for (std::size_t i = 0; i < n; ++i)
+        out[i] = static_cast<std::byte>(i & 0xFF);
+    return out;
+}
+
 inline std::string to_hex(const std::vector<std::byte>& v)
 {
     static constexpr char digits[] = "0123456789abcdef";

@@ -15,21 +15,6 @@ namespace {
 using namespace sn::v1_2;
 namespace rc = sn::v1_2::return_codes;
 
-std::vector<std::byte> cat(std::vector<std::byte> a, const std::vector<std::byte>& b)
-{
-    a.insert(a.end(), b.begin(), b.end());
-    return a;
-}
-
-/// n octets counting up from 0 (mod 256): easy to recognise in a dump.
-std::vector<std::byte> counting(std::size_t n)
-{
-    std::vector<std::byte> out(n);
-    for (std::size_t i = 0; i < n; ++i)
-        out[i] = static_cast<std::byte>(i & 0xFF);
-    return out;
-}
-
 /// A topic name of n characters "t/aaaa...".
 std::string long_topic(std::size_t n)
 {

@@ -18,21 +18,6 @@ namespace {
 
 using namespace sn::v2_0;
 
-std::vector<std::byte> cat(std::vector<std::byte> a, const std::vector<std::byte>& b)
-{
-    a.insert(a.end(), b.begin(), b.end());
-    return a;
-}
-
-/// n octets counting up from 0 (mod 256): easy to recognise in a dump.
-std::vector<std::byte> counting(std::size_t n)
-{
-    std::vector<std::byte> out(n);
-    for (std::size_t i = 0; i < n; ++i)
-        out[i] = static_cast<std::byte>(i & 0xFF);
-    return out;
-}
-
 template <std::size_t N> std::array<std::byte, N> arr(std::string_view text)
 {
     const auto v = hex(text);
