@@ -991,11 +991,8 @@ TEST_CASE("mosquitto_process with the dynamic-security plugin accepts its admin"
     const auto plugin = mosquitto_process::dynamic_security_plugin();
     SNGW_SKIP_UNLESS(plugin.has_value(), "the mosquitto dynamic-security plugin is not installed");
     sngw::test::temp_dir dir;
-    mosquitto_process::init_dynamic_security(dir / "dynsec.json", "admin", "admin-secret");
     mosquitto_config config;
-    config.allow_anonymous = false;
-    config.extra_lines.push_back("plugin " + plugin->string());
-    config.extra_lines.push_back("plugin_opt_config_file " + (dir / "dynsec.json").string());
+    mosquitto_process::enable_dynamic_security(config, *plugin, dir / "dynsec.json", "admin", "admin-secret");
     mosquitto_process broker(config);
     asio::io_context io;
     client admin(io, plain(broker.port()));

@@ -638,11 +638,8 @@ TEST_CASE("a client disabled through the dynamic-security plugin gets DISCONNECT
     const auto plugin = mosquitto_process::dynamic_security_plugin();
     SNGW_SKIP_UNLESS(plugin.has_value(), "the mosquitto dynamic-security plugin is not installed");
     sngw::test::temp_dir dir;
-    mosquitto_process::init_dynamic_security(dir / "dynsec.json", "admin", "admin-pw");
     mosquitto_config config;
-    config.allow_anonymous = false;
-    config.extra_lines.push_back("plugin " + plugin->string());
-    config.extra_lines.push_back("plugin_opt_config_file " + (dir / "dynsec.json").string());
+    mosquitto_process::enable_dynamic_security(config, *plugin, dir / "dynsec.json", "admin", "admin-pw");
     mosquitto_process broker(config);
     dynsec(broker, "admin-pw", {"createClient", "sensor-1", "-p", "sensor-pw"});
     dynsec(broker, "admin-pw", {"createRole", "sensors"});

@@ -167,4 +167,14 @@ void mosquitto_process::init_dynamic_security(const std::filesystem::path& json,
         throw std::runtime_error("mosquitto_ctrl dynsec init failed: " + read_file(out));
 }
 
+void mosquitto_process::enable_dynamic_security(mosquitto_config& config, const std::filesystem::path& plugin,
+                                                const std::filesystem::path& json, const std::string& admin,
+                                                const std::string& password)
+{
+    init_dynamic_security(json, admin, password);
+    config.allow_anonymous = false;
+    config.extra_lines.push_back("plugin " + plugin.string());
+    config.extra_lines.push_back("plugin_opt_config_file " + json.string());
+}
+
 } // namespace sngw::test

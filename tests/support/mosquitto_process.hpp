@@ -80,6 +80,11 @@ public:
     /// Writes an initial dynamic-security JSON with one admin (runs mosquitto_ctrl dynsec init).
     static void init_dynamic_security(const std::filesystem::path& json, const std::string& admin,
                                       const std::string& password);
+    /// Sets `config` up for the dynamic-security plugin `plugin`: writes its JSON at `json` with one
+    /// admin, loads the plugin with it, and turns anonymous access off.
+    static void enable_dynamic_security(mosquitto_config& config, const std::filesystem::path& plugin,
+                                        const std::filesystem::path& json, const std::string& admin,
+                                        const std::string& password);
 
 private:
     void start();

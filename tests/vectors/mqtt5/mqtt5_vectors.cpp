@@ -22,14 +22,6 @@ std::vector<std::byte> cat(std::initializer_list<std::vector<std::byte>> parts)
     return out;
 }
 
-/// n bytes counting up from 0 (mod 256): easy to recognise in a dump.
-std::vector<std::byte> counting(std::size_t n)
-{
-    std::vector<std::byte> out(n);
-    for (std::size_t i = 0; i < n; ++i)
-        out[i] = static_cast<std::byte>(i & 0xFF);
-    return out;
-}
 
 std::vector<mqtt5_vector> make()
 {
