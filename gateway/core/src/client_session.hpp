@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// Internal to the core: the per-client state machine that core::gateway routes to. Not installed.
+
+#include <sngw/core/action.hpp>
+#include <sngw/core/config.hpp>
+#include <sngw/core/gateway.hpp>
+#include <sngw/core/time.hpp>
+#include <sngw/sn/v1_2/messages.hpp>
+
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace sngw::core::detail {
+
+/// One MQTT-SN v1.2 client and its upstream MQTT 5 session (design §2 transparent mode: one MQTT 5
+/// connection per sensor, client id = prefix + the sensor's). Owns a mqtt5::client_session by value.
+///
+/// Division of work with gateway (gateway.cpp):
+/// - gateway decodes datagrams (with this client's version), enforces max_datagram_size, routes by
+///   peer, handles first contact (CONNECT from a new peer for a known client id: rebind() then
+///   on_connect(); wake-up PINGREQ with ClientId: rebind() then on_message()), SEARCHGW, ADVERTISE,
+///   QoS -1, max_clients, and removes records when removable().
+/// - client_session does everything else of MQTT-SN v1.2 §6 for this client: CONNECT + will flow,
+///   REGISTER both ways, PUBLISH/SUBSCRIBE/UNSUBSCRIBE, PINGREQ, DISCONNECT, sleep, keep-alive,
+///   retransmission, WILLTOPICUPD/WILLMSGUPD, the upstream session's events, shutdown.
+/// All calls append actions to `out`; none reads a clock.
+class client_session {
+public:
+    client_session(session_id id, std::string client_id, peer_id peer, const config& cfg,
+                   gateway_stats& stats);
+    ~client_session();
+    client_session(const client_session&) = delete;
+    client_session& operator=(const client_session&) = delete;
+
+    /// A CONNECT for this client id (new record, or an existing one in any state; the peer is
+    /// already rebound). §6.3 (will flow, clean session), §6.14 (CONNECT ends sleep).
+    void on_connect(const sn::v1_2::connect_msg& m, time_point now, std::vector<action>& out);
+
+    /// Any other message from this client's peer, decoded with v1.2 (not CONNECT, not
+    /// encapsulated_msg). Messages a client never sends or not valid in the state: dropped (and
+    /// where §6 says so, answered).
+    void on_message(const sn::v1_2::message& m, time_point now, std::vector<action>& out);
+
+    /// The client now speaks from `p` (wake-up from a new address, reconnect). The gateway updates
+    /// its peer table and emits forget_peer for the old one.
+    void rebind(peer_id p) noexcept;
+
+    void on_broker_link_up(time_point now, std::vector<action>& out);
+    void on_broker_bytes(std::span<const std::byte> whole_packet, time_point now, std::vector<action>& out);
+    void on_broker_link_down(time_point now, std::vector<action>& out);
+
+    void on_timeout(time_point now, std::vector<action>& out);
+    std::optional<time_point> next_deadline() const;
+
+    /// Gateway shutdown (design §3): DISCONNECT to the sensor if connected (active/awake/asleep
+    /// sensors are not told while asleep: they cannot hear), upstream DISCONNECT 0x00 keeping the
+    /// session (no will), close graceful.
+    void shutdown(time_point now, std::vector<action>& out);
+
+    /// The record may be dropped: nothing upstream is open or pending, and nothing kept for a
+    /// later CONNECT is still worth keeping (clean session, or session_expiry passed since it went
+    /// down).
+    bool removable(time_point now) const;
+
+    client_info info() const;
+    client_state state() const noexcept;
+    peer_id peer() const noexcept;
+    const std::string& client_id() const noexcept;
+    session_id id() const noexcept;
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+};
+
+} // namespace sngw::core::detail
