@@ -1,0 +1,3 @@
+// SPDX-License-Identifier: MIT
+// Issue #4: being written.
+#include <sngw/core/gateway.hpp>
