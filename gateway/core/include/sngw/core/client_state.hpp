@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iosfwd>
 #include <string_view>
 
 namespace sngw::core {
@@ -19,5 +20,6 @@ enum class client_state : std::uint8_t {
 };
 
 std::string_view to_string(client_state s) noexcept; // "active", "asleep", ...
+std::ostream& operator<<(std::ostream& os, client_state s); // to_string(s), for logs and CHECKs
 
 } // namespace sngw::core
