@@ -1,30 +1,814 @@
 // SPDX-License-Identifier: MIT
-// Issue #4: the gateway core (being written; this stub lets the harness build).
+// The gateway core's routing layer (design §1-§3): datagrams by peer, CONNECT and wake-ups by client
+// id, first contact, discovery, QoS -1 through the gateway's own upstream session, limits, and one
+// deadline table across every client. Everything a single client does lives in client_session.
 #include <sngw/core/gateway.hpp>
 
+#include "client_session.hpp"
+
+#include <sngw/core/errc.hpp>
+#include <sngw/mqtt5/io.hpp>
+#include <sngw/sn/errc.hpp>
+#include <sngw/sn/v1_2/codec.hpp>
+#include <sngw/sn/wire.hpp>
+
+#include <algorithm>
+#include <map>
+#include <sstream>
+#include <type_traits>
+#include <unordered_map>
+#include <utility>
+
 namespace sngw::core {
+namespace {
+
+namespace v12 = sn::v1_2;
+
+constexpr std::chrono::seconds reconnect_first{1};
+constexpr std::chrono::seconds reconnect_max{60};
+// Records whose session expired while nothing happened to them are collected this often (only
+// inside on_timeout calls that happen anyway: no timer of its own).
+constexpr std::chrono::seconds sweep_interval{60};
+
+std::vector<std::byte> encode_v12(const v12::message& m)
+{
+    auto bytes = v12::encode(m);
+    return bytes ? std::move(*bytes) : std::vector<std::byte>{};
+}
+
+std::string peer_text(peer_id p)
+{
+    return std::to_string(p.link) + ":" + std::to_string(p.address);
+}
+
+// The message name for a `dropped` detail: the MsgType's name when the header parses.
+std::string describe_datagram(std::span<const std::byte> d)
+{
+    if (auto h = sn::wire::parse_header(d))
+        return std::string(v12::msg_type_name(h->msg_type));
+    return "datagram of " + std::to_string(d.size()) + " octets";
+}
+
+template <class T>
+std::string to_text(const T& v)
+{
+    std::ostringstream os;
+    os << v;
+    return os.str();
+}
+
+} // namespace
 
 struct gateway::impl {
+    using deadline_table = std::multimap<time_point, session_id>;
+
+    struct record {
+        std::unique_ptr<detail::client_session> s;
+        deadline_table::iterator deadline; // deadlines.end() when none
+    };
+
+    enum class link_phase : std::uint8_t { none, opening, up };
+
+    explicit impl(config c)
+        : cfg(std::move(c)), own_client_id(cfg.gateway_client_id.empty()
+                                               ? "sngw-" + std::to_string(cfg.gateway_id)
+                                               : cfg.gateway_client_id),
+          own(make_own_config())
+    {
+    }
+
     config cfg;
     gateway_stats stats{};
+    std::string own_client_id;
+
+    // ---- client records --------------------------------------------------------------------
+    std::map<session_id, record> sessions; // ordered by id = creation order (eviction: oldest first)
+    std::unordered_map<peer_id, session_id> by_peer;
+    std::unordered_map<std::string, session_id> by_client;
+    deadline_table deadlines;
+    session_id next_session = 1;
+    time_point next_sweep{};
+
+    // ---- the gateway's own upstream session (QoS -1 senders, design §2) ---------------------
+    session_id own_id = next_session++;
+    mqtt5::client_session own;
+    link_phase own_link = link_phase::none;
+    std::optional<time_point> reconnect_at{};
+    std::chrono::seconds backoff = reconnect_first;
+
+    // ---- discovery and life --------------------------------------------------------------------
+    std::optional<time_point> advertise_at{};
+    bool started = false;
+    bool shutting_down = false;
+
+    mqtt5::session_config make_own_config() const
+    {
+        mqtt5::session_config sc;
+        sc.connect.client_id = own_client_id;
+        sc.connect.clean_start = true; // QoS 0 only: nothing to resume
+        sc.connect.keep_alive = cfg.broker_keep_alive;
+        sc.connect.username = cfg.default_credentials.user_name;
+        if (cfg.default_credentials.password)
+            sc.connect.password = sn::wire::to_bytes(*cfg.default_credentials.password);
+        sc.connect_timeout = cfg.broker_connect_timeout;
+        return sc;
+    }
+
+    // ---- output helpers ------------------------------------------------------------------------
+
+    void drop(std::vector<action>& out, peer_id p, std::string client_id, boost::system::error_code ec,
+              std::string detail)
+    {
+        out.push_back(dropped{p, std::move(client_id), ec, std::move(detail)});
+    }
+
+    void send(std::vector<action>& out, peer_id to, const v12::message& m)
+    {
+        out.push_back(send_datagram{to, encode_v12(m)});
+    }
+
+    // A sender the core keeps nothing for (MQTT-SN has no session without CONNECT).
+    void forget_if_unknown(std::vector<action>& out, peer_id p)
+    {
+        if (!by_peer.contains(p))
+            out.push_back(forget_peer{p});
+    }
+
+    record* find(session_id id)
+    {
+        auto it = sessions.find(id);
+        return it == sessions.end() ? nullptr : &it->second;
+    }
+
+    record* find_by_peer(peer_id p)
+    {
+        auto it = by_peer.find(p);
+        return it == by_peer.end() ? nullptr : find(it->second);
+    }
+
+    // ---- after every call on a client session ---------------------------------------------------
+
+    /// Post-processes what session `id` appended from `first` on, refreshes its deadline, and
+    /// removes the record when it says so.
+    void settle(session_id id, std::vector<action>& out, std::size_t first, time_point now)
+    {
+        // A record detached from its peer (another client id took the address) cannot be reached.
+        auto dead = [](const action& a) {
+            const auto* d = std::get_if<send_datagram>(&a);
+            return d != nullptr && !d->to;
+        };
+        out.erase(std::remove_if(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(), dead), out.end());
+
+        auto* r = find(id);
+        if (r == nullptr)
+            return;
+        refresh_deadline(id, *r);
+        if (r->s->removable(now))
+            remove(id, out, "");
+    }
+
+    void refresh_deadline(session_id id, record& r)
+    {
+        if (r.deadline != deadlines.end())
+            deadlines.erase(r.deadline);
+        r.deadline = deadlines.end();
+        if (auto d = r.s->next_deadline())
+            r.deadline = deadlines.emplace(*d, id);
+    }
+
+    void remove(session_id id, std::vector<action>& out, std::string why)
+    {
+        auto it = sessions.find(id);
+        if (it == sessions.end())
+            return;
+        auto& r = it->second;
+        if (r.deadline != deadlines.end())
+            deadlines.erase(r.deadline);
+        const peer_id p = r.s->peer();
+        const std::string client_id = r.s->client_id();
+        const client_state state = r.s->state();
+        if (auto pi = by_peer.find(p); pi != by_peer.end() && pi->second == id)
+            by_peer.erase(pi);
+        if (auto ci = by_client.find(client_id); ci != by_client.end() && ci->second == id)
+            by_client.erase(ci);
+        sessions.erase(it);
+        out.push_back(client_event{id, p, client_id, client_event_kind::removed, state, std::move(why)});
+        if (p)
+            forget_if_unknown(out, p);
+    }
+
+    /// Points `p` at session `id`: a record that held `p` before is detached from it, the old peer
+    /// of `id` is forgotten.
+    void bind(session_id id, record& r, peer_id p, std::vector<action>& out)
+    {
+        if (auto* other = find_by_peer(p); other != nullptr && other != &r)
+            other->s->rebind(peer_id{}); // its datagrams would reach the new client; keep-alive ends it
+        by_peer[p] = id;
+        const peer_id old = r.s->peer();
+        if (old == p)
+            return;
+        r.s->rebind(p);
+        if (old) {
+            if (auto it = by_peer.find(old); it != by_peer.end() && it->second == id)
+                by_peer.erase(it);
+            out.push_back(client_event{id, p, r.s->client_id(), client_event_kind::moved, r.s->state(),
+                                       "from " + peer_text(old)});
+            forget_if_unknown(out, old);
+        }
+    }
+
+    // ---- datagrams ------------------------------------------------------------------------------
+
+    std::vector<action> on_datagram(peer_id from, std::span<const std::byte> d, time_point now)
+    {
+        std::vector<action> out;
+        ++stats.datagrams_in;
+        auto* r = find_by_peer(from);
+        const std::string client_id = r != nullptr ? r->s->client_id() : std::string{};
+        if (d.size() > cfg.max_datagram_size) {
+            // Never decoded: a limit that protects the decoder too.
+            drop(out, from, client_id, errc::datagram_too_large,
+                 "datagram of " + std::to_string(d.size()) + " octets");
+        } else if (shutting_down) {
+            drop(out, from, client_id, errc::unexpected_message, "gateway shutting down");
+        } else if (r != nullptr) {
+            from_known(from, d, now, out);
+        } else {
+            first_contact(from, d, now, out);
+        }
+        if (r == nullptr)
+            forget_if_unknown(out, from);
+        if (std::any_of(out.begin(), out.end(), [](const action& a) { return std::holds_alternative<dropped>(a); }))
+            ++stats.datagrams_dropped;
+        return out;
+    }
+
+    // A sender with a record: decoded with its version (v1.2; v2.0 records come with issue #5).
+    void from_known(peer_id from, std::span<const std::byte> d, time_point now, std::vector<action>& out)
+    {
+        const session_id id = by_peer.at(from);
+        auto* r = find(id);
+        auto m = v12::decode(d);
+        if (!m) {
+            drop(out, from, r->s->client_id(), m.error(), describe_datagram(d));
+            return;
+        }
+        std::visit(
+            [&](auto& msg) {
+                using T = std::decay_t<decltype(msg)>;
+                if constexpr (std::is_same_v<T, v12::connect_msg>) {
+                    on_connect(from, msg, now, out);
+                } else if constexpr (std::is_same_v<T, v12::searchgw_msg>) {
+                    on_searchgw(from, out);
+                } else if constexpr (std::is_same_v<T, v12::advertise_msg> || std::is_same_v<T, v12::gwinfo_msg>) {
+                    drop(out, from, r->s->client_id(), errc::own_advertisement, std::string(v12::type_name(*m)));
+                } else if constexpr (std::is_same_v<T, v12::encapsulated_msg>) {
+                    // TODO(#6): forwarders.
+                    drop(out, from, r->s->client_id(), errc::unexpected_message,
+                         "forwarder encapsulation (not supported yet)");
+                } else if constexpr (std::is_same_v<T, v12::publish_msg>) {
+                    if (msg.q == v12::qos::minus_one)
+                        publish_qos_minus_one(from, r->s->client_id(), msg, now, out);
+                    else
+                        deliver(id, *m, now, out);
+                } else if constexpr (std::is_same_v<T, v12::pingreq_msg>) {
+                    // A PINGREQ with ClientId is a wake-up (§6.14), routed by the client id: it may
+                    // name another record than the one bound to this address.
+                    if (msg.client_id && *msg.client_id != r->s->client_id())
+                        on_wake(from, msg, now, out);
+                    else
+                        deliver(id, *m, now, out);
+                } else {
+                    deliver(id, *m, now, out);
+                }
+            },
+            *m);
+    }
+
+    void deliver(session_id id, const v12::message& m, time_point now, std::vector<action>& out)
+    {
+        auto* r = find(id);
+        const std::size_t first = out.size();
+        r->s->on_message(m, now, out);
+        settle(id, out, first, now);
+    }
+
+    void first_contact(peer_id from, std::span<const std::byte> d, time_point now, std::vector<action>& out)
+    {
+        using sn::first_contact_kind;
+        const auto fc = sn::classify_first_contact(d);
+        if (fc.version == sn::protocol_version::v2_0) {
+            // TODO(#5): MQTT-SN 2.0.
+            ++stats.datagrams_v2_0;
+            drop(out, from, {}, errc::unexpected_message, "MQTT-SN 2.0 (not supported yet)");
+            return;
+        }
+        if (fc.kind == first_contact_kind::encapsulation) {
+            // TODO(#6): forwarders (MQTT-SN v1.2 §5.5).
+            drop(out, from, {}, errc::unexpected_message, "forwarder encapsulation (not supported yet)");
+            return;
+        }
+        auto m = v12::decode(d);
+        if (!m) {
+            drop(out, from, {}, m.error(), describe_datagram(d));
+            return;
+        }
+        switch (fc.kind) {
+        case first_contact_kind::connect:
+            if (auto* c = std::get_if<v12::connect_msg>(&*m)) {
+                on_connect(from, *c, now, out);
+                return;
+            }
+            break;
+        case first_contact_kind::searchgw:
+            if (std::holds_alternative<v12::searchgw_msg>(*m)) {
+                on_searchgw(from, out);
+                return;
+            }
+            break;
+        case first_contact_kind::publish_without_session:
+            if (auto* p = std::get_if<v12::publish_msg>(&*m); p != nullptr && p->q == v12::qos::minus_one) {
+                publish_qos_minus_one(from, {}, *p, now, out);
+                return;
+            }
+            break;
+        case first_contact_kind::wake:
+            if (auto* p = std::get_if<v12::pingreq_msg>(&*m); p != nullptr && p->client_id) {
+                on_wake(from, *p, now, out);
+                return;
+            }
+            break;
+        case first_contact_kind::encapsulation:
+        case first_contact_kind::other:
+            break;
+        }
+        needs_session(from, *m, fc.version == sn::protocol_version::v1_2, out);
+    }
+
+    // A well-formed v1.2 message that needs a session the sender does not have. `surely_v1_2`: its
+    // shape is v1.2 only (classify_first_contact); a shape v2.0 shares is not answered in v1.2.
+    void needs_session(peer_id from, const v12::message& m, bool surely_v1_2, std::vector<action>& out)
+    {
+        const std::string name(v12::type_name(m));
+        if (std::holds_alternative<v12::advertise_msg>(m) || std::holds_alternative<v12::gwinfo_msg>(m)) {
+            // Another gateway's (or our own multicast echo): never answered.
+            drop(out, from, {}, errc::own_advertisement, name);
+            return;
+        }
+        // MQTT-SN v1.2 §6.3/§5.4.21: the sender must CONNECT first; the bare DISCONNECT tells it.
+        // Not in answer to a DISCONNECT: two gateways would otherwise answer each other for ever.
+        if (surely_v1_2 && !std::holds_alternative<v12::disconnect_msg>(m))
+            send(out, from, v12::disconnect_msg{});
+        drop(out, from, {}, errc::no_session, name);
+    }
+
+    // ---- CONNECT, wake-up -----------------------------------------------------------------------
+
+    bool valid_client_id(const std::string& id) const
+    {
+        // gw_common: empty, too long, NUL or not UTF-8 cannot be an MQTT 5 client id.
+        return !id.empty() && id.size() <= cfg.max_client_id_length && sn::wire::is_valid_utf8(id);
+    }
+
+    void on_connect(peer_id from, const v12::connect_msg& m, time_point now, std::vector<action>& out)
+    {
+        if (!valid_client_id(m.client_id)) {
+            send(out, from, v12::connack_msg{v12::return_codes::rejected_not_supported});
+            drop(out, from, {}, errc::invalid_client_id,
+                 "CONNECT with a client id of " + std::to_string(m.client_id.size()) + " octets");
+            return;
+        }
+        session_id id = 0;
+        if (auto it = by_client.find(m.client_id); it != by_client.end()) {
+            id = it->second;
+        } else {
+            if (sessions.size() >= cfg.max_clients && !evict_one(now, out)) {
+                // MQTT-SN v1.2 §5.3.10: "rejected: congestion".
+                send(out, from, v12::connack_msg{v12::return_codes::rejected_congestion});
+                drop(out, from, m.client_id, errc::client_limit,
+                     "CONNECT: " + std::to_string(cfg.max_clients) + " clients");
+                return;
+            }
+            id = create(m.client_id, from);
+        }
+        auto& r = *find(id);
+        bind(id, r, from, out);
+        const std::size_t first = out.size();
+        r.s->on_connect(m, now, out);
+        settle(id, out, first, now);
+    }
+
+    session_id create(const std::string& client_id, peer_id from)
+    {
+        const session_id id = next_session++;
+        auto s = std::make_unique<detail::client_session>(id, client_id, from, cfg, stats);
+        sessions.emplace(id, record{std::move(s), deadlines.end()});
+        by_client.emplace(client_id, id);
+        return id; // bind() enters the peer
+
+    }
+
+    /// max_clients: the oldest record that can go, if any.
+    bool evict_one(time_point now, std::vector<action>& out)
+    {
+        for (auto& [id, r] : sessions) {
+            if (r.s->removable(now)) {
+                ++stats.clients_evicted;
+                remove(id, out, "evicted: client limit");
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // MQTT-SN v1.2 §6.14: a sleeping client wakes with PINGREQ carrying its ClientId, maybe from a
+    // new address.
+    void on_wake(peer_id from, const v12::pingreq_msg& m, time_point now, std::vector<action>& out)
+    {
+        auto it = by_client.find(*m.client_id);
+        if (it == by_client.end()) {
+            // It must CONNECT again; the DISCONNECT tells it so (§6.14 has no other answer).
+            send(out, from, v12::disconnect_msg{});
+            drop(out, from, *m.client_id, errc::unknown_client, "PINGREQ");
+            return;
+        }
+        const session_id id = it->second;
+        auto& r = *find(id);
+        bind(id, r, from, out);
+        const std::size_t first = out.size();
+        r.s->on_message(m, now, out);
+        settle(id, out, first, now);
+    }
+
+    // ---- discovery (MQTT-SN v1.2 §6.1) -------------------------------------------------------------
+
+    void on_searchgw(peer_id from, std::vector<action>& out)
+    {
+        // §5.4.3: a gateway's GWINFO carries only its GwId.
+        send(out, from, v12::gwinfo_msg{cfg.gateway_id, std::nullopt});
+    }
+
+    void advertise(time_point now, std::vector<action>& out)
+    {
+        // §5.4.1 Duration: seconds until the next ADVERTISE.
+        const auto secs = std::min<std::chrono::seconds::rep>(cfg.advertise_interval.count(), 0xFFFF);
+        out.push_back(broadcast_datagram{
+            encode_v12(v12::advertise_msg{cfg.gateway_id, static_cast<std::uint16_t>(secs)})});
+        advertise_at = now + cfg.advertise_interval;
+    }
+
+    // ---- QoS -1 (MQTT-SN v1.2 §6.8) -----------------------------------------------------------------
+
+    void publish_qos_minus_one(peer_id from, const std::string& client_id, const v12::publish_msg& m,
+                               time_point now, std::vector<action>& out)
+    {
+        std::string topic;
+        switch (m.topic_id_type) {
+        case v12::topic_id_type::short_name:
+            // §6.7: the two characters, first in the high octet.
+            topic.push_back(static_cast<char>(m.topic_id >> 8));
+            topic.push_back(static_cast<char>(m.topic_id & 0xFF));
+            break;
+        case v12::topic_id_type::predefined: {
+            auto it = std::find_if(cfg.predefined_topics.begin(), cfg.predefined_topics.end(),
+                                   [&](const predefined_topic& t) { return t.id == m.topic_id; });
+            if (it == cfg.predefined_topics.end()) {
+                drop(out, from, client_id, errc::unknown_topic,
+                     "PUBLISH QoS -1 to predefined topic id " + std::to_string(m.topic_id));
+                return;
+            }
+            topic = it->name;
+            break;
+        }
+        case v12::topic_id_type::normal:
+            // §6.8: a sender without a session has no registered topic ids.
+            drop(out, from, client_id, errc::unknown_topic,
+                 "PUBLISH QoS -1 to normal topic id " + std::to_string(m.topic_id));
+            return;
+        }
+        if (own.state() != mqtt5::session_state::connected) {
+            drop(out, from, client_id, errc::broker_unavailable, "PUBLISH QoS -1 to " + topic);
+            return;
+        }
+        auto r = own.publish(std::move(topic), m.data, mqtt5::qos::at_most_once, m.retain, {}, now);
+        if (r.status == mqtt5::request_status::sent) {
+            ++stats.publishes_from_clients[3];
+        } else if (r.status == mqtt5::request_status::not_connected) {
+            drop(out, from, client_id, errc::broker_unavailable, "PUBLISH QoS -1");
+        } else {
+            drop(out, from, client_id,
+                 r.reason == mqtt5::reason_code::packet_too_large ? errc::message_too_large
+                                                                  : errc::unexpected_message,
+                 "PUBLISH QoS -1 refused by the broker's limits: " + to_text(r.reason));
+        }
+        own_actions(std::move(r.actions), now, out);
+    }
+
+    // ---- the gateway's own session -----------------------------------------------------------------
+
+    void open_own(std::vector<action>& out)
+    {
+        own_link = link_phase::opening;
+        reconnect_at.reset();
+        const auto max = own.config().connect.props.maximum_packet_size.value_or(mqtt5::default_max_packet_size);
+        out.push_back(open_broker_link{own_id, max, {}, 0});
+    }
+
+    void own_event(client_event_kind kind, std::string detail, std::vector<action>& out)
+    {
+        out.push_back(client_event{own_id, peer_id{}, own_client_id, kind,
+                                   kind == client_event_kind::upstream_up ? client_state::active
+                                                                          : client_state::disconnected,
+                                   std::move(detail)});
+    }
+
+    void own_actions(std::vector<mqtt5::action> actions, time_point now, std::vector<action>& out)
+    {
+        for (auto& a : actions) {
+            std::visit(
+                [&](auto& x) {
+                    using T = std::decay_t<decltype(x)>;
+                    if constexpr (std::is_same_v<T, mqtt5::send_bytes>) {
+                        out.push_back(send_to_broker{own_id, x.type, std::move(x.bytes)});
+                    } else if constexpr (std::is_same_v<T, mqtt5::close_link>) {
+                        out.push_back(close_broker_link{own_id, x.mode});
+                        own_link = link_phase::none;
+                    } else if constexpr (std::is_same_v<T, mqtt5::connected>) {
+                        backoff = reconnect_first;
+                        own_event(client_event_kind::upstream_up, {}, out);
+                    } else if constexpr (std::is_same_v<T, mqtt5::connect_failed> ||
+                                         std::is_same_v<T, mqtt5::broker_disconnected> ||
+                                         std::is_same_v<T, mqtt5::link_lost> ||
+                                         std::is_same_v<T, mqtt5::protocol_error_detected>) {
+                        if constexpr (std::is_same_v<T, mqtt5::link_lost>)
+                            if (x.cause == mqtt5::link_lost_cause::link_down)
+                                own_link = link_phase::none;
+                        own_event(client_event_kind::upstream_down, to_text(mqtt5::action{x}), out);
+                    } else if constexpr (std::is_same_v<T, mqtt5::message_received>) {
+                        // Nothing subscribes on this session; a QoS 1/2 message is acknowledged so the
+                        // broker does not hold it for ever.
+                        if (x.delivery.value != 0)
+                            own_actions(own.acknowledge(x.delivery, now), now, out);
+                    }
+                },
+                a);
+        }
+        if (own_link == link_phase::none && !reconnect_at && !shutting_down && started) {
+            // Back-off 1 s doubling to 60 s; reset by a CONNACK Success.
+            reconnect_at = now + backoff;
+            backoff = std::min(backoff * 2, std::chrono::seconds(reconnect_max));
+        }
+    }
+
+    // ---- broker events --------------------------------------------------------------------------------
+
+    std::vector<action> on_link_up(session_id s, time_point now)
+    {
+        std::vector<action> out;
+        if (s == own_id) {
+            if (own_link != link_phase::opening)
+                return out; // not asked for (or already closed): ignore
+            if (shutting_down) {
+                out.push_back(close_broker_link{own_id, mqtt5::close_mode::graceful});
+                own_link = link_phase::none;
+                return out;
+            }
+            own_link = link_phase::up;
+            own_actions(own.on_link_up(now), now, out);
+            return out;
+        }
+        if (find(s) == nullptr)
+            return out;
+        if (shutting_down) {
+            // A link that was still connecting when we shut down: close it unused.
+            out.push_back(close_broker_link{s, mqtt5::close_mode::graceful});
+            return out;
+        }
+        find(s)->s->on_broker_link_up(now, out);
+        settle(s, out, 0, now);
+        return out;
+    }
+
+    std::vector<action> on_bytes(session_id s, std::span<const std::byte> p, time_point now)
+    {
+        std::vector<action> out;
+        if (s == own_id) {
+            if (own_link == link_phase::up)
+                own_actions(own.on_bytes(p, now), now, out);
+            return out;
+        }
+        if (auto* r = find(s)) {
+            r->s->on_broker_bytes(p, now, out);
+            settle(s, out, 0, now);
+        }
+        return out;
+    }
+
+    std::vector<action> on_link_down(session_id s, time_point now)
+    {
+        std::vector<action> out;
+        if (s == own_id) {
+            if (own_link == link_phase::opening) {
+                own_link = link_phase::none;
+                own_event(client_event_kind::upstream_down, "broker unreachable", out);
+                own_actions({}, now, out);
+            } else if (own_link == link_phase::up) {
+                own_actions(own.on_link_down(now), now, out);
+            }
+            return out;
+        }
+        if (auto* r = find(s)) {
+            r->s->on_broker_link_down(now, out);
+            settle(s, out, 0, now);
+        }
+        return out;
+    }
+
+    // ---- time -------------------------------------------------------------------------------------------
+
+    std::vector<action> on_timeout(time_point now)
+    {
+        std::vector<action> out;
+        if (advertise_at && *advertise_at <= now && !shutting_down)
+            advertise(now, out);
+        if (auto d = own.next_deadline(); d && *d <= now)
+            own_actions(own.on_timeout(now), now, out);
+        if (reconnect_at && *reconnect_at <= now && !shutting_down)
+            open_own(out);
+
+        // Each due client once per call; a client that is due again at once waits for the next call.
+        std::vector<session_id> due;
+        for (auto it = deadlines.begin(); it != deadlines.end() && it->first <= now; ++it)
+            due.push_back(it->second);
+        for (session_id id : due) {
+            auto* r = find(id);
+            if (r == nullptr)
+                continue;
+            const std::size_t first = out.size();
+            r->s->on_timeout(now, out);
+            settle(id, out, first, now);
+        }
+
+        if (now >= next_sweep) {
+            next_sweep = now + sweep_interval;
+            std::vector<session_id> gone;
+            for (auto& [id, r] : sessions)
+                if (r.s->removable(now))
+                    gone.push_back(id);
+            for (session_id id : gone)
+                remove(id, out, "session expired");
+        }
+        return out;
+    }
+
+    std::optional<time_point> next_deadline() const
+    {
+        std::optional<time_point> best;
+        auto consider = [&](std::optional<time_point> t) {
+            if (t && (!best || *t < *best))
+                best = t;
+        };
+        if (!deadlines.empty())
+            consider(deadlines.begin()->first);
+        consider(own.next_deadline());
+        if (!shutting_down) {
+            consider(reconnect_at);
+            consider(advertise_at);
+        }
+        return best;
+    }
+
+    // ---- start, shutdown ----------------------------------------------------------------------------
+
+    std::vector<action> start(time_point now)
+    {
+        std::vector<action> out;
+        if (started)
+            return out;
+        started = true;
+        next_sweep = now + sweep_interval;
+        open_own(out);
+        if (cfg.advertise_interval.count() > 0)
+            advertise(now, out); // §6.1: the first one at once
+        return out;
+    }
+
+    std::vector<action> shutdown(time_point now)
+    {
+        std::vector<action> out;
+        if (shutting_down)
+            return out;
+        shutting_down = true;
+        advertise_at.reset();
+        reconnect_at.reset();
+        for (auto& [id, r] : sessions) {
+            const std::size_t first = out.size();
+            r.s->shutdown(now, out);
+            // settle() without removal: the table must not change under the loop.
+            out.erase(std::remove_if(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(),
+                                     [](const action& a) {
+                                         const auto* d = std::get_if<send_datagram>(&a);
+                                         return d != nullptr && !d->to;
+                                     }),
+                      out.end());
+            refresh_deadline(id, r);
+        }
+        if (own_link == link_phase::up) {
+            own_actions(own.disconnect(mqtt5::reason_code::normal_disconnection, std::nullopt, now), now, out);
+            if (own_link != link_phase::none) {
+                out.push_back(close_broker_link{own_id, mqtt5::close_mode::graceful});
+                own_link = link_phase::none;
+            }
+        } else if (own_link == link_phase::opening) {
+            out.push_back(close_broker_link{own_id, mqtt5::close_mode::graceful});
+            own_link = link_phase::none;
+        }
+        return out;
+    }
 };
 
-gateway::gateway(config cfg) : impl_(std::make_unique<impl>(impl{std::move(cfg)})) {}
+gateway::gateway(config cfg) : impl_(std::make_unique<impl>(std::move(cfg))) {}
 gateway::~gateway() = default;
 
-std::vector<action> gateway::start(time_point) { return {}; }
-std::vector<action> gateway::on_datagram(peer_id, std::span<const std::byte>, time_point) { return {}; }
-std::vector<action> gateway::on_broker_link_up(session_id, time_point) { return {}; }
-std::vector<action> gateway::on_broker_bytes(session_id, std::span<const std::byte>, time_point) { return {}; }
-std::vector<action> gateway::on_broker_link_down(session_id, time_point) { return {}; }
-std::vector<action> gateway::on_timeout(time_point) { return {}; }
-std::optional<time_point> gateway::next_deadline() const { return std::nullopt; }
-std::vector<action> gateway::shutdown(time_point) { return {}; }
-bool gateway::idle() const noexcept { return true; }
-std::vector<client_info> gateway::clients() const { return {}; }
-std::optional<client_info> gateway::client(const std::string&) const { return std::nullopt; }
-std::optional<client_state> gateway::state_of(peer_id) const { return std::nullopt; }
-const gateway_stats& gateway::stats() const noexcept { return impl_->stats; }
-const config& gateway::configuration() const noexcept { return impl_->cfg; }
+std::vector<action> gateway::start(time_point now)
+{
+    return impl_->start(now);
+}
+
+std::vector<action> gateway::on_datagram(peer_id from, std::span<const std::byte> datagram, time_point now)
+{
+    return impl_->on_datagram(from, datagram, now);
+}
+
+std::vector<action> gateway::on_broker_link_up(session_id s, time_point now)
+{
+    return impl_->on_link_up(s, now);
+}
+
+std::vector<action> gateway::on_broker_bytes(session_id s, std::span<const std::byte> whole_packet, time_point now)
+{
+    return impl_->on_bytes(s, whole_packet, now);
+}
+
+std::vector<action> gateway::on_broker_link_down(session_id s, time_point now)
+{
+    return impl_->on_link_down(s, now);
+}
+
+std::vector<action> gateway::on_timeout(time_point now)
+{
+    return impl_->on_timeout(now);
+}
+
+std::optional<time_point> gateway::next_deadline() const
+{
+    return impl_->next_deadline();
+}
+
+std::vector<action> gateway::shutdown(time_point now)
+{
+    return impl_->shutdown(now);
+}
+
+bool gateway::idle() const noexcept
+{
+    // shutdown() asks every link to close at once; links still connecting are closed when they come up.
+    return impl_->shutting_down;
+}
+
+std::vector<client_info> gateway::clients() const
+{
+    std::vector<client_info> out;
+    out.reserve(impl_->sessions.size());
+    for (const auto& [id, r] : impl_->sessions)
+        out.push_back(r.s->info());
+    return out;
+}
+
+std::optional<client_info> gateway::client(const std::string& client_id) const
+{
+    auto it = impl_->by_client.find(client_id);
+    if (it == impl_->by_client.end())
+        return std::nullopt;
+    return impl_->sessions.at(it->second).s->info();
+}
+
+std::optional<client_state> gateway::state_of(peer_id peer) const
+{
+    auto it = impl_->by_peer.find(peer);
+    if (it == impl_->by_peer.end())
+        return std::nullopt;
+    return impl_->sessions.at(it->second).s->state();
+}
+
+const gateway_stats& gateway::stats() const noexcept
+{
+    return impl_->stats;
+}
+
+const config& gateway::configuration() const noexcept
+{
+    return impl_->cfg;
+}
 
 } // namespace sngw::core

@@ -174,6 +174,17 @@ core_harness::core_harness(core::config cfg, bool start_now)
 
 core_harness::~core_harness() = default;
 
+void core_harness::auto_broker(bool on)
+{
+    auto_broker_ = on;
+    if (!on)
+        return;
+    for (const auto& [id, b] : brokers_)
+        if (b->open() && !b->up())
+            auto_queue_.emplace_back(id, auto_kind::link_up);
+    apply({});
+}
+
 void core_harness::advance(core::milliseconds d)
 {
     const auto target = now_ + d;

@@ -153,7 +153,9 @@ public:
     void timeout();
 
     // ---- modes -------------------------------------------------------------------------------
-    void auto_broker(bool on) { auto_broker_ = on; }
+    /// Turning it on also brings up every link already opened and not up yet (the gateway's own,
+    /// opened by start()).
+    void auto_broker(bool on);
     void auto_pingresp(bool on) { auto_pingresp_ = on; }
 
     // ---- the sensor side -----------------------------------------------------------------------

@@ -49,6 +49,8 @@ struct gateway_stats {
     std::uint64_t retransmissions = 0;
     std::uint64_t qos0_dropped = 0;
     std::uint64_t clients_lost = 0;
+    std::uint64_t clients_evicted = 0;  // removable records dropped for a new client at max_clients
+    std::uint64_t datagrams_v2_0 = 0;   // MQTT-SN 2.0 first contacts, dropped until v2.0 is supported
 };
 
 /// The gateway core (design §1-§3): one state machine per MQTT-SN client, routing by peer and by
