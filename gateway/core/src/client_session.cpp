@@ -1,3 +1,915 @@
 // SPDX-License-Identifier: MIT
-// Issue #4: being written.
-#include <sngw/core/gateway.hpp>
+// One MQTT-SN v1.2 client and its upstream MQTT 5 session: the connection (CONNECT, will flow,
+// §6.2-§6.3), will update (§6.4), PINGREQ, DISCONNECT, sleep (§6.11, §6.12, §6.14), keep-alive
+// supervision, and the life of the upstream link. Topics and PUBLISH/SUBSCRIBE in both directions
+// are in client_session_publish.cpp.
+#include "client_session_impl.hpp"
+
+#include "reason_mapping.hpp"
+
+#include <sngw/sn/v1_2/codec.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <utility>
+
+namespace sngw::core::detail {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using enum client_state;
+
+// Re-opens of a sensor's upstream session after it ended (design §4 "reconnect": at once, bounded
+// tries), before the sensor is told. The first at once, then after these pauses.
+constexpr std::array<milliseconds, 3> reconnect_delays{milliseconds(0), milliseconds(1'000),
+                                                       milliseconds(2'000)};
+
+mqtt5::qos to_mqtt5(v12::qos q) noexcept
+{
+    switch (q) {
+    case v12::qos::one: return mqtt5::qos::at_least_once;
+    case v12::qos::two: return mqtt5::qos::exactly_once;
+    case v12::qos::zero:
+    case v12::qos::minus_one: break;
+    }
+    return mqtt5::qos::at_most_once;
+}
+
+// Keep-alive / sleep supervision (design §3): Duration x factor.
+milliseconds supervision_period(std::uint16_t duration_s, std::uint32_t factor_percent) noexcept
+{
+    return milliseconds(std::int64_t{duration_s} * 1000 * std::int64_t{factor_percent} / 100);
+}
+
+std::string hex_code(std::uint8_t code)
+{
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "0x%02X", static_cast<unsigned>(code));
+    return buf;
+}
+
+std::string describe(mqtt5::reason_code rc, const std::optional<std::string>& reason_string)
+{
+    std::string s = hex_code(static_cast<std::uint8_t>(rc)) + " " + std::string(mqtt5::to_string(rc));
+    if (reason_string) s += " (" + *reason_string + ")";
+    return s;
+}
+
+std::string_view cause_name(mqtt5::link_lost_cause c) noexcept
+{
+    switch (c) {
+    case mqtt5::link_lost_cause::link_down: return "broker link lost";
+    case mqtt5::link_lost_cause::ping_timeout: return "no PINGRESP from the broker";
+    case mqtt5::link_lost_cause::connack_timeout: return "no CONNACK from the broker in time";
+    }
+    return "broker link lost";
+}
+
+} // namespace
+
+// ============================================================================================
+// impl: helpers
+// ============================================================================================
+
+client_session::impl::impl(session_id sid, std::string cid, peer_id p, const config& c, gateway_stats& s)
+    : id(sid), client_id(std::move(cid)), peer(p), cfg(c), stats(s), upstream(mqtt5::session_config{}),
+      topics(c.predefined_topics, c.max_topics_per_client)
+{
+    upstream = mqtt5::client_session(make_session_config(true));
+}
+
+void client_session::impl::send(const v12::message& m, std::vector<action>& out)
+{
+    auto bytes = v12::encode(m);
+    if (!bytes) return; // only over 65535 octets; what we build is checked against the datagram size first
+    out.emplace_back(send_datagram{peer, std::move(*bytes)});
+}
+
+void client_session::impl::event(client_event_kind kind, std::string detail, std::vector<action>& out)
+{
+    out.emplace_back(client_event{id, peer, client_id, kind, state, std::move(detail)});
+}
+
+void client_session::impl::drop(errc e, std::string detail, std::vector<action>& out)
+{
+    out.emplace_back(dropped{peer, client_id, make_error_code(e), std::move(detail)});
+}
+
+bool client_session::impl::connected_sensor() const noexcept
+{
+    return state == active || state == awake;
+}
+
+// ---- the upstream session ---------------------------------------------------------------------
+
+std::optional<mqtt5::will_message> client_session::impl::desired_will() const
+{
+    // MQTT-SN v1.2 §6.2: WILLTOPIC (QoS, Retain, topic) and WILLMSG become the MQTT 5 Will Message
+    // (MQTT 5.0 §3.1.2.5-§3.1.2.7, §3.1.3.2-§3.1.3.4): the broker owns it and publishes it when the
+    // link ends without DISCONNECT 0x00.
+    if (!will_topic) return std::nullopt;
+    mqtt5::will_message w;
+    w.topic = will_topic->will_topic;
+    w.payload = will_msg;
+    w.qos = to_mqtt5(will_topic->q);
+    w.retain = will_topic->retain;
+    return w;
+}
+
+mqtt5::session_config client_session::impl::make_session_config(bool clean_start) const
+{
+    // Design §2 transparent mode: one MQTT 5 connection per sensor, as itself.
+    mqtt5::session_config sc;
+    auto& c = sc.connect;
+    c.client_id = cfg.client_id_prefix + client_id;
+    c.clean_start = clean_start;                                // MQTT 5.0 §3.1.2.4: the sensor's CleanSession
+    c.keep_alive = cfg.broker_keep_alive;                       // §3.1.2.10
+    c.props.session_expiry_interval = cfg.session_expiry;      // §3.1.2.11.2: survives a gateway restart
+    // §3.1.2.11.3: at most this many QoS 1/2 messages un-acknowledged toward us: what a sleeping
+    // sensor's buffer holds; the broker keeps the rest (design §3).
+    c.props.receive_maximum = static_cast<std::uint16_t>(
+        std::clamp<std::size_t>(cfg.max_buffered_messages, 1, 65535));
+    const auto found = cfg.credentials.find(client_id);
+    const auto& creds = found != cfg.credentials.end() ? found->second : cfg.default_credentials;
+    c.username = creds.user_name; // §3.1.3.5
+    if (creds.password) {         // §3.1.3.6
+        std::vector<std::byte> pw;
+        for (const char ch : *creds.password)
+            pw.push_back(static_cast<std::byte>(ch));
+        c.password = std::move(pw);
+    }
+    c.will = desired_will();
+    sc.connect_timeout = cfg.broker_connect_timeout;
+    return sc;
+}
+
+bool client_session::impl::can_rebuild_upstream() const noexcept
+{
+    // mqtt5::client_session takes its will from the CONNECT template it was built with; a new will
+    // means a new session object, which would forget QoS 1/2 flows in progress and packet ids the
+    // broker still holds. So only while it holds none (and no SUBSCRIBE is waiting).
+    return upstream.outbound_pending() == 0 && upstream.inbound_pending() == 0 && sub_requests.empty();
+}
+
+void client_session::impl::rebuild_upstream(bool clean_start)
+{
+    upstream = mqtt5::client_session(make_session_config(clean_start));
+    upstream_will_stale = false;
+    // Delivery tokens name the old object's deliveries: none can be acknowledged any more.
+    for (auto& d : queue)
+        d.delivery = {};
+}
+
+void client_session::impl::open_link(time_point now, std::vector<action>& out)
+{
+    const auto& props = upstream.config().connect.props;
+    out.emplace_back(open_broker_link{id, props.maximum_packet_size.value_or(mqtt5::default_max_packet_size),
+                                      std::string{}, 0});
+    link_state = link::opening;
+    // The transport part of connecting is bounded like the CONNACK wait (config comment).
+    link_deadline = now + cfg.broker_connect_timeout;
+}
+
+void client_session::impl::close_link(time_point now, std::vector<action>& out)
+{
+    switch (link_state) {
+    case link::up:
+        // MQTT 5.0 §3.14.2.1 0x00 Normal disconnection: the session is kept (Session Expiry from the
+        // CONNECT) and the will is not published.
+        apply(upstream.disconnect(mqtt5::reason_code::normal_disconnection, std::nullopt, now), now, out);
+        break;
+    case link::opening:
+        out.emplace_back(close_broker_link{id, mqtt5::close_mode::graceful});
+        break;
+    case link::closed:
+    case link::backoff:
+        break;
+    }
+    link_state = link::closed;
+    relinking = false;
+}
+
+void client_session::impl::relink(time_point now, std::vector<action>& out)
+{
+    // Issue #4: "resume the upstream session with the new will": MQTT 5 cannot change the will of
+    // a live connection, so DISCONNECT 0x00 (session kept, no will published), then CONNECT with
+    // Clean Start 0 and the new will (MQTT 5.0 §3.1.2.4: Session Present 1 resumes it).
+    close_link(now, out);
+    rebuild_upstream(false);
+    open_link(now, out);
+    relinking = true;
+}
+
+void client_session::impl::maybe_relink_for_will(time_point now, std::vector<action>& out)
+{
+    if (!upstream_will_stale || relinking || shut_down) return;
+    if (state != active && state != asleep) return;
+    if (link_state != link::up || upstream.state() != mqtt5::session_state::connected) return;
+    if (!can_rebuild_upstream()) return;
+    relink(now, out);
+}
+
+void client_session::impl::apply(std::vector<mqtt5::action>&& actions, time_point now, std::vector<action>& out)
+{
+    for (auto& a : actions) {
+        if (auto* b = std::get_if<mqtt5::send_bytes>(&a)) {
+            out.emplace_back(send_to_broker{id, b->type, std::move(b->bytes)});
+        } else if (auto* c = std::get_if<mqtt5::close_link>(&a)) {
+            out.emplace_back(close_broker_link{id, c->mode});
+            link_state = link::closed;
+        } else if (auto* ok = std::get_if<mqtt5::connected>(&a)) {
+            on_upstream_connected(*ok, now, out);
+        } else if (auto* failed = std::get_if<mqtt5::connect_failed>(&a)) {
+            last_disconnect_reason = static_cast<std::uint8_t>(failed->reason);
+            last_disconnect_time = now;
+            on_upstream_end(failed->reason, "broker refused CONNECT: " + describe(failed->reason, failed->reason_string()),
+                            now, out);
+        } else if (auto* msg = std::get_if<mqtt5::message_received>(&a)) {
+            on_message_received(std::move(*msg), now, out);
+        } else if (auto* done = std::get_if<mqtt5::publish_completed>(&a)) {
+            on_publish_completed(*done, now, out);
+        } else if (auto* sub = std::get_if<mqtt5::subscribe_result>(&a)) {
+            on_subscribe_result(*sub, now, out);
+        } else if (auto* unsub = std::get_if<mqtt5::unsubscribe_result>(&a)) {
+            on_unsubscribe_result(*unsub, now, out);
+        } else if (auto* verdict = std::get_if<mqtt5::broker_disconnected>(&a)) {
+            last_disconnect_reason = static_cast<std::uint8_t>(verdict->reason);
+            last_disconnect_time = now;
+            const auto detail = "broker DISCONNECT " + describe(verdict->reason, verdict->reason_string());
+            event(client_event_kind::broker_verdict, detail, out);
+            on_upstream_end(verdict->reason, detail, now, out);
+        } else if (auto* lost = std::get_if<mqtt5::link_lost>(&a)) {
+            on_upstream_end(std::nullopt, std::string(cause_name(lost->cause)), now, out);
+        } else if (auto* fault = std::get_if<mqtt5::protocol_error_detected>(&a)) {
+            on_upstream_end(std::nullopt, "broker broke the protocol: sent DISCONNECT " + describe(fault->sent.reason, fault->sent.props.reason_string),
+                            now, out);
+        } else if (auto* dropped_state = std::get_if<mqtt5::session_state_dropped>(&a)) {
+            // MQTT 5.0 §3.2.2.1.1 Session Present 0: the broker forgot its session. Our PUBLISHes it
+            // had not acknowledged get no completion: forget them, the sensor re-sends (§6.13) and
+            // they are published again. Messages held for the sensor are still delivered (their
+            // acknowledge() now does nothing).
+            std::erase_if(uplinks, [&](const uplink& u) {
+                return std::find(dropped_state->outbound.begin(), dropped_state->outbound.end(), u.packet_id) !=
+                       dropped_state->outbound.end();
+            });
+        }
+        // auth_received: no Authentication Method is configured, so the session refuses AUTH itself.
+    }
+}
+
+void client_session::impl::on_upstream_connected(const mqtt5::connected& c, time_point now,
+                                                 std::vector<action>& out)
+{
+    reconnect_attempts = 0;
+    const bool was_relink = std::exchange(relinking, false);
+    // The broker lost the session although the sensor asked to keep it (clean 0, §6.3): its
+    // subscriptions are gone upstream, so make them again; the sensor cannot be told (v1.2 CONNACK
+    // has no Session Present).
+    if (!c.session_present && !subscriptions.empty()) resubscribe(now, out);
+
+    if (state == connecting_upstream) {
+        accept_connect(now, out);
+        return;
+    }
+    event(client_event_kind::upstream_up, c.session_present ? "session resumed" : "new session", out);
+    if (was_relink && will_resp_owed) {
+        // §6.4: the new will is in force upstream.
+        const auto type = *std::exchange(will_resp_owed, std::nullopt);
+        if (type == v12::msg_type::willtopicresp)
+            send(v12::willtopicresp_msg{v12::return_codes::accepted}, out);
+        else
+            send(v12::willmsgresp_msg{v12::return_codes::accepted}, out);
+        event(client_event_kind::will_updated, "", out);
+    }
+    pump(now, out);
+}
+
+// The one place that decides what follows the end of the upstream link (issue #5 refines it with
+// design §4; recovery_after() holds the per-reason part).
+void client_session::impl::on_upstream_end(std::optional<mqtt5::reason_code> reason, std::string detail,
+                                           time_point now, std::vector<action>& out)
+{
+    link_state = link::closed;
+    relinking = false;
+    if (shut_down) return;
+
+    switch (state) {
+    case disconnected:
+    case lost:
+        return; // we closed it ourselves
+    case connecting_upstream: {
+        // The sensor waits for its CONNACK: tell it now, mapped (design §4: 0x01 transient, 0x03 not).
+        const auto code = reason ? connack_return_code(*reason) : connack_broker_unreachable;
+        send(v12::connack_msg{code}, out);
+        state = disconnected;
+        closed_since = now;
+        event(client_event_kind::connect_refused, "CONNACK " + hex_code(code) + ": " + detail, out);
+        return;
+    }
+    case awaiting_will_topic:
+    case awaiting_will_msg:
+        return; // the CONNECT in progress opens its own link
+    case active:
+    case asleep:
+    case awake:
+        break;
+    }
+
+    if (will_resp_owed) {
+        // §6.4 answered "rejected: congestion": the new will is stored and goes up with the
+        // reconnect, but it is not in force now.
+        const auto type = *std::exchange(will_resp_owed, std::nullopt);
+        if (type == v12::msg_type::willtopicresp)
+            send(v12::willtopicresp_msg{v12::return_codes::rejected_congestion}, out);
+        else
+            send(v12::willmsgresp_msg{v12::return_codes::rejected_congestion}, out);
+    }
+
+    if (recovery_after(reason) == upstream_recovery::reconnect && reconnect_attempts < reconnect_delays.size()) {
+        const auto delay = reconnect_delays[reconnect_attempts++];
+        // MQTT 5.0 §3.1.2.4 Clean Start 0: the same session, QoS state resumed (§4.4).
+        upstream.set_clean_start(false);
+        if (delay == milliseconds::zero()) {
+            open_link(now, out);
+        } else {
+            link_state = link::backoff;
+            link_deadline = now + delay;
+        }
+        event(client_event_kind::upstream_down, detail + "; reconnecting", out);
+        return;
+    }
+
+    // Giving up: the sensor must reconnect (§6.12 unsolicited DISCONNECT). A sleeping one cannot
+    // hear it: it gets the DISCONNECT instead of PINGRESP at its next wake-up (design §4).
+    reconnect_attempts = 0;
+    if (state == asleep) {
+        disconnect_owed = true;
+        event(client_event_kind::upstream_down, detail + "; the sensor is told when it wakes", out);
+        return;
+    }
+    send(v12::disconnect_msg{}, out);
+    state = disconnected;
+    closed_since = now;
+    pause_delivery();
+    event(client_event_kind::upstream_down, detail + "; DISCONNECT sent to the sensor", out);
+}
+
+// ============================================================================================
+// CONNECT and the will flow (MQTT-SN v1.2 §6.2, §6.3)
+// ============================================================================================
+
+void client_session::impl::on_connect(const v12::connect_msg& m, time_point now, std::vector<action>& out)
+{
+    if (shut_down) return;
+    last_seen = now;
+    supervised_since = now;
+    keep_alive = m.duration;
+    clean_session = m.clean_session;
+    sleep_duration = 0;
+    disconnect_owed = false;
+    will_resp_owed.reset();
+    pending_will_topic.reset();
+    will_req_deadline.reset();
+    pause_delivery(); // re-sent after the CONNACK
+    reconnect_attempts = 0;
+
+    if (m.clean_session) {
+        // §6.3 CleanSession=true: delete all subscriptions and Will data; the topic ids, what is
+        // buffered and the QoS flows belong to the old session too. Upstream: a new session
+        // (Clean Start 1, MQTT 5.0 §3.1.2.4) once the will is known; the old link goes now.
+        close_link(now, out);
+        topics.clear();
+        subscriptions.clear();
+        sub_requests.clear();
+        uplinks.clear();
+        pubrel_awaited.clear();
+        will_topic.reset();
+        will_msg.clear();
+        clear_downlink();
+        upstream_will_stale = false;
+    } else {
+        // §6.3 CleanSession=false: the gateway keeps all stored data; a sensor that refused one of
+        // our REGISTERs may accept it on this connection.
+        topics.forget_refusals();
+    }
+
+    if (m.will) {
+        // §6.2 Fig. 3: prompt for the will topic, then the will message; CONNACK at the end. With
+        // CleanSession=false the new will overwrites the stored one (§6.3).
+        state = awaiting_will_topic;
+        send(v12::willtopicreq_msg{}, out);
+        will_req_retries = 0;
+        will_req_deadline = now + cfg.retry_interval;
+        return;
+    }
+    continue_connect(now, out);
+}
+
+void client_session::impl::continue_connect(time_point now, std::vector<action>& out)
+{
+    will_req_deadline.reset();
+    state = connecting_upstream;
+
+    if (clean_session) {
+        // Design §2: the sensor's CONNACK follows the broker's (end to end).
+        close_link(now, out);
+        rebuild_upstream(true);
+        open_link(now, out);
+        return;
+    }
+
+    const bool will_in_force = upstream.config().connect.will == desired_will();
+    if (link_state == link::up && upstream.state() == mqtt5::session_state::connected) {
+        if (will_in_force && !upstream_will_stale) {
+            // The sensor's session is already up (it reconnects while active, asleep or awake,
+            // §6.14): nothing to ask the broker.
+            accept_connect(now, out);
+            return;
+        }
+        if (can_rebuild_upstream()) {
+            relink(now, out); // CONNACK after the broker's
+            relinking = false; // a CONNECT, not a will update: the CONNACK answers it
+            return;
+        }
+        // QoS flows in progress would be lost by a new session object: keep the link, and apply
+        // the new will as soon as they are done (maybe_relink_for_will).
+        upstream_will_stale = true;
+        accept_connect(now, out);
+        return;
+    }
+    if ((link_state == link::up || link_state == link::opening) && will_in_force && !upstream_will_stale)
+        return; // a link is being set up with the right will: its CONNACK answers this CONNECT
+
+    close_link(now, out);
+    if (!will_in_force) {
+        if (can_rebuild_upstream())
+            rebuild_upstream(false);
+        else
+            upstream_will_stale = true;
+    }
+    // §6.3 CleanSession=false: resume whatever session the broker holds (MQTT 5.0 §3.1.2.4).
+    upstream.set_clean_start(false);
+    open_link(now, out);
+}
+
+void client_session::impl::accept_connect(time_point now, std::vector<action>& out)
+{
+    // §5.4.5 CONNACK accepted; §6.14: the client is active.
+    send(v12::connack_msg{v12::return_codes::accepted}, out);
+    state = active;
+    supervised_since = now;
+    event(client_event_kind::connected, clean_session ? "clean session" : "session kept", out);
+    pump(now, out);
+    maybe_relink_for_will(now, out);
+}
+
+void client_session::impl::handle(const v12::willtopic_msg& m, time_point now, std::vector<action>& out)
+{
+    if (state == awaiting_will_topic || state == awaiting_will_msg) {
+        if (!m.will) {
+            // §5.4.7, §6.3: an empty WILLTOPIC deletes the will topic and the will message; there is
+            // no WILLMSG to ask for.
+            will_topic.reset();
+            will_msg.clear();
+            continue_connect(now, out);
+            return;
+        }
+        // awaiting_will_msg: the sensor repeats WILLTOPIC because our WILLMSGREQ was lost.
+        pending_will_topic = *m.will;
+        state = awaiting_will_msg;
+        send(v12::willmsgreq_msg{}, out);
+        will_req_retries = 0;
+        will_req_deadline = now + cfg.retry_interval;
+        return;
+    }
+    drop(errc::unexpected_message, "WILLTOPIC while " + std::string(to_string(state)), out);
+}
+
+void client_session::impl::handle(const v12::willmsg_msg& m, time_point now, std::vector<action>& out)
+{
+    if (state != awaiting_will_msg || !pending_will_topic) {
+        drop(errc::unexpected_message, "WILLMSG while " + std::string(to_string(state)), out);
+        return;
+    }
+    will_topic = *std::exchange(pending_will_topic, std::nullopt);
+    will_msg = m.will_msg;
+    continue_connect(now, out);
+}
+
+// ============================================================================================
+// PINGREQ, DISCONNECT, sleep (§6.11, §6.12, §6.14), keep-alive supervision
+// ============================================================================================
+
+void client_session::impl::handle(const v12::pingreq_msg&, time_point now, std::vector<action>& out)
+{
+    switch (state) {
+    case active:
+        // §6.11: PINGREQ -> PINGRESP.
+        send(v12::pingresp_msg{}, out);
+        return;
+    case asleep:
+        // §6.14: the sleep timer stops; awake.
+        if (disconnect_owed) {
+            // Design §4: the upstream session ended while it slept and could not be re-opened.
+            disconnect_owed = false;
+            send(v12::disconnect_msg{}, out);
+            state = disconnected;
+            closed_since = now;
+            event(client_event_kind::disconnected, "upstream session lost while asleep: DISCONNECT at wake-up", out);
+            return;
+        }
+        if (queue.empty()) {
+            // §6.14: nothing buffered: PINGRESP at once, asleep again, sleep timer restarted.
+            send(v12::pingresp_msg{}, out);
+            supervised_since = now;
+            return;
+        }
+        state = awake;
+        event(client_event_kind::awake, std::to_string(queue.size()) + " buffered", out);
+        pump(now, out); // ends with PINGRESP
+        return;
+    case awake:
+        return; // the sensor repeats its PINGREQ (§6.14 retransmission); delivery is under way
+    case disconnected:
+    case lost:
+        // Design §4 / §6.12: no session to wake: it must CONNECT.
+        send(v12::disconnect_msg{}, out);
+        drop(errc::unexpected_message, "PINGREQ while " + std::string(to_string(state)), out);
+        return;
+    case awaiting_will_topic:
+    case awaiting_will_msg:
+    case connecting_upstream:
+        drop(errc::unexpected_message, "PINGREQ while " + std::string(to_string(state)), out);
+        return;
+    }
+}
+
+void client_session::impl::handle(const v12::disconnect_msg& m, time_point now, std::vector<action>& out)
+{
+    const bool sleep_request = m.duration && *m.duration > 0;
+    if (sleep_request && (state == active || state == awake || state == asleep)) {
+        // §6.14 Fig. 5: DISCONNECT with Duration: acknowledged by a DISCONNECT, asleep, the sleep
+        // timer runs. The upstream session stays connected (design §3), pinging by itself. A PUBLISH
+        // the sensor has not acknowledged waits for its wake-up.
+        send(v12::disconnect_msg{}, out);
+        state = asleep;
+        sleep_duration = *m.duration;
+        supervised_since = now;
+        pause_delivery();
+        event(client_event_kind::asleep, "for " + std::to_string(sleep_duration) + " s", out);
+        maybe_relink_for_will(now, out);
+        return;
+    }
+    // §6.12: acknowledged with a DISCONNECT. A Duration of 0 is read as no Duration (a sleep of
+    // zero seconds cannot be supervised).
+    send(v12::disconnect_msg{}, out);
+    if (state == disconnected || state == lost) return;
+    // §6.12: subscriptions and will are kept for the next CONNECT; upstream DISCONNECT 0x00 keeps
+    // the session and publishes no will (MQTT 5.0 §3.14.2.1).
+    close_link(now, out);
+    will_req_deadline.reset();
+    will_resp_owed.reset();
+    pending_will_topic.reset();
+    pause_delivery();
+    state = disconnected;
+    closed_since = now;
+    event(client_event_kind::disconnected, "", out);
+}
+
+void client_session::impl::lose(std::string detail, time_point now, std::vector<action>& out)
+{
+    // §6.14: lost, "activates the Will feature": the upstream link is closed without DISCONNECT so
+    // the broker publishes the will (MQTT 5.0 §3.1.2.5).
+    if (link_state == link::up)
+        apply(upstream.abort(now), now, out);
+    else if (link_state == link::opening)
+        out.emplace_back(close_broker_link{id, mqtt5::close_mode::abrupt});
+    link_state = link::closed;
+    relinking = false;
+    will_req_deadline.reset();
+    will_resp_owed.reset();
+    pause_delivery();
+    state = lost;
+    closed_since = now;
+    ++stats.clients_lost;
+    event(client_event_kind::lost, std::move(detail), out);
+}
+
+// ============================================================================================
+// WILLTOPICUPD / WILLMSGUPD (§6.4)
+// ============================================================================================
+
+void client_session::impl::handle(const v12::willtopicupd_msg& m, time_point now, std::vector<action>& out)
+{
+    if (!connected_sensor()) {
+        drop(errc::unexpected_message, "WILLTOPICUPD while " + std::string(to_string(state)), out);
+        return;
+    }
+    // §5.4.22: an empty WILLTOPICUPD deletes the will topic and the will message.
+    update_will(m.will, m.will ? will_msg : std::vector<std::byte>{}, v12::msg_type::willtopicresp, now, out);
+}
+
+void client_session::impl::handle(const v12::willmsgupd_msg& m, time_point now, std::vector<action>& out)
+{
+    if (!connected_sensor()) {
+        drop(errc::unexpected_message, "WILLMSGUPD while " + std::string(to_string(state)), out);
+        return;
+    }
+    update_will(will_topic, m.will_msg, v12::msg_type::willmsgresp, now, out);
+}
+
+void client_session::impl::update_will(std::optional<v12::will_topic_fields> topic, std::vector<std::byte> msg,
+                                       v12::msg_type resp, time_point now, std::vector<action>& out)
+{
+    auto answer = [&](std::uint8_t code) {
+        if (resp == v12::msg_type::willtopicresp)
+            send(v12::willtopicresp_msg{code}, out);
+        else
+            send(v12::willmsgresp_msg{code}, out);
+    };
+    if (will_resp_owed) return; // a repeat while the relink runs: its answer is on the way
+
+    auto old_topic = std::exchange(will_topic, std::move(topic));
+    auto old_msg = std::exchange(will_msg, std::move(msg));
+    if (upstream.config().connect.will == desired_will()) {
+        // Nothing changes upstream (a will message without a will topic, or the same will).
+        answer(v12::return_codes::accepted);
+        return;
+    }
+    if (link_state == link::up && upstream.state() == mqtt5::session_state::connected && !relinking &&
+        can_rebuild_upstream()) {
+        relink(now, out);
+        will_resp_owed = resp; // answered with the broker's CONNACK
+        return;
+    }
+    // The upstream session is not up, or QoS flows are in progress that a new session object would
+    // lose: "rejected: congestion" (§5.3.10), the sensor tries again later; the will is unchanged.
+    will_topic = std::move(old_topic);
+    will_msg = std::move(old_msg);
+    answer(v12::return_codes::rejected_congestion);
+}
+
+// ============================================================================================
+// dispatch, timers
+// ============================================================================================
+
+void client_session::impl::on_message(const v12::message& m, time_point now, std::vector<action>& out)
+{
+    if (shut_down) return;
+    if (const auto* c = std::get_if<v12::connect_msg>(&m)) {
+        on_connect(*c, now, out);
+        return;
+    }
+    last_seen = now;
+    // §6.14: "does not receive any message from the client": any datagram restarts the keep-alive
+    // (and, while asleep, the sleep timer).
+    if (state == active || state == asleep) supervised_since = now;
+
+    if ((state == disconnected || state == lost) && !std::holds_alternative<v12::disconnect_msg>(m) &&
+        !std::holds_alternative<v12::pingreq_msg>(m)) {
+        // §6.12: an unsolicited DISCONNECT tells the sensor it has no connection: it must CONNECT.
+        send(v12::disconnect_msg{}, out);
+        drop(errc::unexpected_message, std::string(v12::type_name(m)) + " while " + std::string(to_string(state)),
+             out);
+        return;
+    }
+
+    std::visit(
+        [&](const auto& msg) {
+            using T = std::decay_t<decltype(msg)>;
+            if constexpr (std::is_same_v<T, v12::willtopic_msg> || std::is_same_v<T, v12::willmsg_msg> ||
+                          std::is_same_v<T, v12::pingreq_msg> || std::is_same_v<T, v12::disconnect_msg> ||
+                          std::is_same_v<T, v12::willtopicupd_msg> || std::is_same_v<T, v12::willmsgupd_msg> ||
+                          std::is_same_v<T, v12::register_msg> || std::is_same_v<T, v12::regack_msg> ||
+                          std::is_same_v<T, v12::publish_msg> || std::is_same_v<T, v12::puback_msg> ||
+                          std::is_same_v<T, v12::pubrec_msg> || std::is_same_v<T, v12::pubrel_msg> ||
+                          std::is_same_v<T, v12::pubcomp_msg> || std::is_same_v<T, v12::subscribe_msg> ||
+                          std::is_same_v<T, v12::unsubscribe_msg>) {
+                handle(msg, now, out);
+            } else if constexpr (std::is_same_v<T, v12::pingresp_msg>) {
+                // §6.11: the answer to a gateway PINGREQ; we send none, nothing to do.
+            } else {
+                // Messages a client never sends to its gateway (ADVERTISE, CONNACK, SUBACK, ...) or
+                // that the gateway handles before routing (SEARCHGW, encapsulation).
+                drop(errc::unexpected_message, std::string(v12::type_name(m)) + " from a client", out);
+            }
+        },
+        m);
+    maybe_relink_for_will(now, out);
+}
+
+void client_session::impl::on_timeout(time_point now, std::vector<action>& out)
+{
+    if (link_state == link::up) apply(upstream.on_timeout(now), now, out);
+    if (shut_down) return;
+
+    if (link_state == link::opening && now >= link_deadline) {
+        out.emplace_back(close_broker_link{id, mqtt5::close_mode::abrupt});
+        on_upstream_end(std::nullopt, "broker link not up in time", now, out);
+    }
+    if (link_state == link::backoff && now >= link_deadline) open_link(now, out);
+
+    if (will_req_deadline && now >= *will_req_deadline && (state == awaiting_will_topic || state == awaiting_will_msg)) {
+        // §6.13 applied to the gateway's own requests: re-send WILLTOPICREQ / WILLMSGREQ.
+        if (will_req_retries < cfg.retry_count) {
+            ++will_req_retries;
+            ++retransmissions;
+            ++stats.retransmissions;
+            if (state == awaiting_will_topic)
+                send(v12::willtopicreq_msg{}, out);
+            else
+                send(v12::willmsgreq_msg{}, out);
+            will_req_deadline = now + cfg.retry_interval;
+        } else {
+            lose("no answer to " + std::string(state == awaiting_will_topic ? "WILLTOPICREQ" : "WILLMSGREQ"), now,
+                 out);
+        }
+    }
+
+    if (retry_deadline && now >= *retry_deadline && connected_sensor()) retransmit(now, out);
+
+    if (state == active && keep_alive > 0 &&
+        now >= supervised_since + supervision_period(keep_alive, cfg.keep_alive_factor_percent))
+        lose("keep-alive expired", now, out); // §6.14, design §3
+    else if (state == asleep && sleep_duration > 0 &&
+             now >= supervised_since + supervision_period(sleep_duration, cfg.keep_alive_factor_percent))
+        lose("sleep timer expired", now, out); // §6.14
+
+    maybe_relink_for_will(now, out);
+}
+
+std::optional<time_point> client_session::impl::next_deadline() const
+{
+    std::optional<time_point> next;
+    auto consider = [&](std::optional<time_point> t) {
+        if (t && (!next || *t < *next)) next = t;
+    };
+    if (link_state == link::up) consider(upstream.next_deadline());
+    if (shut_down) return next;
+    if (link_state == link::opening || link_state == link::backoff) consider(link_deadline);
+    if (state == awaiting_will_topic || state == awaiting_will_msg) consider(will_req_deadline);
+    if (connected_sensor()) consider(retry_deadline);
+    if (state == active && keep_alive > 0)
+        consider(supervised_since + supervision_period(keep_alive, cfg.keep_alive_factor_percent));
+    if (state == asleep && sleep_duration > 0)
+        consider(supervised_since + supervision_period(sleep_duration, cfg.keep_alive_factor_percent));
+    return next;
+}
+
+// ============================================================================================
+// client_session: the interface
+// ============================================================================================
+
+client_session::client_session(session_id id, std::string client_id, peer_id peer, const config& cfg,
+                               gateway_stats& stats)
+    : impl_(std::make_unique<impl>(id, std::move(client_id), peer, cfg, stats))
+{
+}
+
+client_session::~client_session() = default;
+
+void client_session::on_connect(const sn::v1_2::connect_msg& m, time_point now, std::vector<action>& out)
+{
+    impl_->on_connect(m, now, out);
+}
+
+void client_session::on_message(const sn::v1_2::message& m, time_point now, std::vector<action>& out)
+{
+    impl_->on_message(m, now, out);
+}
+
+void client_session::rebind(peer_id p) noexcept
+{
+    impl_->peer = p;
+}
+
+void client_session::on_broker_link_up(time_point now, std::vector<action>& out)
+{
+    auto& s = *impl_;
+    if (s.link_state != impl::link::opening) {
+        // A link we no longer want (given up on, or the sensor went away meanwhile).
+        if (s.link_state != impl::link::up) out.emplace_back(close_broker_link{s.id, mqtt5::close_mode::abrupt});
+        return;
+    }
+    s.link_state = impl::link::up;
+    s.apply(s.upstream.on_link_up(now), now, out);
+}
+
+void client_session::on_broker_bytes(std::span<const std::byte> whole_packet, time_point now,
+                                     std::vector<action>& out)
+{
+    auto& s = *impl_;
+    if (s.link_state != impl::link::up) return;
+    s.apply(s.upstream.on_bytes(whole_packet, now), now, out);
+    s.maybe_relink_for_will(now, out);
+}
+
+void client_session::on_broker_link_down(time_point now, std::vector<action>& out)
+{
+    auto& s = *impl_;
+    if (s.link_state == impl::link::opening) {
+        s.on_upstream_end(std::nullopt, "broker unreachable", now, out);
+        return;
+    }
+    if (s.link_state != impl::link::up) return;
+    s.apply(s.upstream.on_link_down(now), now, out);
+}
+
+void client_session::on_timeout(time_point now, std::vector<action>& out)
+{
+    impl_->on_timeout(now, out);
+}
+
+std::optional<time_point> client_session::next_deadline() const
+{
+    return impl_->next_deadline();
+}
+
+void client_session::shutdown(time_point now, std::vector<action>& out)
+{
+    auto& s = *impl_;
+    if (s.shut_down) return;
+    // Design §3: connected sensors are told (v1.2 bare DISCONNECT); sleeping ones cannot hear.
+    switch (s.state) {
+    case active:
+    case awake:
+    case connecting_upstream:
+    case awaiting_will_topic:
+    case awaiting_will_msg:
+        s.send(v12::disconnect_msg{}, out);
+        s.state = disconnected;
+        s.closed_since = now;
+        break;
+    case asleep:
+    case disconnected:
+    case lost:
+        break;
+    }
+    // Upstream DISCONNECT 0x00 with the session kept: no will fires because the gateway stopped.
+    s.close_link(now, out);
+    s.shut_down = true;
+    s.pause_delivery();
+    s.will_req_deadline.reset();
+}
+
+bool client_session::removable(time_point now) const
+{
+    const auto& s = *impl_;
+    if (s.link_state != impl::link::closed || s.upstream.state() != mqtt5::session_state::disconnected)
+        return false;
+    if (s.state != disconnected && s.state != lost) return false;
+    if (s.clean_session) return true; // its next CONNECT starts afresh anyway (§6.3)
+    const bool nothing_kept = s.topics.size() == 0 && s.subscriptions.empty() && !s.will_topic &&
+                              s.queue.empty() && s.upstream.outbound_pending() == 0 &&
+                              s.upstream.inbound_pending() == 0;
+    return nothing_kept || now >= s.closed_since + seconds(s.cfg.session_expiry);
+}
+
+client_info client_session::info() const
+{
+    const auto& s = *impl_;
+    client_info i;
+    i.client_id = s.client_id;
+    i.version = sn::protocol_version::v1_2;
+    i.peer = s.peer;
+    i.session = s.id;
+    i.state = s.state;
+    i.keep_alive = s.keep_alive;
+    i.sleep_duration = (s.state == asleep || s.state == awake) ? s.sleep_duration : std::uint16_t{0};
+    i.last_seen = s.last_seen;
+    i.in_flight = s.in_flight() ? 1 : 0;
+    i.buffered = s.queue.size() - i.in_flight;
+    i.retransmissions = s.retransmissions;
+    i.dropped_qos0 = s.dropped_qos0;
+    i.topics = s.topics.size();
+    for (const auto& sub : s.subscriptions)
+        i.subscriptions.push_back(sub.filter);
+    i.upstream = s.upstream.state();
+    i.last_disconnect_reason = s.last_disconnect_reason;
+    i.last_disconnect_time = s.last_disconnect_time;
+    return i;
+}
+
+client_state client_session::state() const noexcept
+{
+    return impl_->state;
+}
+
+peer_id client_session::peer() const noexcept
+{
+    return impl_->peer;
+}
+
+const std::string& client_session::client_id() const noexcept
+{
+    return impl_->client_id;
+}
+
+session_id client_session::id() const noexcept
+{
+    return impl_->id;
+}
+
+} // namespace sngw::core::detail

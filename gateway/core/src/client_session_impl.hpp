@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// Internal to client_session: its state, shared by client_session.cpp (connection, will, sleep,
+// keep-alive, the upstream link) and client_session_publish.cpp (topics, PUBLISH both ways,
+// SUBSCRIBE, retransmission). Not installed.
+
+#include "client_session.hpp"
+#include "topic_registry.hpp"
+
+#include <sngw/core/errc.hpp>
+#include <sngw/mqtt5/client_session.hpp>
+
+#include <deque>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sngw::core::detail {
+
+namespace v12 = sngw::sn::v1_2;
+
+struct client_session::impl {
+    impl(session_id sid, std::string cid, peer_id p, const config& c, gateway_stats& s);
+
+    // ---- identity -------------------------------------------------------------------------------
+    session_id id;
+    std::string client_id;
+    peer_id peer;
+    const config& cfg;
+    gateway_stats& stats;
+    client_state state = client_state::disconnected;
+    bool shut_down = false;
+
+    // ---- the sensor's connection (MQTT-SN v1.2 §6.2, §6.11, §6.14) -----------------------------
+    std::uint16_t keep_alive = 0;     // CONNECT Duration, seconds
+    bool clean_session = false;       // of the last CONNECT
+    std::uint16_t sleep_duration = 0; // DISCONNECT Duration, seconds
+    time_point last_seen{};           // last datagram from the sensor
+    time_point supervised_since{};    // keep-alive / sleep timer start (last datagram, or PINGRESP)
+    time_point closed_since{};        // when it went disconnected / lost (for session expiry)
+
+    // ---- will (§6.3, §6.4): the sensor's stored will data ---------------------------------------
+    std::optional<v12::will_topic_fields> will_topic; // none: no will
+    std::vector<std::byte> will_msg;
+    std::optional<v12::will_topic_fields> pending_will_topic; // WILLTOPIC received, WILLMSG awaited
+    std::optional<time_point> will_req_deadline;              // WILLTOPICREQ / WILLMSGREQ re-send
+    std::uint8_t will_req_retries = 0;
+    /// The stored will differs from the one the upstream CONNECT carried; applied by a relink as
+    /// soon as the upstream session holds no QoS state (see can_rebuild_upstream()).
+    bool upstream_will_stale = false;
+    /// WILLTOPICRESP / WILLMSGRESP owed once the relink's CONNACK arrives.
+    std::optional<v12::msg_type> will_resp_owed;
+
+    // ---- the upstream MQTT 5 session --------------------------------------------------------------
+    enum class link : std::uint8_t {
+        closed,  // no link; mqtt5 session disconnected
+        opening, // open_broker_link emitted, on_broker_link_up awaited (until link_deadline)
+        up,      // on_broker_link_up seen: mqtt5 session connecting or connected
+        backoff, // waiting until link_deadline to re-open (reconnect)
+    };
+    mqtt5::client_session upstream;
+    link link_state = link::closed;
+    time_point link_deadline{};
+    std::uint8_t reconnect_attempts = 0; // re-opens since the link was last connected
+    bool relinking = false;              // the current link replaces one we closed for a new will
+    bool disconnect_owed = false;        // asleep: answer its next PINGREQ with DISCONNECT
+    std::optional<std::uint8_t> last_disconnect_reason;
+    std::optional<time_point> last_disconnect_time;
+
+    // ---- sensor -> broker (§6.6) ----------------------------------------------------------------
+    struct uplink {
+        std::uint16_t msg_id = 0;
+        std::uint16_t topic_id = 0; // as the sensor sent it, for the PUBACK
+        v12::qos q = v12::qos::one;
+        std::uint16_t packet_id = 0; // upstream
+    };
+    std::vector<uplink> uplinks;                // published upstream, broker's ack awaited
+    std::vector<std::uint16_t> pubrel_awaited;  // QoS 2: PUBREC sent to the sensor
+
+    // ---- SUBSCRIBE / UNSUBSCRIBE (§6.9) ---------------------------------------------------------
+    struct sub_request {
+        std::uint16_t packet_id = 0; // upstream
+        std::uint16_t msg_id = 0;    // the sensor's
+        bool subscribe = true;
+        bool internal = false; // our re-subscribe after the broker lost the session: no answer
+        v12::topic_id_type type = v12::topic_id_type::normal;
+        std::uint16_t topic_id = 0; // SUBACK's
+        std::string filter;
+    };
+    struct subscription {
+        std::string filter;
+        v12::topic_id_type type = v12::topic_id_type::normal;
+        mqtt5::qos granted = mqtt5::qos::at_most_once;
+    };
+    std::vector<sub_request> sub_requests;
+    std::vector<subscription> subscriptions;
+
+    // ---- broker -> sensor (§6.10, §6.13, §6.14) ---------------------------------------------------
+    enum class stage : std::uint8_t { queued, register_sent, publish_sent, pubrel_sent };
+    struct downlink {
+        std::string topic;
+        std::vector<std::byte> payload;
+        v12::qos q = v12::qos::zero;
+        bool retain = false;
+        mqtt5::delivery_token delivery{};
+        v12::topic_id_type type = v12::topic_id_type::normal;
+        std::uint16_t topic_id = 0;
+        std::uint16_t msg_id = 0;          // PUBLISH (QoS 1/2), once sent
+        std::uint16_t register_msg_id = 0; // our REGISTER for it
+        stage at = stage::queued;
+        bool sent_before = false; // a PUBLISH of it went out: re-sends carry DUP (§5.3.4)
+        bool reregistered = false; // the sensor answered PUBACK 0x02 once: REGISTERed again
+    };
+    topic_registry topics;
+    std::deque<downlink> queue; // in order; the front may be in flight (at != queued)
+    std::size_t queued_qos0 = 0;
+    std::uint16_t next_msg_id = 1;
+    std::uint16_t last_completed_msg_id = 0; // a late duplicate ack for it is not an error
+    std::optional<time_point> retry_deadline; // T_RETRY of the one in flight (active/awake only)
+    std::uint8_t retries = 0;                 // re-sends of the one in flight
+    std::uint64_t retransmissions = 0;
+    std::uint64_t dropped_qos0 = 0;
+
+    // ---- helpers (client_session.cpp) ------------------------------------------------------------
+    void send(const v12::message& m, std::vector<action>& out);
+    void event(client_event_kind kind, std::string detail, std::vector<action>& out);
+    void drop(errc e, std::string detail, std::vector<action>& out);
+    bool connected_sensor() const noexcept; // active or awake
+
+    mqtt5::session_config make_session_config(bool clean_start) const;
+    std::optional<mqtt5::will_message> desired_will() const;
+    bool can_rebuild_upstream() const noexcept;
+    void rebuild_upstream(bool clean_start);
+    void open_link(time_point now, std::vector<action>& out);
+    void close_link(time_point now, std::vector<action>& out); // graceful, DISCONNECT 0x00 if up
+    void relink(time_point now, std::vector<action>& out);
+    void apply(std::vector<mqtt5::action>&& actions, time_point now, std::vector<action>& out);
+    void on_upstream_connected(const mqtt5::connected& c, time_point now, std::vector<action>& out);
+    void on_upstream_end(std::optional<mqtt5::reason_code> reason, std::string detail, time_point now,
+                         std::vector<action>& out);
+    void maybe_relink_for_will(time_point now, std::vector<action>& out);
+
+    void on_connect(const v12::connect_msg& m, time_point now, std::vector<action>& out);
+    void continue_connect(time_point now, std::vector<action>& out);
+    void accept_connect(time_point now, std::vector<action>& out);
+    void lose(std::string detail, time_point now, std::vector<action>& out);
+    void on_message(const v12::message& m, time_point now, std::vector<action>& out);
+    void on_timeout(time_point now, std::vector<action>& out);
+    std::optional<time_point> next_deadline() const;
+
+    void handle(const v12::willtopic_msg& m, time_point now, std::vector<action>& out);
+    void handle(const v12::willmsg_msg& m, time_point now, std::vector<action>& out);
+    void handle(const v12::pingreq_msg& m, time_point now, std::vector<action>& out);
+    void handle(const v12::disconnect_msg& m, time_point now, std::vector<action>& out);
+    void handle(const v12::willtopicupd_msg& m, time_point now, std::vector<action>& out);
+    void handle(const v12::willmsgupd_msg& m, time_point now, std::vector<action>& out);
+    void update_will(std::optional<v12::will_topic_fields> topic, std::vector<std::byte> msg,
+                     v12::msg_type resp, time_point now, std::vector<action>& out);
+
+    // ---- topics, PUBLISH, SUBSCRIBE (client_session_publish.cpp) --------------------------------
+    void handle(const v12::register_msg& m, time_point now, std::vector<action>& out);
+    void handle(const v12::regack_msg& m, time_point now, std::vector<action>& out);
+    void handle(const v12::publish_msg& m, time_point now, std::vector<action>& out);
+    void handle(const v12::puback_msg& m, time_point now, std::vector<action>& out);
+    void handle(const v12::pubrec_msg& m, time_point now, std::vector<action>& out);
+    void handle(const v12::pubrel_msg& m, time_point now, std::vector<action>& out);
+    void handle(const v12::pubcomp_msg& m, time_point now, std::vector<action>& out);
+    void handle(const v12::subscribe_msg& m, time_point now, std::vector<action>& out);
+    void handle(const v12::unsubscribe_msg& m, time_point now, std::vector<action>& out);
+
+    void on_publish_completed(const mqtt5::publish_completed& c, time_point now, std::vector<action>& out);
+    void on_subscribe_result(const mqtt5::subscribe_result& r, time_point now, std::vector<action>& out);
+    void on_unsubscribe_result(const mqtt5::unsubscribe_result& r, time_point now, std::vector<action>& out);
+    void on_message_received(mqtt5::message_received&& m, time_point now, std::vector<action>& out);
+    void resubscribe(time_point now, std::vector<action>& out);
+
+    bool in_flight() const noexcept { return !queue.empty() && queue.front().at != stage::queued; }
+    std::uint16_t allocate_msg_id() noexcept;
+    void pump(time_point now, std::vector<action>& out);
+    void transmit_front(bool resend, time_point now, std::vector<action>& out);
+    void complete_front(time_point now, std::vector<action>& out);
+    void undeliverable(downlink& d, errc e, std::string detail, time_point now, std::vector<action>& out);
+    void pause_delivery() noexcept;
+    void retransmit(time_point now, std::vector<action>& out);
+    void clear_downlink() noexcept;
+};
+
+} // namespace sngw::core::detail
