@@ -861,10 +861,9 @@ bool client_session::removable(time_point now) const
         return false;
     if (s.state != disconnected && s.state != lost) return false;
     if (s.clean_session) return true; // its next CONNECT starts afresh anyway (§6.3)
-    const bool nothing_kept = s.topics.size() == 0 && s.subscriptions.empty() && !s.will_topic &&
-                              s.queue.empty() && s.upstream.outbound_pending() == 0 &&
-                              s.upstream.inbound_pending() == 0;
-    return nothing_kept || now >= s.closed_since + seconds(s.cfg.session_expiry);
+    // Kept as long as the broker keeps the session (MQTT 5.0 §3.1.2.11.2): topic ids, subscriptions
+    // and will go on with it at the next CONNECT with CleanSession=false.
+    return now >= s.closed_since + seconds(s.cfg.session_expiry);
 }
 
 client_info client_session::info() const
