@@ -156,6 +156,7 @@ bool client_session::impl::can_rebuild_upstream() const noexcept
 void client_session::impl::rebuild_upstream(bool clean_start)
 {
     upstream = mqtt5::client_session(make_session_config(clean_start));
+    if (clean_start) broker_session = false;
     upstream_will_stale = false;
     // Delivery tokens name the old object's deliveries: none can be acknowledged any more.
     for (auto& d : queue)
@@ -263,6 +264,7 @@ void client_session::impl::on_upstream_connected(const mqtt5::connected& c, time
                                                  std::vector<action>& out)
 {
     reconnect_attempts = 0;
+    broker_session = true;
     const bool was_relink = std::exchange(relinking, false);
     // The broker lost the session although the sensor asked to keep it (clean 0, §6.3): its
     // subscriptions are gone upstream, so make them again; the sensor cannot be told (v1.2 CONNACK
@@ -860,9 +862,10 @@ bool client_session::removable(time_point now) const
     if (s.link_state != impl::link::closed || s.upstream.state() != mqtt5::session_state::disconnected)
         return false;
     if (s.state != disconnected && s.state != lost) return false;
-    if (s.clean_session) return true; // its next CONNECT starts afresh anyway (§6.3)
-    // Kept as long as the broker keeps the session (MQTT 5.0 §3.1.2.11.2): topic ids, subscriptions
-    // and will go on with it at the next CONNECT with CleanSession=false.
+    // §6.12: subscriptions and will data persist after DISCONNECT (whatever CleanSession was) until
+    // a CONNECT with CleanSession=true; the broker keeps the session as long (MQTT 5.0
+    // §3.1.2.11.2, Session Expiry from the config). A record the broker never accepted holds nothing.
+    if (!s.broker_session) return true;
     return now >= s.closed_since + seconds(s.cfg.session_expiry);
 }
 

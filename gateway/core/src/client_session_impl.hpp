@@ -65,6 +65,8 @@ struct client_session::impl {
     std::uint8_t reconnect_attempts = 0; // re-opens since the link was last connected
     bool relinking = false;              // the current link replaces one we closed for a new will
     bool disconnect_owed = false;        // asleep: answer its next PINGREQ with DISCONNECT
+    bool broker_session = false;         // a CONNACK Success since the last Clean Start 1: the broker
+                                         // holds a session for Session Expiry seconds
     std::optional<std::uint8_t> last_disconnect_reason;
     std::optional<time_point> last_disconnect_time;
 
