@@ -265,7 +265,7 @@ void client_session::impl::on_upstream_connected(const mqtt5::connected& c, time
 {
     reconnect_attempts = 0;
     broker_session = true;
-    const bool was_relink = std::exchange(relinking, false);
+    relinking = false;
     // The broker lost the session although the sensor asked to keep it (clean 0, §6.3): its
     // subscriptions are gone upstream, so make them again; the sensor cannot be told (v1.2 CONNACK
     // has no Session Present).
@@ -276,8 +276,9 @@ void client_session::impl::on_upstream_connected(const mqtt5::connected& c, time
         return;
     }
     event(client_event_kind::upstream_up, c.session_present ? "session resumed" : "new session", out);
-    if (was_relink && will_resp_owed) {
-        // §6.4: the new will is in force upstream.
+    if (will_resp_owed) {
+        // §6.4: the new will is in force upstream (after the relink, or a reconnect that followed
+        // a failed one).
         const auto type = *std::exchange(will_resp_owed, std::nullopt);
         if (type == v12::msg_type::willtopicresp)
             send(v12::willtopicresp_msg{v12::return_codes::accepted}, out);
@@ -319,16 +320,6 @@ void client_session::impl::on_upstream_end(std::optional<mqtt5::reason_code> rea
         break;
     }
 
-    if (will_resp_owed) {
-        // §6.4 answered "rejected: congestion": the new will is stored and goes up with the
-        // reconnect, but it is not in force now.
-        const auto type = *std::exchange(will_resp_owed, std::nullopt);
-        if (type == v12::msg_type::willtopicresp)
-            send(v12::willtopicresp_msg{v12::return_codes::rejected_congestion}, out);
-        else
-            send(v12::willmsgresp_msg{v12::return_codes::rejected_congestion}, out);
-    }
-
     if (recovery_after(reason) == upstream_recovery::reconnect && reconnect_attempts < reconnect_delays.size()) {
         const auto delay = reconnect_delays[reconnect_attempts++];
         // MQTT 5.0 §3.1.2.4 Clean Start 0: the same session, QoS state resumed (§4.4).
@@ -346,6 +337,21 @@ void client_session::impl::on_upstream_end(std::optional<mqtt5::reason_code> rea
     // Giving up: the sensor must reconnect (§6.12 unsolicited DISCONNECT). A sleeping one cannot
     // hear it: it gets the DISCONNECT instead of PINGRESP at its next wake-up (design §4).
     reconnect_attempts = 0;
+    if (will_resp_owed) {
+        // §6.4: the new will never came into force upstream: "rejected: congestion", and the
+        // stored will is the one before it.
+        const auto type = *std::exchange(will_resp_owed, std::nullopt);
+        will_topic = std::move(will_topic_before);
+        will_msg = std::move(will_msg_before);
+        if (can_rebuild_upstream())
+            rebuild_upstream(false);
+        else
+            upstream_will_stale = true;
+        if (type == v12::msg_type::willtopicresp)
+            send(v12::willtopicresp_msg{v12::return_codes::rejected_congestion}, out);
+        else
+            send(v12::willmsgresp_msg{v12::return_codes::rejected_congestion}, out);
+    }
     if (state == asleep) {
         disconnect_owed = true;
         event(client_event_kind::upstream_down, detail + "; the sensor is told when it wakes", out);
@@ -644,6 +650,8 @@ void client_session::impl::update_will(std::optional<v12::will_topic_fields> top
         can_rebuild_upstream()) {
         relink(now, out);
         will_resp_owed = resp; // answered with the broker's CONNACK
+        will_topic_before = std::move(old_topic);
+        will_msg_before = std::move(old_msg);
         return;
     }
     // The upstream session is not up, or QoS flows are in progress that a new session object would

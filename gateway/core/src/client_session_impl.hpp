@@ -51,6 +51,9 @@ struct client_session::impl {
     bool upstream_will_stale = false;
     /// WILLTOPICRESP / WILLMSGRESP owed once the relink's CONNACK arrives.
     std::optional<v12::msg_type> will_resp_owed;
+    /// The will data before that update: restored if the update never comes into force.
+    std::optional<v12::will_topic_fields> will_topic_before;
+    std::vector<std::byte> will_msg_before;
 
     // ---- the upstream MQTT 5 session --------------------------------------------------------------
     enum class link : std::uint8_t {

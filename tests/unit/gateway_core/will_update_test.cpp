@@ -1,2 +1,182 @@
 // SPDX-License-Identifier: MIT
+// WILLTOPICUPD / WILLMSGUPD (MQTT-SN v1.2 §6.4): MQTT 5 cannot change the will of a live
+// connection, so the gateway resumes the upstream session with the new will (DISCONNECT 0x00, then
+// CONNECT Clean Start 0) and answers once the broker's CONNACK arrived.
 #include "core_harness.hpp"
+
+#include "support/hex.hpp"
+
+#include <sngw/core/errc.hpp>
+
+using namespace std::chrono_literals;
+using sngw::test::bytes;
+using sngw::test::core_harness;
+using strings = std::vector<std::string>;
+namespace core = sngw::core;
+namespace mqtt5 = sngw::mqtt5;
+
+namespace {
+
+core::config quiet()
+{
+    core::config c;
+    c.advertise_interval = std::chrono::seconds(0);
+    return c;
+}
+
+const auto sensor = core_harness::peer(1);
+
+// "u1" connected with the will "w/t" / "gone" (QoS 1, retain).
+sngw::test::fake_broker& with_will(core_harness& h)
+{
+    h.send(sensor, "08 04 08 01 00 3c 75 31"); // CONNECT Will, clean 0, 60 s, "u1"
+    h.send(sensor, "06 07 30 77 2f 74");       // WILLTOPIC QoS 1, retain, "w/t"
+    h.send(sensor, "06 09 67 6f 6e 65");       // WILLMSG "gone"
+    auto& b = h.broker("u1");
+    b.link_up();
+    b.expect<mqtt5::connect_packet>();
+    b.connack_success();
+    REQUIRE(h.sent_to(sensor) == strings{"02 06", "02 08", "03 05 00"});
+    h.events();
+    return b;
+}
+
+// The relink: DISCONNECT 0x00 on the old link, a new link; returns the new CONNECT.
+mqtt5::connect_packet relinked(sngw::test::fake_broker& b)
+{
+    CHECK(b.expect<mqtt5::disconnect_packet>().reason == mqtt5::reason_code::normal_disconnection);
+    CHECK(b.opens() == 2);
+    b.link_up();
+    const auto c = b.expect<mqtt5::connect_packet>();
+    CHECK_FALSE(c.clean_start); // the same session: nothing is lost
+    return c;
+}
+
+} // namespace
+
+TEST_CASE("WILLTOPICUPD resumes the upstream session with the new will and then answers WILLTOPICRESP")
+{
+    core_harness h(quiet());
+    auto& b = with_will(h);
+    h.send(sensor, "06"        // Length
+                   "1a"        // WILLTOPICUPD
+                   "20"        // Flags: QoS 1, no retain
+                   "6e 2f 74"); // WillTopic "n/t"
+    const auto c = relinked(b);
+    REQUIRE(c.will);
+    CHECK(c.will->topic == "n/t");
+    CHECK(c.will->payload == bytes("gone")); // the will message is kept
+    CHECK(c.will->qos == mqtt5::qos::at_least_once);
+    CHECK_FALSE(c.will->retain);
+    CHECK(h.sent_to(sensor).empty()); // not before the broker's CONNACK
+    b.connack_success(true);
+    CHECK(h.sent_to(sensor) == strings{"03 1b 00"}); // WILLTOPICRESP accepted
+    CHECK(h.state_of(sensor) == core::client_state::active);
+    bool updated = false;
+    for (const auto& e : h.events())
+        updated = updated || e.kind == core::client_event_kind::will_updated;
+    CHECK(updated);
+}
+
+TEST_CASE("WILLMSGUPD resumes the upstream session with the new will message and then answers WILLMSGRESP")
+{
+    core_harness h(quiet());
+    auto& b = with_will(h);
+    h.send(sensor, "05"        // Length
+                   "1c"        // WILLMSGUPD
+                   "6e 65 77"); // "new"
+    const auto c = relinked(b);
+    REQUIRE(c.will);
+    CHECK(c.will->topic == "w/t");
+    CHECK(c.will->payload == bytes("new"));
+    CHECK(c.will->retain);
+    b.connack_success(true);
+    CHECK(h.sent_to(sensor) == strings{"03 1d 00"}); // WILLMSGRESP accepted
+}
+
+TEST_CASE("an empty WILLTOPICUPD deletes the will upstream")
+{
+    core_harness h(quiet());
+    auto& b = with_will(h);
+    h.send(sensor, "02 1a");
+    const auto c = relinked(b);
+    CHECK_FALSE(c.will);
+    b.connack_success(true);
+    CHECK(h.sent_to(sensor) == strings{"03 1b 00"});
+}
+
+TEST_CASE("a will update that changes nothing upstream is answered at once")
+{
+    core_harness h(quiet());
+    auto& b = with_will(h);
+    h.send(sensor, "06 1a 30 77 2f 74"); // the same will topic, QoS and retain
+    CHECK(h.sent_to(sensor) == strings{"03 1b 00"});
+    h.auto_broker(true);
+    h.connect_sensor(core_harness::peer(2), "u2");
+    h.send(core_harness::peer(2), "05 1c 6e 65 77"); // a will message without a will topic
+    CHECK(h.sent_to(core_harness::peer(2)) == strings{"03 1d 00"});
+    CHECK(b.opens() == 1);
+    CHECK(h.broker("u2").opens() == 1);
+}
+
+TEST_CASE("a will update while a message for the sensor is in flight is answered with congestion")
+{
+    core_harness h(quiet());
+    auto& b = with_will(h);
+    h.send(sensor, "07 0a 00 00 00 01 61"); // REGISTER "a"
+    h.sent_to(sensor);
+    b.publish("a", "m", mqtt5::qos::at_least_once, 3); // held until the sensor's PUBACK
+    CHECK(h.sent_to(sensor).size() == 1);
+    h.send(sensor, "06 1a 20 6e 2f 74");
+    // A new upstream session object now would lose that QoS 1 flow: try again later.
+    CHECK(h.sent_to(sensor) == strings{"03 1b 01"});
+    CHECK(b.opens() == 1);
+    CHECK(b.pending() == 0);
+}
+
+TEST_CASE("a will update whose new session is refused once is answered when a reconnect brings the new will up")
+{
+    core_harness h(quiet());
+    auto& b = with_will(h);
+    h.send(sensor, "06 1a 20 6e 2f 74");
+    relinked(b);
+    b.connack(mqtt5::reason_code::server_unavailable);
+    CHECK(h.sent_to(sensor).empty());
+    CHECK(b.opens() == 3); // reconnecting at once (design §4)
+    b.link_up();
+    const auto c = b.expect<mqtt5::connect_packet>();
+    REQUIRE(c.will);
+    CHECK(c.will->topic == "n/t");
+    b.connack_success(true);
+    CHECK(h.sent_to(sensor) == strings{"03 1b 00"});
+    CHECK(h.state_of(sensor) == core::client_state::active);
+}
+
+TEST_CASE("a will update whose new session cannot be opened is answered with congestion before the DISCONNECT")
+{
+    core_harness h(quiet());
+    auto& b = with_will(h);
+    h.send(sensor, "06 1a 20 6e 2f 74");
+    relinked(b);
+    b.connack(mqtt5::reason_code::not_authorized); // design §4: not retried on the sensor's behalf
+    CHECK(h.sent_to(sensor) == strings{"03 1b 01", "02 18"});
+    CHECK(h.state_of(sensor) == core::client_state::disconnected);
+    h.send(sensor, "08 04 00 01 00 3c 75 31"); // CONNECT clean 0, will 0: the old will is kept
+    b.link_up();
+    const auto c = b.expect<mqtt5::connect_packet>();
+    REQUIRE(c.will);
+    CHECK(c.will->topic == "w/t");
+}
+
+TEST_CASE("WILLTOPICUPD from a sensor that is not connected is dropped")
+{
+    core_harness h(quiet());
+    with_will(h);
+    h.send(sensor, "04 18 00 64"); // asleep
+    h.sent_to(sensor);
+    h.send(sensor, "06 1a 20 6e 2f 74");
+    CHECK(h.sent_to(sensor).empty());
+    const auto d = h.dropped();
+    REQUIRE(d.size() == 1);
+    CHECK(d[0].error == core::make_error_code(core::errc::unexpected_message));
+}
