@@ -206,6 +206,10 @@ void client_session::impl::relink(time_point now, std::vector<action>& out)
 void client_session::impl::maybe_relink_for_will(time_point now, std::vector<action>& out)
 {
     if (!upstream_will_stale || relinking || shut_down) return;
+    if (upstream.config().connect.will == desired_will()) {
+        upstream_will_stale = false; // changed back meanwhile
+        return;
+    }
     if (state != active && state != asleep) return;
     if (link_state != link::up || upstream.state() != mqtt5::session_state::connected) return;
     if (!can_rebuild_upstream()) return;
@@ -387,10 +391,10 @@ void client_session::impl::on_connect(const v12::connect_msg& m, time_point now,
         // §6.3 CleanSession=true: delete all subscriptions and Will data; the topic ids, what is
         // buffered and the QoS flows belong to the old session too. Upstream: a new session
         // (Clean Start 1, MQTT 5.0 §3.1.2.4) once the will is known; the old link goes now.
+        sub_requests.clear();
         close_link(now, out);
         topics.clear();
         subscriptions.clear();
-        sub_requests.clear();
         uplinks.clear();
         pubrel_awaited.clear();
         will_topic.reset();
@@ -429,8 +433,9 @@ void client_session::impl::continue_connect(time_point now, std::vector<action>&
     }
 
     const bool will_in_force = upstream.config().connect.will == desired_will();
+    if (will_in_force) upstream_will_stale = false;
     if (link_state == link::up && upstream.state() == mqtt5::session_state::connected) {
-        if (will_in_force && !upstream_will_stale) {
+        if (will_in_force) {
             // The sensor's session is already up (it reconnects while active, asleep or awake,
             // §6.14): nothing to ask the broker.
             accept_connect(now, out);
@@ -447,7 +452,7 @@ void client_session::impl::continue_connect(time_point now, std::vector<action>&
         accept_connect(now, out);
         return;
     }
-    if ((link_state == link::up || link_state == link::opening) && will_in_force && !upstream_will_stale)
+    if ((link_state == link::up || link_state == link::opening) && will_in_force)
         return; // a link is being set up with the right will: its CONNACK answers this CONNECT
 
     close_link(now, out);
@@ -576,13 +581,13 @@ void client_session::impl::handle(const v12::disconnect_msg& m, time_point now, 
     if (state == disconnected || state == lost) return;
     // §6.12: subscriptions and will are kept for the next CONNECT; upstream DISCONNECT 0x00 keeps
     // the session and publishes no will (MQTT 5.0 §3.14.2.1).
+    state = disconnected; // first: nothing more goes to the sensor
+    closed_since = now;
     close_link(now, out);
     will_req_deadline.reset();
     will_resp_owed.reset();
     pending_will_topic.reset();
     pause_delivery();
-    state = disconnected;
-    closed_since = now;
     event(client_event_kind::disconnected, "", out);
 }
 
@@ -590,6 +595,7 @@ void client_session::impl::lose(std::string detail, time_point now, std::vector<
 {
     // §6.14: lost, "activates the Will feature": the upstream link is closed without DISCONNECT so
     // the broker publishes the will (MQTT 5.0 §3.1.2.5).
+    state = lost; // first: nothing more goes to the sensor
     if (link_state == link::up)
         apply(upstream.abort(now), now, out);
     else if (link_state == link::opening)
@@ -599,7 +605,6 @@ void client_session::impl::lose(std::string detail, time_point now, std::vector<
     will_req_deadline.reset();
     will_resp_owed.reset();
     pause_delivery();
-    state = lost;
     closed_since = now;
     ++stats.clients_lost;
     event(client_event_kind::lost, std::move(detail), out);
