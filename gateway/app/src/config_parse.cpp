@@ -1,0 +1,397 @@
+// SPDX-License-Identifier: MIT
+#include <sngw/app/config_parse.hpp>
+
+#include <sngw/app/file_formats.hpp>
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/program_options.hpp>
+
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <set>
+#include <sstream>
+
+#ifndef SNGW_VERSION
+#define SNGW_VERSION "unknown"
+#endif
+
+namespace sngw::app {
+
+namespace {
+
+namespace po = boost::program_options;
+
+// Defaults shown by --help and used when nothing is given: the same values as core::config's.
+const core::config defaults{};
+
+po::options_description general_options()
+{
+    po::options_description d("General", 110, 60);
+    d.add_options()                                                            //
+        ("help,h", "print this help (every option with its default) and exit") //
+        ("version", "print the version and exit")                              //
+        ("config,c", po::value<std::string>()->value_name("FILE"),
+         "read options from an INI file: the same keys as the long options without `--` (`udp = "
+         "0.0.0.0:1883`); the command line wins");
+    return d;
+}
+
+po::options_description setting_options()
+{
+    po::options_description sensors("Sensors (MQTT-SN)", 110, 60);
+    sensors.add_options() //
+        ("udp",
+         po::value<std::vector<std::string>>()
+             ->value_name("HOST:PORT")
+             ->default_value({"0.0.0.0:1883"}, "0.0.0.0:1883"),
+         "listen for MQTT-SN over UDP on this address; repeatable (IPv6: [::]:1883)") //
+        ("multicast", po::value<std::string>()->value_name("GROUP:PORT"),
+         "send ADVERTISE to this multicast group and receive SEARCHGW on it (default: none)") //
+        ("gateway-id", po::value<long long>()->value_name("N")->default_value(defaults.gateway_id),
+         "GwId in ADVERTISE and GWINFO, 1..255") //
+        ("advertise-interval",
+         po::value<long long>()->value_name("SECONDS")->default_value(defaults.advertise_interval.count()),
+         "ADVERTISE period with --multicast, 0..65535; 0: never") //
+        ("predefined-topics", po::value<std::string>()->value_name("FILE"),
+         "predefined topic ids, one `ID,NAME` a line (ID 1..65535, `#` comment)") //
+        ("retry-interval", po::value<double>()->value_name("SECONDS")->default_value(10.0),
+         "T_RETRY: resend an unacknowledged message to a sensor after this long") //
+        ("retry-count", po::value<long long>()->value_name("N")->default_value(defaults.retry_count),
+         "N_RETRY: resends before the sensor is lost, 0..255") //
+        ("keep-alive-factor", po::value<double>()->value_name("F")->default_value(1.5, "1.5"),
+         "a silent sensor is lost after its keep-alive (or sleep duration) x F, 1..100") //
+        ("max-clients",
+         po::value<long long>()->value_name("N")->default_value(static_cast<long long>(defaults.max_clients)),
+         "most sensors the gateway holds; more get CONNACK congestion") //
+        ("max-topics",
+         po::value<long long>()->value_name("N")->default_value(
+             static_cast<long long>(defaults.max_topics_per_client)),
+         "most topic ids per sensor, 1..65535; more get REGACK/SUBACK congestion") //
+        ("max-buffered",
+         po::value<long long>()->value_name("N")->default_value(
+             static_cast<long long>(defaults.max_buffered_messages)),
+         "messages held per sensor (QoS 1/2 in flight = upstream Receive Maximum; QoS 0 while asleep), "
+         "1..65535") //
+        ("max-datagram",
+         po::value<long long>()->value_name("OCTETS")->default_value(
+             static_cast<long long>(defaults.max_datagram_size)),
+         "largest datagram taken from or sent to a sensor, 16..65535") //
+        ("max-client-id-length",
+         po::value<long long>()->value_name("OCTETS")->default_value(
+             static_cast<long long>(defaults.max_client_id_length)),
+         "longest sensor client id accepted, 1..65535");
+
+    po::options_description broker("Broker (MQTT 5)", 110, 60);
+    broker.add_options() //
+        ("broker", po::value<std::string>()->value_name("HOST:PORT")->default_value("127.0.0.1:1883"),
+         "the MQTT 5 broker (port default 1883, 8883 with TLS)") //
+        ("broker-user", po::value<std::string>()->value_name("NAME"),
+         "user name of every upstream CONNECT") //
+        ("broker-password", po::value<std::string>()->value_name("PASSWORD"),
+         "password of every upstream CONNECT (visible in ps: prefer the INI file)") //
+        ("credentials", po::value<std::string>()->value_name("FILE"),
+         "per-sensor user name and password, one `CLIENT_ID,USER,PASSWORD` a line")                 //
+        ("broker-tls", po::bool_switch(), "connect with TLS (implied by --ca-file, --cert, --key)") //
+        ("ca-file", po::value<std::string>()->value_name("FILE"),
+         "CA certificates (PEM) to verify the broker (default: the system's)") //
+        ("cert", po::value<std::string>()->value_name("FILE"),
+         "client certificate chain (PEM), with --key")                                                 //
+        ("key", po::value<std::string>()->value_name("FILE"), "client private key (PEM), with --cert") //
+        ("tls-server-name", po::value<std::string>()->value_name("NAME"),
+         "name the broker's certificate must carry (default: the --broker host)") //
+        ("client-id-prefix", po::value<std::string>()->value_name("TEXT")->default_value(""),
+         "prepended to every sensor's client id upstream") //
+        ("gateway-client-id", po::value<std::string>()->value_name("ID"),
+         "client id of the gateway's own connection (QoS -1; default sngw-<gateway-id>)") //
+        ("session-expiry",
+         po::value<long long>()->value_name("SECONDS")->default_value(
+             static_cast<long long>(defaults.session_expiry)),
+         "Session Expiry Interval of every sensor's upstream session") //
+        ("broker-keep-alive",
+         po::value<long long>()->value_name("SECONDS")->default_value(defaults.broker_keep_alive),
+         "MQTT 5 Keep Alive of every upstream connection, 0..65535") //
+        ("broker-connect-timeout", po::value<double>()->value_name("SECONDS")->default_value(10.0),
+         "connect + TLS + CONNACK must take less than this");
+
+    po::options_description logging("Logging", 110, 60);
+    logging.add_options() //
+        ("log-level", po::value<std::string>()->value_name("LEVEL")->default_value("info"),
+         "error, warn, info or debug");
+
+    po::options_description all;
+    all.add(sensors).add(broker).add(logging);
+    return all;
+}
+
+[[noreturn]] void fail(const std::string& message)
+{
+    throw config_error(message);
+}
+
+long long integer(const po::variables_map& vm, const char* name, long long min, long long max)
+{
+    const auto v = vm[name].as<long long>();
+    if (v < min || v > max)
+        fail("--" + std::string(name) + " must be " + std::to_string(min) + ".." + std::to_string(max) +
+             " (got " + std::to_string(v) + ")");
+    return v;
+}
+
+/// Seconds with a fraction ("0.5"), as milliseconds, within (0, max_seconds].
+std::chrono::milliseconds seconds(const po::variables_map& vm, const char* name, double max_seconds)
+{
+    const auto v = vm[name].as<double>();
+    if (!(v > 0.0) || !(v <= max_seconds)) {
+        std::ostringstream os;
+        os << "--" << name << " must be more than 0 and at most " << max_seconds << " seconds (got " << v
+           << ")";
+        fail(os.str());
+    }
+    return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(v * 1000.0)));
+}
+
+std::optional<std::string> text(const po::variables_map& vm, const char* name)
+{
+    if (!vm.count(name)) return std::nullopt;
+    return vm[name].as<std::string>();
+}
+
+std::string read_or_fail(const file_reader& read, const std::string& path, std::string_view what)
+{
+    auto r = read(path);
+    if (!r) fail("cannot read " + std::string(what) + " " + path + ": " + r.error().message());
+    return std::move(*r);
+}
+
+template <class T> T file_or_fail(file_parse<T> parsed, const std::string& path)
+{
+    if (parsed.ok()) return std::move(parsed.value);
+    std::string message;
+    for (const auto& e : parsed.errors) {
+        if (!message.empty()) message += '\n';
+        message += path + ":" + std::to_string(e.line) + ": " + e.message;
+    }
+    fail(message);
+}
+
+bool is_ip_literal(const std::string& host)
+{
+    boost::system::error_code ec;
+    (void)boost::asio::ip::make_address(host, ec);
+    return !ec;
+}
+
+app_config build(const po::variables_map& vm, const file_reader& read)
+{
+    app_config c;
+    auto& core = c.core;
+
+    // ---- sensors ---------------------------------------------------------------------------------
+    c.udp.clear();
+    std::set<std::pair<std::string, std::uint16_t>> seen;
+    for (const auto& u : vm["udp"].as<std::vector<std::string>>()) {
+        auto hp = parse_host_port(u, "--udp", 1883, true);
+        if (!is_ip_literal(hp.host))
+            fail("--udp " + u + ": the host must be an IP address (0.0.0.0, ::, 192.168.1.2, ...)");
+        if (!seen.emplace(hp.host, hp.port).second) fail("--udp " + u + " is given twice");
+        c.udp.push_back(std::move(hp));
+    }
+    if (auto m = text(vm, "multicast")) {
+        auto hp = parse_host_port(*m, "--multicast", 1883);
+        boost::system::error_code ec;
+        const auto group = boost::asio::ip::make_address(hp.host, ec);
+        if (ec || !group.is_multicast())
+            fail("--multicast " + *m + ": not a multicast address (224.0.0.0/4, ff00::/8)");
+        bool family = false;
+        for (const auto& u : c.udp)
+            family = family || boost::asio::ip::make_address(u.host).is_v4() == group.is_v4();
+        if (!family) fail("--multicast " + *m + ": no --udp listener of the same address family (IPv4/IPv6)");
+        c.multicast = std::move(hp);
+    }
+    core.gateway_id = static_cast<std::uint8_t>(integer(vm, "gateway-id", 1, 255));
+    // MQTT-SN v1.2 §5.4.1: ADVERTISE Duration is two octets.
+    core.advertise_interval = std::chrono::seconds(integer(vm, "advertise-interval", 0, 65535));
+    core.retry_interval = seconds(vm, "retry-interval", 3600.0);
+    core.retry_count = static_cast<std::uint8_t>(integer(vm, "retry-count", 0, 255));
+    {
+        const auto f = vm["keep-alive-factor"].as<double>();
+        if (!(f >= 1.0) || !(f <= 100.0))
+            fail("--keep-alive-factor must be 1..100 (got " + std::to_string(f) + ")");
+        core.keep_alive_factor_percent = static_cast<std::uint32_t>(std::lround(f * 100.0));
+    }
+    core.max_clients = static_cast<std::size_t>(integer(vm, "max-clients", 1, 10'000'000));
+    core.max_topics_per_client = static_cast<std::size_t>(integer(vm, "max-topics", 1, 65535));
+    // Receive Maximum (MQTT 5.0 §3.1.2.11.3) is two octets and never 0.
+    core.max_buffered_messages = static_cast<std::size_t>(integer(vm, "max-buffered", 1, 65535));
+    core.max_datagram_size = static_cast<std::size_t>(integer(vm, "max-datagram", 16, 65535));
+    core.max_client_id_length = static_cast<std::size_t>(integer(vm, "max-client-id-length", 1, 65535));
+    if (auto f = text(vm, "predefined-topics")) {
+        c.predefined_topics_file = *f;
+        core.predefined_topics =
+            file_or_fail(parse_predefined_topics(read_or_fail(read, *f, "--predefined-topics")), *f);
+    }
+
+    // ---- broker ----------------------------------------------------------------------------------
+    c.ca_file = text(vm, "ca-file").value_or("");
+    c.cert_file = text(vm, "cert").value_or("");
+    c.key_file = text(vm, "key").value_or("");
+    c.tls_server_name = text(vm, "tls-server-name").value_or("");
+    if (c.cert_file.empty() != c.key_file.empty()) fail("--cert and --key go together");
+    c.broker_tls = vm["broker-tls"].as<bool>() || !c.ca_file.empty() || !c.cert_file.empty();
+    c.broker = parse_host_port(vm["broker"].as<std::string>(), "--broker",
+                               c.broker_tls ? std::uint16_t{8883} : std::uint16_t{1883});
+    if (auto u = text(vm, "broker-user")) core.default_credentials.user_name = *u;
+    if (auto p = text(vm, "broker-password")) core.default_credentials.password = *p;
+    if (auto f = text(vm, "credentials")) {
+        c.credentials_file = *f;
+        core.credentials = file_or_fail(parse_credentials(read_or_fail(read, *f, "--credentials")), *f);
+    }
+    core.client_id_prefix = vm["client-id-prefix"].as<std::string>();
+    core.gateway_client_id = text(vm, "gateway-client-id").value_or("");
+    core.session_expiry = static_cast<std::uint32_t>(integer(vm, "session-expiry", 0, 4'294'967'295LL));
+    core.broker_keep_alive = static_cast<std::uint16_t>(integer(vm, "broker-keep-alive", 0, 65535));
+    core.broker_connect_timeout = seconds(vm, "broker-connect-timeout", 3600.0);
+
+    // ---- logging ---------------------------------------------------------------------------------
+    const auto level = vm["log-level"].as<std::string>();
+    const auto l = parse_log_level(level);
+    if (!l) fail("--log-level must be error, warn, info or debug (got '" + level + "')");
+    c.level = *l;
+    return c;
+}
+
+} // namespace
+
+std::string_view to_string(log_level l) noexcept
+{
+    switch (l) {
+    case log_level::error:
+        return "error";
+    case log_level::warn:
+        return "warn";
+    case log_level::info:
+        return "info";
+    case log_level::debug:
+        return "debug";
+    }
+    return "?";
+}
+
+std::optional<log_level> parse_log_level(std::string_view text) noexcept
+{
+    for (auto l : {log_level::error, log_level::warn, log_level::info, log_level::debug})
+        if (text == to_string(l)) return l;
+    if (text == "warning") return log_level::warn;
+    return std::nullopt;
+}
+
+std::string to_string(const host_port& hp)
+{
+    if (hp.host.find(':') != std::string::npos) return '[' + hp.host + "]:" + std::to_string(hp.port);
+    return hp.host + ':' + std::to_string(hp.port);
+}
+
+host_port parse_host_port(std::string_view text, std::string_view what,
+                          std::optional<std::uint16_t> default_port, bool allow_port_zero)
+{
+    const auto bad = [&](const std::string& why) -> host_port {
+        fail(std::string(what) + " " + std::string(text) + ": " + why);
+    };
+    std::string_view host;
+    std::optional<std::string_view> port;
+    if (!text.empty() && text.front() == '[') {
+        const auto close = text.find(']');
+        if (close == std::string_view::npos) return bad("missing ']'");
+        host = text.substr(1, close - 1);
+        const auto rest = text.substr(close + 1);
+        if (!rest.empty()) {
+            if (rest.front() != ':') return bad("expected ':' after ']'");
+            port = rest.substr(1);
+        }
+        boost::system::error_code ec;
+        if (boost::asio::ip::make_address_v6(std::string(host), ec), ec)
+            return bad("not an IPv6 address in brackets");
+    } else if (std::count(text.begin(), text.end(), ':') > 1) {
+        host = text; // a bare IPv6 literal: no port (write [::1]:1883 for one)
+    } else {
+        const auto colon = text.find(':');
+        host = text.substr(0, colon);
+        if (colon != std::string_view::npos) port = text.substr(colon + 1);
+    }
+    if (host.empty()) return bad("empty host");
+    std::uint16_t number = 0;
+    if (port) {
+        unsigned value = 0;
+        const auto* end = port->data() + port->size();
+        const auto [p, ec] = std::from_chars(port->data(), end, value);
+        if (port->empty() || ec != std::errc{} || p != end || value > 65535)
+            return bad("port must be a number 0..65535");
+        number = static_cast<std::uint16_t>(value);
+    } else if (default_port) {
+        number = *default_port;
+    } else {
+        return bad("expected HOST:PORT");
+    }
+    if (number == 0 && !allow_port_zero) return bad("port 0");
+    return {std::string(host), number};
+}
+
+boost::system::result<std::string> read_text_file(const std::string& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return boost::system::error_code(errno ? errno : ENOENT, boost::system::generic_category());
+    std::ostringstream os;
+    os << in.rdbuf();
+    if (in.bad()) return boost::system::error_code(EIO, boost::system::generic_category());
+    return os.str();
+}
+
+std::string help_text()
+{
+    std::ostringstream os;
+    os << "Usage: sngw [OPTION]...\n"
+          "MQTT-SN v1.2 gateway: sensors over UDP, each an MQTT 5 client of the broker.\n\n"
+       << general_options() << '\n'
+       << setting_options();
+    return os.str();
+}
+
+parse_result parse_arguments(int argc, const char* const* argv, const file_reader& read)
+{
+    po::options_description command_line;
+    command_line.add(general_options()).add(setting_options());
+    const auto settings = setting_options();
+    po::variables_map vm;
+    try {
+        po::store(po::command_line_parser(argc, argv).options(command_line).run(), vm);
+        if (vm.count("help")) return {parse_result::action::help, help_text(), {}};
+        if (vm.count("version")) return {parse_result::action::version, "sngw " SNGW_VERSION "\n", {}};
+    } catch (const po::error& e) {
+        fail(e.what());
+    }
+    std::string config_file;
+    if (vm.count("config")) {
+        config_file = vm["config"].as<std::string>();
+        std::istringstream in(read_or_fail(read, config_file, "-c"));
+        try {
+            // Stored second: a value the command line set stays (Program_options keeps the first).
+            po::store(po::parse_config_file(in, settings, false), vm);
+        } catch (const po::error& e) {
+            fail(config_file + ": " + e.what());
+        }
+    }
+    try {
+        po::notify(vm);
+    } catch (const po::error& e) {
+        fail(e.what());
+    }
+    parse_result r;
+    r.config = build(vm, read);
+    r.config.config_file = config_file;
+    return r;
+}
+
+} // namespace sngw::app

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT
+// sngw: the MQTT-SN gateway daemon (design §6). Exit status: 0 after a clean shutdown (or --help,
+// --version), 1 when it cannot start (bind, TLS files), 2 for a bad configuration.
+#include <sngw/app/config_parse.hpp>
+#include <sngw/app/logger.hpp>
+#include <sngw/app/runner.hpp>
+
+#include <boost/asio/io_context.hpp>
+
+#include <cstdio>
+#include <exception>
+#include <iostream>
+#include <string>
+
+int main(int argc, char** argv)
+{
+    using namespace sngw::app;
+    parse_result parsed;
+    try {
+        parsed = parse_arguments(argc, argv);
+    } catch (const config_error& e) {
+        std::cerr << "sngw: " << e.what() << "\nTry 'sngw --help' for the options and their defaults.\n";
+        return 2;
+    }
+    if (parsed.what != parse_result::action::run) {
+        std::cout << parsed.text;
+        return 0;
+    }
+
+    logger log(parsed.config.level);
+    try {
+        const auto [before, after] = raise_open_file_limit();
+        if (after < parsed.config.core.max_clients + 64)
+            log.warn("open files limit " + std::to_string(after) + " is below --max-clients " +
+                     std::to_string(parsed.config.core.max_clients) +
+                     ": each connected sensor needs one (raise it with ulimit -n or LimitNOFILE=)");
+        else if (after != before)
+            log.debug("open files limit raised from " + std::to_string(before) + " to " +
+                      std::to_string(after));
+
+        boost::asio::io_context io(1);
+        runner r(io, std::move(parsed.config), log);
+        if (!r.open()) return 1;
+        r.start();
+        io.run();
+        return 0;
+    } catch (const std::exception& e) {
+        // Only startup and programmer errors throw (house-style §3); say what it was.
+        log.error(std::string("fatal: ") + e.what());
+        return 1;
+    }
+}

@@ -1,0 +1,563 @@
+// SPDX-License-Identifier: MIT
+#include <sngw/app/runner.hpp>
+
+#include <sngw/core/errc.hpp>
+#include <sngw/core/gateway.hpp>
+#include <sngw/mqtt_bridge/broker_connection.hpp>
+#include <sngw/mqtt_bridge/tls_context.hpp>
+#include <sngw/mqtt5/io.hpp>
+#include <sngw/sn/errc.hpp>
+#include <sngw/transport/udp_transport.hpp>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <sys/resource.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <optional>
+#include <sstream>
+#include <unordered_map>
+#include <utility>
+
+namespace sngw::app {
+
+namespace {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+using mqtt_bridge::broker_connection;
+using mqtt_bridge::close_reason;
+
+std::string_view event_words(core::client_event_kind k) noexcept
+{
+    using enum core::client_event_kind;
+    switch (k) {
+    case connected:
+        return "connected";
+    case connect_refused:
+        return "connect refused";
+    case disconnected:
+        return "disconnected";
+    case asleep:
+        return "asleep";
+    case awake:
+        return "awake";
+    case lost:
+        return "lost";
+    case will_updated:
+        return "will updated";
+    case moved:
+        return "moved";
+    case broker_verdict:
+        return "broker verdict";
+    case upstream_up:
+        return "upstream up";
+    case upstream_down:
+        return "upstream down";
+    case removed:
+        return "removed";
+    }
+    return "event";
+}
+
+/// Routine garbage (decode errors, strays, echoes of discovery) is debug: a noisy radio must not
+/// flood the log. Limits reached are what an operator must see.
+log_level drop_level(const error_code& ec) noexcept
+{
+    if (ec.category() != core::core_category()) return log_level::debug; // sn::errc: malformed datagram
+    switch (static_cast<core::errc>(ec.value())) {
+    case core::errc::client_limit:
+    case core::errc::topic_limit:
+    case core::errc::buffer_full:
+    case core::errc::message_too_large:
+    case core::errc::broker_unavailable:
+        return log_level::warn;
+    case core::errc::invalid_client_id:
+    case core::errc::retries_exhausted:
+    case core::errc::keep_alive_expired:
+        return log_level::info;
+    default:
+        return log_level::debug;
+    }
+}
+
+/// A broker link that ended other than by our own close() is worth a warning, once a minute per
+/// cause: a broker that is down makes every session fail the same way, with back-off, for as long
+/// as it is down.
+bool link_failure(close_reason r) noexcept
+{
+    return r != close_reason::closed_locally;
+}
+
+} // namespace
+
+struct runner::impl {
+    impl(asio::io_context& context, app_config c, logger& l, runner_options o)
+        : io(context), cfg(std::move(c)), log(l), opts(o), core(cfg.core), timer(context),
+          shutdown_timer(context), signals(context)
+    {}
+
+    asio::io_context& io;
+    app_config cfg;
+    logger& log;
+    runner_options opts;
+    core::gateway core;
+
+    std::vector<std::unique_ptr<transport::udp_transport>> links{};
+    std::shared_ptr<asio::ssl::context> tls{};
+
+    struct broker_link {
+        std::shared_ptr<broker_connection> connection;
+        std::uint64_t serial = 0; // tells this link's late events from a replacement's
+        bool refusal_logged = false;
+    };
+    std::unordered_map<core::session_id, broker_link> broker{};
+    /// Links the core asked to close, until their on_closed: the core has already forgotten them.
+    std::unordered_map<std::uint64_t, std::shared_ptr<broker_connection>> closing{};
+    std::unordered_map<core::session_id, std::string> client_of{}; // for log lines
+    std::uint64_t next_serial = 1;
+    std::map<std::pair<close_reason, error_code>, core::time_point> failure_logged{};
+
+    asio::steady_timer timer;
+    std::optional<core::time_point> armed{};
+    asio::steady_timer shutdown_timer;
+    asio::signal_set signals;
+    bool started = false;
+    bool stopping = false;
+    bool done = false;
+    runner_stats stats{};
+
+    // ---- the three steps of every callback --------------------------------------------------------
+
+    void apply(std::vector<core::action> actions)
+    {
+        for (auto& a : actions)
+            std::visit([this](auto& x) { do_apply(x); }, a);
+    }
+
+    // House-style §1: one timer at the core's next deadline.
+    void rearm()
+    {
+        if (done) return;
+        const auto next = core.next_deadline();
+        if (next == armed) return; // already waiting for exactly that
+        armed = next;
+        if (!next) {
+            timer.cancel();
+            return;
+        }
+        timer.expires_at(*next); // cancels the pending wait (its handler sees operation_aborted)
+        timer.async_wait([this](error_code ec) {
+            if (ec == asio::error::operation_aborted) return; // re-armed or stopping: touch nothing
+            armed.reset();
+            if (done) return;
+            apply(core.on_timeout(core::clock::now()));
+            rearm();
+        });
+    }
+
+    // ---- actions --------------------------------------------------------------------------------
+
+    transport::udp_transport* link_of(std::uint32_t index)
+    {
+        if (index == 0 || index > links.size()) {
+            log.error("core named link " + std::to_string(index) + ", which does not exist");
+            return nullptr;
+        }
+        return links[index - 1].get();
+    }
+
+    std::string peer_text(const core::peer_id& p)
+    {
+        if (!p || p.link > links.size()) return "-";
+        auto text = links[p.link - 1]->describe(p);
+        return text.empty() ? "link " + std::to_string(p.link) + " peer " + std::to_string(p.address) : text;
+    }
+
+    std::string client_text(core::session_id s)
+    {
+        const auto it = client_of.find(s);
+        return it == client_of.end() ? "session " + std::to_string(s) : "client " + printable(it->second);
+    }
+
+    void do_apply(core::send_datagram& a)
+    {
+        if (auto* l = link_of(a.to.link)) l->send(a.to, a.bytes);
+    }
+
+    void do_apply(core::broadcast_datagram& a)
+    {
+        for (auto& l : links)
+            l->broadcast(a.bytes);
+    }
+
+    void do_apply(core::forget_peer& a)
+    {
+        if (auto* l = link_of(a.peer.link)) l->forget(a.peer);
+    }
+
+    void do_apply(core::open_broker_link& a)
+    {
+        if (done) return;
+        if (auto old = broker.find(a.session); old != broker.end()) {
+            // The core closes a link before it opens the next one; if not, the old one goes now.
+            log.warn(client_text(a.session) + ": a new broker link replaces one still open");
+            closing.emplace(old->second.serial, old->second.connection);
+            auto c = std::move(old->second.connection);
+            broker.erase(old);
+            c->close();
+        }
+        mqtt_bridge::connection_options o;
+        o.host = a.host.empty() ? cfg.broker.host : a.host;
+        o.port = a.host.empty() ? cfg.broker.port : a.port;
+        o.tls = tls;
+        o.tls_server_name = cfg.tls_server_name;
+        o.connect_timeout = cfg.core.broker_connect_timeout;
+        if (a.max_packet_size != 0) o.max_packet_size = a.max_packet_size;
+        auto c = broker_connection::create(io.get_executor(), std::move(o));
+        const auto s = a.session;
+        const auto serial = next_serial++;
+        broker[s] = broker_link{c, serial, false};
+        ++stats.broker_links_opened;
+        c->start({
+            .on_connected =
+                [this, s, serial] {
+                    if (!current(s, serial) || done) return;
+                    apply(core.on_broker_link_up(s, core::clock::now()));
+                    rearm();
+                },
+            .on_packet =
+                [this, s, serial](std::span<const std::byte> packet) {
+                    if (!current(s, serial) || done) return;
+                    apply(core.on_broker_bytes(s, packet, core::clock::now()));
+                    rearm();
+                },
+            .on_closed = [this, s, serial](close_reason r,
+                                           error_code ec) { on_link_closed(s, serial, r, ec); },
+        });
+    }
+
+    bool current(core::session_id s, std::uint64_t serial) const
+    {
+        const auto it = broker.find(s);
+        return it != broker.end() && it->second.serial == serial;
+    }
+
+    void do_apply(core::send_to_broker& a)
+    {
+        const auto it = broker.find(a.session);
+        if (it == broker.end()) {
+            ++stats.broker_sends_refused;
+            log.debug(client_text(a.session) + ": no broker link for a " + to_text(a.type));
+            return;
+        }
+        if (it->second.connection->send(std::move(a.bytes))) return;
+        ++stats.broker_sends_refused;
+        // Once per link: a slow broker refuses every packet after the first.
+        if (!it->second.refusal_logged) {
+            it->second.refusal_logged = true;
+            log.warn(client_text(a.session) + ": broker link refused a " + to_text(a.type) +
+                     " (send queue full or link closing)");
+        }
+    }
+
+    static std::string to_text(mqtt5::packet_type t)
+    {
+        std::ostringstream os;
+        os << t;
+        return os.str();
+    }
+
+    void do_apply(core::close_broker_link& a)
+    {
+        const auto it = broker.find(a.session);
+        if (it == broker.end()) return;
+        // Detached first: the core must not hear of a link it already dropped.
+        auto c = std::move(it->second.connection);
+        closing.emplace(it->second.serial, c);
+        broker.erase(it);
+        if (a.mode == mqtt5::close_mode::abrupt)
+            c->abort();
+        else
+            c->close();
+    }
+
+    void do_apply(core::dropped& a)
+    {
+        const auto message = a.error.message();
+        ++stats.dropped[message];
+        const auto level = drop_level(a.error);
+        if (!log.enabled(level)) return;
+        std::string line = "dropped";
+        if (!a.detail.empty()) line += ' ' + printable(a.detail);
+        line += " from " + peer_text(a.peer);
+        if (!a.client_id.empty()) line += " (client " + printable(a.client_id) + ')';
+        line += ": " + message;
+        log.log(level, line);
+    }
+
+    void do_apply(core::client_event& a)
+    {
+        if (a.session != 0) {
+            if (a.kind == core::client_event_kind::removed)
+                client_of.erase(a.session);
+            else if (!a.client_id.empty())
+                client_of[a.session] = a.client_id;
+        }
+        std::string line = "client " + printable(a.client_id);
+        if (a.peer) line += " [" + peer_text(a.peer) + ']';
+        line += ' ';
+        line += event_words(a.kind);
+        if (!a.detail.empty()) line += ": " + printable(a.detail);
+        log.info(line);
+    }
+
+    // ---- broker link ends -----------------------------------------------------------------------
+
+    void on_link_closed(core::session_id s, std::uint64_t serial, close_reason r, error_code ec)
+    {
+        if (closing.erase(serial) != 0) {
+            log.debug(client_text(s) + ": broker link closed (" + std::string(to_string(r)) + ')');
+            maybe_finish();
+            return;
+        }
+        if (!current(s, serial)) return;
+        broker.erase(s);
+        log_link_end(s, r, ec);
+        if (!done) {
+            apply(core.on_broker_link_down(s, core::clock::now()));
+            rearm();
+        }
+        maybe_finish();
+    }
+
+    void log_link_end(core::session_id s, close_reason r, const error_code& ec)
+    {
+        std::string line = client_text(s) + ": broker link to " + to_string(cfg.broker) +
+                           " ended: " + std::string(to_string(r));
+        if (ec) line += " (" + ec.message() + ')';
+        auto level = log_level::debug;
+        if (link_failure(r) && !stopping) {
+            const auto now = core::clock::now();
+            auto& last = failure_logged[{r, ec}];
+            if (last == core::time_point{} || now - last >= std::chrono::minutes(1)) {
+                last = now;
+                level = log_level::warn;
+            }
+        }
+        log.log(level, line);
+    }
+
+    // ---- shutdown -------------------------------------------------------------------------------
+
+    void shutdown()
+    {
+        if (stopping) return;
+        stopping = true;
+        log.info("shutting down: telling the sensors, closing " + std::to_string(broker.size()) +
+                 " broker links");
+        apply(core.shutdown(core::clock::now()));
+        rearm();
+        shutdown_timer.expires_after(opts.shutdown_limit);
+        shutdown_timer.async_wait([this](error_code ec) {
+            if (ec == asio::error::operation_aborted || done) return;
+            log.warn(std::to_string(broker.size() + closing.size()) + " broker links still open after " +
+                     std::to_string(opts.shutdown_limit.count()) + " ms: dropping them");
+            finish();
+        });
+        maybe_finish();
+    }
+
+    void maybe_finish()
+    {
+        if (stopping && !done && broker.empty() && closing.empty()) finish();
+    }
+
+    void finish()
+    {
+        if (done) return;
+        done = true;
+        // Links still open past the limit are dropped; their on_closed finds nothing to do.
+        for (auto& [s, l] : broker)
+            closing.emplace(l.serial, l.connection);
+        broker.clear();
+        for (auto& [serial, c] : closing)
+            c->abort();
+        timer.cancel();
+        shutdown_timer.cancel();
+        error_code ignored;
+        signals.cancel(ignored);
+        // After the handlers already queued (the sensors' DISCONNECTs among them) have run.
+        asio::post(io, [this] {
+            for (auto& l : links) {
+                const auto& c = l->counters();
+                log.info(l->name() + ": " + std::to_string(c.datagrams_in) + " datagrams in, " +
+                         std::to_string(c.datagrams_out) + " out, " + std::to_string(c.receive_errors) +
+                         " receive errors, " + std::to_string(c.send_errors) + " send errors, " +
+                         std::to_string(c.drops) + " dropped by the link");
+                l->stop();
+            }
+            std::string dropped;
+            for (const auto& [what, n] : stats.dropped)
+                dropped += (dropped.empty() ? "" : ", ") + std::to_string(n) + " " + what;
+            if (!dropped.empty()) log.info("datagrams dropped by the core: " + dropped);
+            log.info("stopped");
+        });
+    }
+
+    void wait_signal()
+    {
+        signals.async_wait([this](error_code ec, int signo) {
+            if (ec == asio::error::operation_aborted || done) return;
+            if (stopping) {
+                log.warn("second signal " + std::to_string(signo) + ": exiting now");
+                std::_Exit(128 + signo);
+            }
+            log.info(std::string("signal ") +
+                     (signo == SIGTERM  ? "SIGTERM"
+                      : signo == SIGINT ? "SIGINT"
+                                        : "?") +
+                     " received");
+            shutdown();
+            wait_signal();
+        });
+    }
+};
+
+runner::runner(asio::io_context& io, app_config config, logger& log, runner_options options)
+    : impl_(std::make_unique<impl>(io, std::move(config), log, options))
+{}
+
+runner::~runner()
+{
+    auto& d = *impl_;
+    // A runner dropped without a completed shutdown (tests, a failed open): nothing may run later.
+    d.done = true;
+    for (auto& [s, l] : d.broker)
+        l.connection->abort();
+    for (auto& [serial, c] : d.closing)
+        c->abort();
+    for (auto& l : d.links)
+        l->stop();
+}
+
+bool runner::open()
+{
+    auto& d = *impl_;
+    const auto& cfg = d.cfg;
+    // --multicast goes to the first listener of its address family (config checked there is one).
+    std::optional<asio::ip::udp::endpoint> group;
+    if (cfg.multicast) group.emplace(asio::ip::make_address(cfg.multicast->host), cfg.multicast->port);
+    for (std::size_t i = 0; i < cfg.udp.size(); ++i) {
+        const auto& u = cfg.udp[i];
+        transport::udp_options o;
+        o.link = static_cast<std::uint32_t>(i + 1);
+        o.listen = asio::ip::udp::endpoint(asio::ip::make_address(u.host), u.port);
+        if (group && group->address().is_v4() == o.listen.address().is_v4()) {
+            o.multicast = group;
+            group.reset();
+        }
+        // Every client record may hold a peer; strays are forgotten at once (forget_peer).
+        o.max_peers = cfg.core.max_clients + 1024;
+        auto r = transport::udp_transport::open(d.io.get_executor(), o);
+        if (!r) {
+            d.log.error("cannot listen on udp " + to_string(u) +
+                        (o.multicast ? " with multicast " + to_string(*cfg.multicast) : std::string{}) +
+                        ": " + r.error().message());
+            d.links.clear();
+            return false;
+        }
+        d.links.push_back(std::move(*r));
+    }
+    if (cfg.broker_tls) {
+        auto t = mqtt_bridge::make_tls_context(
+            {.ca_file = cfg.ca_file, .cert_file = cfg.cert_file, .key_file = cfg.key_file});
+        if (!t) {
+            d.log.error("cannot set up TLS toward the broker: " + t.error().message());
+            d.links.clear();
+            return false;
+        }
+        d.tls = std::move(*t);
+    }
+    return true;
+}
+
+void runner::start()
+{
+    auto& d = *impl_;
+    if (d.started) return;
+    d.started = true;
+    for (auto& l : d.links) {
+        d.log.info("listening on " + l->name());
+        l->start([&d](core::peer_id from, std::span<const std::byte> datagram) {
+            if (d.done) return;
+            d.apply(d.core.on_datagram(from, datagram, core::clock::now()));
+            d.rearm();
+        });
+    }
+    d.log.info("broker " + to_string(d.cfg.broker) + (d.cfg.broker_tls ? " (TLS)" : "") + ", gateway id " +
+               std::to_string(d.cfg.core.gateway_id));
+    if (!d.cfg.core.predefined_topics.empty())
+        d.log.info(std::to_string(d.cfg.core.predefined_topics.size()) + " predefined topics from " +
+                   d.cfg.predefined_topics_file);
+    if (!d.cfg.core.credentials.empty())
+        d.log.info(std::to_string(d.cfg.core.credentials.size()) + " sensor credentials from " +
+                   d.cfg.credentials_file);
+    if (d.opts.handle_signals) {
+        d.signals.add(SIGTERM);
+        d.signals.add(SIGINT);
+        d.wait_signal();
+    }
+    d.apply(d.core.start(core::clock::now()));
+    d.rearm();
+}
+
+void runner::request_shutdown()
+{
+    impl_->shutdown();
+}
+
+bool runner::finished() const noexcept
+{
+    return impl_->done;
+}
+
+std::vector<asio::ip::udp::endpoint> runner::local_endpoints() const
+{
+    std::vector<asio::ip::udp::endpoint> out;
+    for (const auto& l : impl_->links)
+        out.push_back(l->local_endpoint());
+    return out;
+}
+
+const core::gateway& runner::core() const noexcept
+{
+    return impl_->core;
+}
+
+const runner_stats& runner::stats() const noexcept
+{
+    return impl_->stats;
+}
+
+std::size_t runner::broker_links() const noexcept
+{
+    return impl_->broker.size() + impl_->closing.size();
+}
+
+std::pair<std::uint64_t, std::uint64_t> raise_open_file_limit() noexcept
+{
+    rlimit l{};
+    if (::getrlimit(RLIMIT_NOFILE, &l) != 0) return {0, 0};
+    const auto old = static_cast<std::uint64_t>(l.rlim_cur);
+    if (l.rlim_cur == l.rlim_max) return {old, old};
+    l.rlim_cur = l.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &l) != 0) return {old, old};
+    return {old, static_cast<std::uint64_t>(l.rlim_cur)};
+}
+
+} // namespace sngw::app
