@@ -29,10 +29,13 @@ constexpr std::array<milliseconds, 3> reconnect_delays{milliseconds(0), millisec
 mqtt5::qos to_mqtt5(v12::qos q) noexcept
 {
     switch (q) {
-    case v12::qos::one: return mqtt5::qos::at_least_once;
-    case v12::qos::two: return mqtt5::qos::exactly_once;
+    case v12::qos::one:
+        return mqtt5::qos::at_least_once;
+    case v12::qos::two:
+        return mqtt5::qos::exactly_once;
     case v12::qos::zero:
-    case v12::qos::minus_one: break;
+    case v12::qos::minus_one:
+        break;
     }
     return mqtt5::qos::at_most_once;
 }
@@ -60,9 +63,12 @@ std::string describe(mqtt5::reason_code rc, const std::optional<std::string>& re
 std::string_view cause_name(mqtt5::link_lost_cause c) noexcept
 {
     switch (c) {
-    case mqtt5::link_lost_cause::link_down: return "broker link lost";
-    case mqtt5::link_lost_cause::ping_timeout: return "no PINGRESP from the broker";
-    case mqtt5::link_lost_cause::connack_timeout: return "no CONNACK from the broker in time";
+    case mqtt5::link_lost_cause::link_down:
+        return "broker link lost";
+    case mqtt5::link_lost_cause::ping_timeout:
+        return "no PINGRESP from the broker";
+    case mqtt5::link_lost_cause::connack_timeout:
+        return "no CONNACK from the broker in time";
     }
     return "broker link lost";
 }
@@ -124,13 +130,13 @@ mqtt5::session_config client_session::impl::make_session_config(bool clean_start
     mqtt5::session_config sc;
     auto& c = sc.connect;
     c.client_id = cfg.client_id_prefix + client_id;
-    c.clean_start = clean_start;                                // MQTT 5.0 §3.1.2.4: the sensor's CleanSession
-    c.keep_alive = cfg.broker_keep_alive;                       // §3.1.2.10
-    c.props.session_expiry_interval = cfg.session_expiry;      // §3.1.2.11.2: survives a gateway restart
+    c.clean_start = clean_start;                          // MQTT 5.0 §3.1.2.4: the sensor's CleanSession
+    c.keep_alive = cfg.broker_keep_alive;                 // §3.1.2.10
+    c.props.session_expiry_interval = cfg.session_expiry; // §3.1.2.11.2: survives a gateway restart
     // §3.1.2.11.3: at most this many QoS 1/2 messages un-acknowledged toward us: what a sleeping
     // sensor's buffer holds; the broker keeps the rest (design §3).
-    c.props.receive_maximum = static_cast<std::uint16_t>(
-        std::clamp<std::size_t>(cfg.max_buffered_messages, 1, 65535));
+    c.props.receive_maximum =
+        static_cast<std::uint16_t>(std::clamp<std::size_t>(cfg.max_buffered_messages, 1, 65535));
     const auto found = cfg.credentials.find(client_id);
     const auto& creds = found != cfg.credentials.end() ? found->second : cfg.default_credentials;
     c.username = creds.user_name; // §3.1.3.5
@@ -216,7 +222,8 @@ void client_session::impl::maybe_relink_for_will(time_point now, std::vector<act
     relink(now, out);
 }
 
-void client_session::impl::apply(std::vector<mqtt5::action>&& actions, time_point now, std::vector<action>& out)
+void client_session::impl::apply(std::vector<mqtt5::action>&& actions, time_point now,
+                                 std::vector<action>& out)
 {
     for (auto& a : actions) {
         if (auto* b = std::get_if<mqtt5::send_bytes>(&a)) {
@@ -229,7 +236,8 @@ void client_session::impl::apply(std::vector<mqtt5::action>&& actions, time_poin
         } else if (auto* failed = std::get_if<mqtt5::connect_failed>(&a)) {
             last_disconnect_reason = static_cast<std::uint8_t>(failed->reason);
             last_disconnect_time = now;
-            on_upstream_end(failed->reason, "broker refused CONNECT: " + describe(failed->reason, failed->reason_string()),
+            on_upstream_end(failed->reason,
+                            "broker refused CONNECT: " + describe(failed->reason, failed->reason_string()),
                             now, out);
         } else if (auto* msg = std::get_if<mqtt5::message_received>(&a)) {
             on_message_received(std::move(*msg), now, out);
@@ -248,7 +256,9 @@ void client_session::impl::apply(std::vector<mqtt5::action>&& actions, time_poin
         } else if (auto* lost = std::get_if<mqtt5::link_lost>(&a)) {
             on_upstream_end(std::nullopt, std::string(cause_name(lost->cause)), now, out);
         } else if (auto* fault = std::get_if<mqtt5::protocol_error_detected>(&a)) {
-            on_upstream_end(std::nullopt, "broker broke the protocol: sent DISCONNECT " + describe(fault->sent.reason, fault->sent.props.reason_string),
+            on_upstream_end(std::nullopt,
+                            "broker broke the protocol: sent DISCONNECT " +
+                                describe(fault->sent.reason, fault->sent.props.reason_string),
                             now, out);
         } else if (auto* dropped_state = std::get_if<mqtt5::session_state_dropped>(&a)) {
             // MQTT 5.0 §3.2.2.1.1 Session Present 0: the broker forgot its session. Our PUBLISHes it
@@ -256,8 +266,8 @@ void client_session::impl::apply(std::vector<mqtt5::action>&& actions, time_poin
             // they are published again. Messages held for the sensor are still delivered (their
             // acknowledge() now does nothing).
             std::erase_if(uplinks, [&](const uplink& u) {
-                return std::find(dropped_state->outbound.begin(), dropped_state->outbound.end(), u.packet_id) !=
-                       dropped_state->outbound.end();
+                return std::find(dropped_state->outbound.begin(), dropped_state->outbound.end(),
+                                 u.packet_id) != dropped_state->outbound.end();
             });
         }
         // auth_received: no Authentication Method is configured, so the session refuses AUTH itself.
@@ -324,7 +334,8 @@ void client_session::impl::on_upstream_end(std::optional<mqtt5::reason_code> rea
         break;
     }
 
-    if (recovery_after(reason) == upstream_recovery::reconnect && reconnect_attempts < reconnect_delays.size()) {
+    if (recovery_after(reason) == upstream_recovery::reconnect &&
+        reconnect_attempts < reconnect_delays.size()) {
         const auto delay = reconnect_delays[reconnect_attempts++];
         // MQTT 5.0 §3.1.2.4 Clean Start 0: the same session, QoS state resumed (§4.4).
         upstream.set_clean_start(false);
@@ -442,7 +453,7 @@ void client_session::impl::continue_connect(time_point now, std::vector<action>&
             return;
         }
         if (can_rebuild_upstream()) {
-            relink(now, out); // CONNACK after the broker's
+            relink(now, out);  // CONNACK after the broker's
             relinking = false; // a CONNECT, not a will update: the CONNACK answers it
             return;
         }
@@ -530,7 +541,8 @@ void client_session::impl::handle(const v12::pingreq_msg&, time_point now, std::
             send(v12::disconnect_msg{}, out);
             state = disconnected;
             closed_since = now;
-            event(client_event_kind::disconnected, "upstream session lost while asleep: DISCONNECT at wake-up", out);
+            event(client_event_kind::disconnected,
+                  "upstream session lost while asleep: DISCONNECT at wake-up", out);
             return;
         }
         if (queue.empty()) {
@@ -633,8 +645,9 @@ void client_session::impl::handle(const v12::willmsgupd_msg& m, time_point now, 
     update_will(will_topic, m.will_msg, v12::msg_type::willmsgresp, now, out);
 }
 
-void client_session::impl::update_will(std::optional<v12::will_topic_fields> topic, std::vector<std::byte> msg,
-                                       v12::msg_type resp, time_point now, std::vector<action>& out)
+void client_session::impl::update_will(std::optional<v12::will_topic_fields> topic,
+                                       std::vector<std::byte> msg, v12::msg_type resp, time_point now,
+                                       std::vector<action>& out)
 {
     auto answer = [&](std::uint8_t code) {
         if (resp == v12::msg_type::willtopicresp)
@@ -686,8 +699,8 @@ void client_session::impl::on_message(const v12::message& m, time_point now, std
         !std::holds_alternative<v12::pingreq_msg>(m)) {
         // §6.12: an unsolicited DISCONNECT tells the sensor it has no connection: it must CONNECT.
         send(v12::disconnect_msg{}, out);
-        drop(errc::unexpected_message, std::string(v12::type_name(m)) + " while " + std::string(to_string(state)),
-             out);
+        drop(errc::unexpected_message,
+             std::string(v12::type_name(m)) + " while " + std::string(to_string(state)), out);
         return;
     }
 
@@ -696,12 +709,12 @@ void client_session::impl::on_message(const v12::message& m, time_point now, std
             using T = std::decay_t<decltype(msg)>;
             if constexpr (std::is_same_v<T, v12::willtopic_msg> || std::is_same_v<T, v12::willmsg_msg> ||
                           std::is_same_v<T, v12::pingreq_msg> || std::is_same_v<T, v12::disconnect_msg> ||
-                          std::is_same_v<T, v12::willtopicupd_msg> || std::is_same_v<T, v12::willmsgupd_msg> ||
-                          std::is_same_v<T, v12::register_msg> || std::is_same_v<T, v12::regack_msg> ||
-                          std::is_same_v<T, v12::publish_msg> || std::is_same_v<T, v12::puback_msg> ||
-                          std::is_same_v<T, v12::pubrec_msg> || std::is_same_v<T, v12::pubrel_msg> ||
-                          std::is_same_v<T, v12::pubcomp_msg> || std::is_same_v<T, v12::subscribe_msg> ||
-                          std::is_same_v<T, v12::unsubscribe_msg>) {
+                          std::is_same_v<T, v12::willtopicupd_msg> ||
+                          std::is_same_v<T, v12::willmsgupd_msg> || std::is_same_v<T, v12::register_msg> ||
+                          std::is_same_v<T, v12::regack_msg> || std::is_same_v<T, v12::publish_msg> ||
+                          std::is_same_v<T, v12::puback_msg> || std::is_same_v<T, v12::pubrec_msg> ||
+                          std::is_same_v<T, v12::pubrel_msg> || std::is_same_v<T, v12::pubcomp_msg> ||
+                          std::is_same_v<T, v12::subscribe_msg> || std::is_same_v<T, v12::unsubscribe_msg>) {
                 handle(msg, now, out);
             } else if constexpr (std::is_same_v<T, v12::pingresp_msg>) {
                 // §6.11: the answer to a gateway PINGREQ; we send none, nothing to do.
@@ -726,7 +739,8 @@ void client_session::impl::on_timeout(time_point now, std::vector<action>& out)
     }
     if (link_state == link::backoff && now >= link_deadline) open_link(now, out);
 
-    if (will_req_deadline && now >= *will_req_deadline && (state == awaiting_will_topic || state == awaiting_will_msg)) {
+    if (will_req_deadline && now >= *will_req_deadline &&
+        (state == awaiting_will_topic || state == awaiting_will_msg)) {
         // §6.13 applied to the gateway's own requests: re-send WILLTOPICREQ / WILLMSGREQ.
         if (will_req_retries < cfg.retry_count) {
             ++will_req_retries;
@@ -738,8 +752,8 @@ void client_session::impl::on_timeout(time_point now, std::vector<action>& out)
                 send(v12::willmsgreq_msg{}, out);
             will_req_deadline = now + cfg.retry_interval;
         } else {
-            lose("no answer to " + std::string(state == awaiting_will_topic ? "WILLTOPICREQ" : "WILLMSGREQ"), now,
-                 out);
+            lose("no answer to " + std::string(state == awaiting_will_topic ? "WILLTOPICREQ" : "WILLMSGREQ"),
+                 now, out);
         }
     }
 
@@ -780,8 +794,7 @@ std::optional<time_point> client_session::impl::next_deadline() const
 client_session::client_session(session_id id, std::string client_id, peer_id peer, const config& cfg,
                                gateway_stats& stats)
     : impl_(std::make_unique<impl>(id, std::move(client_id), peer, cfg, stats))
-{
-}
+{}
 
 client_session::~client_session() = default;
 
@@ -805,7 +818,8 @@ void client_session::on_broker_link_up(time_point now, std::vector<action>& out)
     auto& s = *impl_;
     if (s.link_state != impl::link::opening) {
         // A link we no longer want (given up on, or the sensor went away meanwhile).
-        if (s.link_state != impl::link::up) out.emplace_back(close_broker_link{s.id, mqtt5::close_mode::abrupt});
+        if (s.link_state != impl::link::up)
+            out.emplace_back(close_broker_link{s.id, mqtt5::close_mode::abrupt});
         return;
     }
     s.link_state = impl::link::up;

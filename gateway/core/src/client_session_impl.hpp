@@ -80,8 +80,8 @@ struct client_session::impl {
         v12::qos q = v12::qos::one;
         std::uint16_t packet_id = 0; // upstream
     };
-    std::vector<uplink> uplinks;                // published upstream, broker's ack awaited
-    std::vector<std::uint16_t> pubrel_awaited;  // QoS 2: PUBREC sent to the sensor
+    std::vector<uplink> uplinks;               // published upstream, broker's ack awaited
+    std::vector<std::uint16_t> pubrel_awaited; // QoS 2: PUBREC sent to the sensor
 
     // ---- SUBSCRIBE / UNSUBSCRIBE (§6.9) ---------------------------------------------------------
     struct sub_request {
@@ -114,14 +114,14 @@ struct client_session::impl {
         std::uint16_t msg_id = 0;          // PUBLISH (QoS 1/2), once sent
         std::uint16_t register_msg_id = 0; // our REGISTER for it
         stage at = stage::queued;
-        bool sent_before = false; // a PUBLISH of it went out: re-sends carry DUP (§5.3.4)
+        bool sent_before = false;  // a PUBLISH of it went out: re-sends carry DUP (§5.3.4)
         bool reregistered = false; // the sensor answered PUBACK 0x02 once: REGISTERed again
     };
     topic_registry topics;
     std::deque<downlink> queue; // in order; the front may be in flight (at != queued)
     std::size_t queued_qos0 = 0;
     std::uint16_t next_msg_id = 1;
-    std::uint16_t last_completed_msg_id = 0; // a late duplicate ack for it is not an error
+    std::uint16_t last_completed_msg_id = 0;  // a late duplicate ack for it is not an error
     std::optional<time_point> retry_deadline; // T_RETRY of the one in flight (active/awake only)
     std::uint8_t retries = 0;                 // re-sends of the one in flight
     std::uint64_t retransmissions = 0;

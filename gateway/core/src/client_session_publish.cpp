@@ -18,9 +18,12 @@ using enum client_state;
 v12::qos to_sn(mqtt5::qos q) noexcept
 {
     switch (q) {
-    case mqtt5::qos::at_least_once: return v12::qos::one;
-    case mqtt5::qos::exactly_once: return v12::qos::two;
-    case mqtt5::qos::at_most_once: break;
+    case mqtt5::qos::at_least_once:
+        return v12::qos::one;
+    case mqtt5::qos::exactly_once:
+        return v12::qos::two;
+    case mqtt5::qos::at_most_once:
+        break;
     }
     return v12::qos::zero;
 }
@@ -28,10 +31,13 @@ v12::qos to_sn(mqtt5::qos q) noexcept
 mqtt5::qos to_mqtt5(v12::qos q) noexcept
 {
     switch (q) {
-    case v12::qos::one: return mqtt5::qos::at_least_once;
-    case v12::qos::two: return mqtt5::qos::exactly_once;
+    case v12::qos::one:
+        return mqtt5::qos::at_least_once;
+    case v12::qos::two:
+        return mqtt5::qos::exactly_once;
     case v12::qos::zero:
-    case v12::qos::minus_one: break;
+    case v12::qos::minus_one:
+        break;
     }
     return mqtt5::qos::at_most_once;
 }
@@ -108,7 +114,8 @@ void client_session::impl::handle(const v12::publish_msg& m, time_point now, std
 
     if (m.q == v12::qos::one || m.q == v12::qos::two) {
         // A DUP re-send (§6.13) of a PUBLISH the broker has not acknowledged yet: published once.
-        if (std::any_of(uplinks.begin(), uplinks.end(), [&](const uplink& u) { return u.msg_id == m.msg_id; }))
+        if (std::any_of(uplinks.begin(), uplinks.end(),
+                        [&](const uplink& u) { return u.msg_id == m.msg_id; }))
             return;
         // QoS 2 already PUBREC'd: the sensor missed our PUBREC (§6.6 as MQTT's QoS 2 flow).
         if (m.q == v12::qos::two &&
@@ -178,7 +185,8 @@ void client_session::impl::handle(const v12::publish_msg& m, time_point now, std
 void client_session::impl::on_publish_completed(const mqtt5::publish_completed& c, time_point,
                                                 std::vector<action>& out)
 {
-    const auto it = std::find_if(uplinks.begin(), uplinks.end(), [&](const uplink& u) { return u.packet_id == c.packet_id; });
+    const auto it = std::find_if(uplinks.begin(), uplinks.end(),
+                                 [&](const uplink& u) { return u.packet_id == c.packet_id; });
     if (it == uplinks.end()) return;
     const auto u = *it;
     uplinks.erase(it);
@@ -284,10 +292,12 @@ void client_session::impl::handle(const v12::subscribe_msg& m, time_point now, s
     }
 }
 
-void client_session::impl::on_subscribe_result(const mqtt5::subscribe_result& r, time_point, std::vector<action>& out)
+void client_session::impl::on_subscribe_result(const mqtt5::subscribe_result& r, time_point,
+                                               std::vector<action>& out)
 {
-    const auto it = std::find_if(sub_requests.begin(), sub_requests.end(),
-                                 [&](const sub_request& q) { return q.subscribe && q.packet_id == r.packet_id; });
+    const auto it = std::find_if(sub_requests.begin(), sub_requests.end(), [&](const sub_request& q) {
+        return q.subscribe && q.packet_id == r.packet_id;
+    });
     if (it == sub_requests.end()) return;
     const auto req = std::move(*it);
     sub_requests.erase(it);
@@ -303,7 +313,8 @@ void client_session::impl::on_subscribe_result(const mqtt5::subscribe_result& r,
             existing->granted = granted;
         else
             subscriptions.push_back(subscription{req.filter, req.type, granted});
-        if (req.type == v12::topic_id_type::normal && req.topic_id != 0) topics.set_announced(req.topic_id, true);
+        if (req.type == v12::topic_id_type::normal && req.topic_id != 0)
+            topics.set_announced(req.topic_id, true);
         if (connected_sensor())
             send(v12::suback_msg{to_sn(granted), req.topic_id, req.msg_id, v12::return_codes::accepted}, out);
         return;
@@ -364,8 +375,9 @@ void client_session::impl::handle(const v12::unsubscribe_msg& m, time_point now,
 void client_session::impl::on_unsubscribe_result(const mqtt5::unsubscribe_result& r, time_point,
                                                  std::vector<action>& out)
 {
-    const auto it = std::find_if(sub_requests.begin(), sub_requests.end(),
-                                 [&](const sub_request& q) { return !q.subscribe && q.packet_id == r.packet_id; });
+    const auto it = std::find_if(sub_requests.begin(), sub_requests.end(), [&](const sub_request& q) {
+        return !q.subscribe && q.packet_id == r.packet_id;
+    });
     if (it == sub_requests.end()) return;
     const auto req = std::move(*it);
     sub_requests.erase(it);
@@ -406,7 +418,8 @@ std::uint16_t client_session::impl::allocate_msg_id() noexcept
     return msg_id;
 }
 
-void client_session::impl::on_message_received(mqtt5::message_received&& m, time_point now, std::vector<action>& out)
+void client_session::impl::on_message_received(mqtt5::message_received&& m, time_point now,
+                                               std::vector<action>& out)
 {
     downlink d;
     d.topic = std::move(m.message.topic);
@@ -436,8 +449,8 @@ void client_session::impl::on_message_received(mqtt5::message_received&& m, time
         d.topic_id = r.id;
         if (topics.refused(r.id)) {
             // §6.10: the sensor rejected our REGISTER for it: "corresponds to an unsubscribe".
-            undeliverable(d, errc::unknown_topic, "PUBLISH on " + d.topic + ": the sensor refused its REGISTER",
-                          now, out);
+            undeliverable(d, errc::unknown_topic,
+                          "PUBLISH on " + d.topic + ": the sensor refused its REGISTER", now, out);
             return;
         }
     }
@@ -445,7 +458,8 @@ void client_session::impl::on_message_received(mqtt5::message_received&& m, time
     if (publish_size(d.payload.size()) > cfg.max_datagram_size ||
         (d.type == v12::topic_id_type::normal && register_size(d.topic.size()) > cfg.max_datagram_size)) {
         undeliverable(d, errc::message_too_large,
-                      "PUBLISH on " + d.topic + " of " + std::to_string(d.payload.size()) + " octets", now, out);
+                      "PUBLISH on " + d.topic + " of " + std::to_string(d.payload.size()) + " octets", now,
+                      out);
         return;
     }
     if (d.q == v12::qos::zero) {
@@ -523,7 +537,7 @@ void client_session::impl::transmit_front(bool resend, time_point now, std::vect
         // §5.4.10: the gateway's REGISTER carries the id it assigned.
         send(v12::register_msg{d.topic_id, d.register_msg_id, d.topic}, out);
         break;
-    case stage::queued:   // QoS 0: no ack, no retry
+    case stage::queued: // QoS 0: no ack, no retry
     case stage::publish_sent: {
         v12::publish_msg p;
         p.dup = d.sent_before; // §5.3.4 DUP: a re-send
@@ -559,8 +573,11 @@ void client_session::impl::retransmit(time_point now, std::vector<action>& out)
     // §6.13: N_RETRY re-sends, then the sensor is taken as gone.
     if (retries >= cfg.retry_count) {
         auto& d = queue.front();
-        const char* what = d.at == stage::register_sent ? "REGISTER" : d.at == stage::pubrel_sent ? "PUBREL" : "PUBLISH";
-        lose(std::string("no answer to ") + what + " after " + std::to_string(retries) + " retransmissions", now, out);
+        const char* what = d.at == stage::register_sent ? "REGISTER"
+                           : d.at == stage::pubrel_sent ? "PUBREL"
+                                                        : "PUBLISH";
+        lose(std::string("no answer to ") + what + " after " + std::to_string(retries) + " retransmissions",
+             now, out);
         return;
     }
     ++retries;
@@ -597,7 +614,8 @@ void client_session::impl::clear_downlink() noexcept
 
 void client_session::impl::handle(const v12::regack_msg& m, time_point now, std::vector<action>& out)
 {
-    if (!in_flight() || queue.front().at != stage::register_sent || queue.front().register_msg_id != m.msg_id) {
+    if (!in_flight() || queue.front().at != stage::register_sent ||
+        queue.front().register_msg_id != m.msg_id) {
         if (m.msg_id != last_completed_msg_id)
             drop(errc::unexpected_message, "REGACK for msg id " + std::to_string(m.msg_id), out);
         return;
@@ -654,8 +672,8 @@ void client_session::impl::handle(const v12::puback_msg& m, time_point now, std:
         complete_front(now, out);
         return;
     }
-    if (m.return_code == v12::return_codes::rejected_invalid_topic_id && d.type == v12::topic_id_type::normal &&
-        !d.reregistered) {
+    if (m.return_code == v12::return_codes::rejected_invalid_topic_id &&
+        d.type == v12::topic_id_type::normal && !d.reregistered) {
         // §6.10: "trigger the gateway to delete or correct the wrong topic id assignment": REGISTER
         // again, then the same message once more.
         topics.set_announced(d.topic_id, false);
@@ -669,7 +687,8 @@ void client_session::impl::handle(const v12::puback_msg& m, time_point now, std:
         pump(now, out);
         return;
     }
-    undeliverable(d, errc::unknown_topic, "PUBLISH on " + d.topic + ": PUBACK " + code_text(m.return_code), now, out);
+    undeliverable(d, errc::unknown_topic, "PUBLISH on " + d.topic + ": PUBACK " + code_text(m.return_code),
+                  now, out);
     complete_front(now, out);
 }
 

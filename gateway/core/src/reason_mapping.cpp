@@ -11,9 +11,9 @@ using enum upstream_recovery;
 
 // MQTT-SN v1.2 §5.3.10 Table 5.
 constexpr std::uint8_t ok = 0x00;
-constexpr std::uint8_t congestion = 0x01;  // "rejected: congestion": try again later (T_WAIT)
+constexpr std::uint8_t congestion = 0x01;    // "rejected: congestion": try again later (T_WAIT)
 constexpr std::uint8_t invalid_topic = 0x02; // "rejected: invalid topic ID"
-constexpr std::uint8_t unsupported = 0x03; // "rejected: not supported": retrying will not help
+constexpr std::uint8_t unsupported = 0x03;   // "rejected: not supported": retrying will not help
 
 // Design §4. CONNACK: transient causes (the design's "reconnect", "retry later" and "go elsewhere"
 // classes) are congestion, the rest ("fix, then retry", "do not retry", and the CONNACK-only
@@ -22,6 +22,7 @@ constexpr std::uint8_t unsupported = 0x03; // "rejected: not supported": retryin
 // congestion. After a broker DISCONNECT (§3.14.2.1): reconnect unless the design says not to retry
 // on the sensor's behalf ("fix, then retry": the same request would fail again; "do not retry":
 // 0x8E would steal the session back from wherever the sensor went).
+// clang-format off
 constexpr std::array<reason_row, 43> table{{
     // reason                                   CONNACK      PUBACK         SUBACK         after DISCONNECT
     {reason_code::success,                        ok,          ok,            ok,            reconnect},
@@ -68,6 +69,7 @@ constexpr std::array<reason_row, 43> table{{
     {reason_code::subscription_identifiers_not_supported, congestion, unsupported, unsupported, reconnect},
     {reason_code::wildcard_subscriptions_not_supported, unsupported, unsupported, unsupported, give_up},
 }};
+// clang-format on
 
 } // namespace
 

@@ -22,9 +22,9 @@ enum class upstream_recovery : std::uint8_t {
 /// with when the broker uses it.
 struct reason_row {
     mqtt5::reason_code reason;
-    std::uint8_t connack; // CONNACK to the sensor when the broker's CONNECT fails with it
-    std::uint8_t puback;  // PUBACK to the sensor when its PUBLISH completes with it
-    std::uint8_t suback;  // SUBACK to the sensor when its SUBSCRIBE gets it
+    std::uint8_t connack;               // CONNACK to the sensor when the broker's CONNECT fails with it
+    std::uint8_t puback;                // PUBACK to the sensor when its PUBLISH completes with it
+    std::uint8_t suback;                // SUBACK to the sensor when its SUBSCRIBE gets it
     upstream_recovery after_disconnect; // broker DISCONNECT with it
 };
 

@@ -32,10 +32,10 @@ std::uint16_t short_name_id(std::string_view name) noexcept
                                       static_cast<unsigned char>(name[1]));
 }
 
-topic_registry::topic_registry(const std::vector<predefined_topic>& predefined, std::size_t max_topics) noexcept
+topic_registry::topic_registry(const std::vector<predefined_topic>& predefined,
+                               std::size_t max_topics) noexcept
     : predefined_(&predefined), max_topics_(max_topics)
-{
-}
+{}
 
 topic_registry::entry* topic_registry::find_entry(std::uint16_t id) noexcept
 {

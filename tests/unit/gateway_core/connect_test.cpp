@@ -45,11 +45,11 @@ TEST_CASE("a CONNECT is answered with CONNACK only after the broker's CONNACK")
     c.default_credentials = core::broker_credentials{"someone", "else"};
     core_harness h(c);
 
-    h.send(sensor, "08"    // Length
-                   "04"    // MsgType CONNECT
-                   "04"    // Flags: CleanSession
-                   "01"    // ProtocolId
-                   "00 3c" // Duration 60 s
+    h.send(sensor, "08"      // Length
+                   "04"      // MsgType CONNECT
+                   "04"      // Flags: CleanSession
+                   "01"      // ProtocolId
+                   "00 3c"   // Duration 60 s
                    "63 31"); // ClientId "c1"
     CHECK(h.sent_to(sensor).empty());
     CHECK(h.state_of(sensor) == core::client_state::connecting_upstream);
@@ -58,11 +58,11 @@ TEST_CASE("a CONNECT is answered with CONNACK only after the broker's CONNACK")
     REQUIRE(b.open());
     b.link_up();
     const auto connect = b.expect<mqtt5::connect_packet>();
-    CHECK(connect.client_id == "sn/c1");                       // prefix + the sensor's client id
-    CHECK(connect.clean_start);                                 // the sensor's CleanSession
-    CHECK(connect.keep_alive == 30);                            // config.broker_keep_alive
-    CHECK(connect.props.session_expiry_interval == 7200u);      // config.session_expiry, always
-    CHECK(connect.props.receive_maximum == std::uint16_t{5});   // config.max_buffered_messages
+    CHECK(connect.client_id == "sn/c1");                      // prefix + the sensor's client id
+    CHECK(connect.clean_start);                               // the sensor's CleanSession
+    CHECK(connect.keep_alive == 30);                          // config.broker_keep_alive
+    CHECK(connect.props.session_expiry_interval == 7200u);    // config.session_expiry, always
+    CHECK(connect.props.receive_maximum == std::uint16_t{5}); // config.max_buffered_messages
     CHECK(connect.username == std::optional<std::string>("user-c1"));
     CHECK(connect.password == std::optional<std::vector<std::byte>>(sngw::test::bytes("secret")));
     CHECK_FALSE(connect.will);
@@ -170,8 +170,8 @@ TEST_CASE("CleanSession=true drops topic ids and starts a new upstream session")
 {
     core_harness h(quiet());
     auto& b = h.connect_sensor(sensor, "c5", 60, false);
-    h.send(sensor, "07 0a 00 00 00 01 61");    // REGISTER msg id 1, "a"
-    h.send(sensor, "07 0a 00 00 00 02 62");    // REGISTER msg id 2, "b"
+    h.send(sensor, "07 0a 00 00 00 01 61"); // REGISTER msg id 1, "a"
+    h.send(sensor, "07 0a 00 00 00 02 62"); // REGISTER msg id 2, "b"
     CHECK(h.sent_to(sensor) == strings{"07 0b 00 01 00 01 00", "07 0b 00 02 00 02 00"}); // ids 1, 2
 
     h.send(sensor, "08 04 04 01 00 3c 63 35"); // CONNECT clean
@@ -200,7 +200,7 @@ TEST_CASE("CleanSession=false keeps topic ids across DISCONNECT and CONNECT")
     CHECK(h.state_of(sensor) == core::client_state::disconnected);
 
     auto& b = h.connect_sensor(sensor, "c6", 60, false);
-    b.expect<mqtt5::disconnect_packet>(); // of the DISCONNECT above
+    b.expect<mqtt5::disconnect_packet>();      // of the DISCONNECT above
     h.send(sensor, "08 0c 00 00 02 00 00 78"); // PUBLISH QoS 0 to topic id 2 (still "b"), "x"
     auto p = b.expect<mqtt5::publish_packet>();
     CHECK(p.topic == "b");
@@ -216,7 +216,7 @@ TEST_CASE("a DISCONNECT is acknowledged and the upstream session is closed norma
     CHECK(h.sent_to(sensor) == strings{"02 18"});
     const auto d = b.expect<mqtt5::disconnect_packet>();
     CHECK(d.reason == mqtt5::reason_code::normal_disconnection); // no will
-    CHECK_FALSE(d.props.session_expiry_interval);                 // the CONNECT's expiry stands
+    CHECK_FALSE(d.props.session_expiry_interval);                // the CONNECT's expiry stands
     CHECK(b.close_mode() == mqtt5::close_mode::graceful);
     CHECK(h.state_of(sensor) == core::client_state::disconnected);
     CHECK(has_event(h.events(), core::client_event_kind::disconnected));
@@ -277,14 +277,14 @@ TEST_CASE("when the upstream session cannot be re-opened the active sensor gets 
 {
     core_harness h(quiet());
     auto& b = h.connect_sensor(sensor, "r2", 60, false);
-    b.link_down();            // lost without DISCONNECT
-    CHECK(b.opens() == 2);    // first retry at once
-    b.link_down();            // unreachable
+    b.link_down();         // lost without DISCONNECT
+    CHECK(b.opens() == 2); // first retry at once
+    b.link_down();         // unreachable
     h.advance(1s);
-    CHECK(b.opens() == 3);    // second after 1 s
+    CHECK(b.opens() == 3); // second after 1 s
     b.link_down();
     h.advance(2s);
-    CHECK(b.opens() == 4);    // third after 2 s
+    CHECK(b.opens() == 4); // third after 2 s
     CHECK(h.sent_to(sensor).empty());
     b.link_down();
     CHECK(h.sent_to(sensor) == strings{"02 18"}); // §6.12 unsolicited DISCONNECT: CONNECT again

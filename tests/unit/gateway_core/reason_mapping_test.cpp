@@ -25,9 +25,9 @@ TEST_CASE("every MQTT 5 reason code has exactly one row and every row maps to a 
     for (const auto& row : detail::reason_table()) {
         const auto code = static_cast<std::uint8_t>(row.reason);
         CAPTURE(static_cast<int>(code));
-        CHECK(seen.insert(code).second);                                 // once
-        CHECK(sngw::mqtt5::to_string(row.reason) != "Unknown");         // a code MQTT 5.0 defines
-        CHECK(row.connack <= not_supported);                             // Table 5, never reserved
+        CHECK(seen.insert(code).second);                        // once
+        CHECK(sngw::mqtt5::to_string(row.reason) != "Unknown"); // a code MQTT 5.0 defines
+        CHECK(row.connack <= not_supported);                    // Table 5, never reserved
         CHECK(row.puback <= not_supported);
         CHECK(row.suback <= not_supported);
         CHECK(&detail::reason_row_of(row.reason) == &row);
@@ -47,20 +47,21 @@ TEST_CASE("every MQTT 5 reason code has exactly one row and every row maps to a 
     // Every value MQTT 5.0 §2.4 defines is in the table.
     for (int v = 0; v < 256; ++v) {
         const auto r = static_cast<rc>(v);
-        if (sngw::mqtt5::to_string(r) != "Unknown") CHECK_MESSAGE(seen.count(static_cast<std::uint8_t>(v)) == 1, v);
+        if (sngw::mqtt5::to_string(r) != "Unknown")
+            CHECK_MESSAGE(seen.count(static_cast<std::uint8_t>(v)) == 1, v);
     }
 }
 
 TEST_CASE("a broker CONNACK failure is congestion when transient and not supported otherwise")
 {
-    for (const auto r : {rc::server_unavailable, rc::server_busy, rc::quota_exceeded, rc::connection_rate_exceeded,
-                         rc::keep_alive_timeout, rc::unspecified_error, rc::server_shutting_down,
-                         rc::use_another_server, rc::server_moved})
+    for (const auto r : {rc::server_unavailable, rc::server_busy, rc::quota_exceeded,
+                         rc::connection_rate_exceeded, rc::keep_alive_timeout, rc::unspecified_error,
+                         rc::server_shutting_down, rc::use_another_server, rc::server_moved})
         CHECK(detail::connack_return_code(r) == congestion);
     for (const auto r : {rc::client_identifier_not_valid, rc::bad_user_name_or_password, rc::not_authorized,
-                         rc::banned, rc::bad_authentication_method, rc::topic_name_invalid, rc::packet_too_large,
-                         rc::retain_not_supported, rc::qos_not_supported, rc::unsupported_protocol_version,
-                         rc::malformed_packet, rc::protocol_error})
+                         rc::banned, rc::bad_authentication_method, rc::topic_name_invalid,
+                         rc::packet_too_large, rc::retain_not_supported, rc::qos_not_supported,
+                         rc::unsupported_protocol_version, rc::malformed_packet, rc::protocol_error})
         CHECK(detail::connack_return_code(r) == not_supported);
     CHECK(detail::connack_broker_unreachable == congestion);
 }
@@ -93,11 +94,12 @@ TEST_CASE("a broker SUBACK grants with accepted, and refuses with congestion, in
 TEST_CASE("after the upstream link ends the gateway reconnects unless the broker said not to retry")
 {
     CHECK(detail::recovery_after(std::nullopt) == detail::upstream_recovery::reconnect); // link lost
-    for (const auto r : {rc::keep_alive_timeout, rc::server_shutting_down, rc::server_busy, rc::normal_disconnection,
-                         rc::receive_maximum_exceeded, rc::maximum_connect_time})
+    for (const auto r : {rc::keep_alive_timeout, rc::server_shutting_down, rc::server_busy,
+                         rc::normal_disconnection, rc::receive_maximum_exceeded, rc::maximum_connect_time})
         CHECK(detail::recovery_after(r) == detail::upstream_recovery::reconnect);
     // Design §4 "do not retry" (0x8E would steal the session back) and "fix, then retry".
-    for (const auto r : {rc::not_authorized, rc::session_taken_over, rc::administrative_action,
-                         rc::malformed_packet, rc::protocol_error, rc::packet_too_large, rc::topic_name_invalid})
+    for (const auto r :
+         {rc::not_authorized, rc::session_taken_over, rc::administrative_action, rc::malformed_packet,
+          rc::protocol_error, rc::packet_too_large, rc::topic_name_invalid})
         CHECK(detail::recovery_after(r) == detail::upstream_recovery::give_up);
 }

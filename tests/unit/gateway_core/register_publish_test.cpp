@@ -36,11 +36,11 @@ sngw::test::fake_broker& with_topic_a(core_harness& h)
 {
     h.auto_broker(true);
     auto& b = h.connect_sensor(sensor, "p1");
-    h.send(sensor, "07"    // Length
-                   "0a"    // REGISTER
-                   "00 00" // TopicId 0 (from a client)
-                   "00 01" // MsgId 1
-                   "61");  // TopicName "a"
+    h.send(sensor, "07"                                            // Length
+                   "0a"                                            // REGISTER
+                   "00 00"                                         // TopicId 0 (from a client)
+                   "00 01"                                         // MsgId 1
+                   "61");                                          // TopicName "a"
     REQUIRE(h.sent_to(sensor) == strings{"07 0b 00 01 00 01 00"}); // REGACK id 1, accepted
     return b;
 }
@@ -53,8 +53,8 @@ TEST_CASE("REGISTER gets a new topic id, and the same id again for the same name
 {
     core_harness h(quiet());
     with_topic_a(h);
-    h.send(sensor, "09 0a 00 00 00 02 62 2f 63"); // REGISTER msg id 2, "b/c"
-    h.send(sensor, "07 0a 00 00 00 03 61");       // REGISTER msg id 3, "a" again
+    h.send(sensor, "09 0a 00 00 00 02 62 2f 63");                // REGISTER msg id 2, "b/c"
+    h.send(sensor, "07 0a 00 00 00 03 61");                      // REGISTER msg id 3, "a" again
     CHECK(h.sent_to(sensor) == strings{"07 0b 00 02 00 02 00",   // REGACK id 2, msg id 2
                                        "07 0b 00 01 00 03 00"}); // REGACK id 1, msg id 3
     CHECK(h.client("p1")->topics == 2);
@@ -70,7 +70,8 @@ TEST_CASE("topic ids assigned by the gateway skip the predefined ones")
     h.send(sensor, "07 0a 00 00 00 01 61"); // "a"
     h.send(sensor, "07 0a 00 00 00 02 62"); // "b"
     h.send(sensor, "07 0a 00 00 00 03 63"); // "c"
-    CHECK(h.sent_to(sensor) == strings{"07 0b 00 02 00 01 00", "07 0b 00 04 00 02 00", "07 0b 00 05 00 03 00"});
+    CHECK(h.sent_to(sensor) ==
+          strings{"07 0b 00 02 00 01 00", "07 0b 00 04 00 02 00", "07 0b 00 05 00 03 00"});
 }
 
 TEST_CASE("REGISTER past max_topics_per_client is rejected with congestion")
@@ -79,7 +80,7 @@ TEST_CASE("REGISTER past max_topics_per_client is rejected with congestion")
     c.max_topics_per_client = 1;
     core_harness h(c);
     with_topic_a(h);
-    h.send(sensor, "07 0a 00 00 00 02 62"); // "b": over the limit
+    h.send(sensor, "07 0a 00 00 00 02 62");                      // "b": over the limit
     CHECK(h.sent_to(sensor) == strings{"07 0b 00 00 00 02 01"}); // REGACK rejected: congestion
     const auto d = h.dropped();
     REQUIRE(d.size() == 1);
@@ -102,11 +103,11 @@ TEST_CASE("a sensor's QoS 0 PUBLISH goes upstream at once")
 {
     core_harness h(quiet());
     auto& b = with_topic_a(h);
-    h.send(sensor, "09"     // Length
-                   "0c"     // PUBLISH
-                   "10"     // Flags: QoS 0, Retain, TopicIdType normal
-                   "00 01"  // TopicId 1 ("a")
-                   "00 00"  // MsgId 0
+    h.send(sensor, "09"      // Length
+                   "0c"      // PUBLISH
+                   "10"      // Flags: QoS 0, Retain, TopicIdType normal
+                   "00 01"   // TopicId 1 ("a")
+                   "00 00"   // MsgId 0
                    "68 69"); // "hi"
     const auto p = b.expect<mqtt5::publish_packet>();
     CHECK(p.topic == "a");
@@ -128,11 +129,11 @@ TEST_CASE("a sensor's QoS 1 PUBLISH is PUBACKed only after the broker's PUBACK")
     CHECK(h.sent_to(sensor).empty()); // nothing until the broker has it
 
     b.puback(p.packet_id);
-    CHECK(h.sent_to(sensor) == strings{wire("07"      // Length
-                                            "0d"      // PUBACK
-                                            "00 01"   // TopicId 1
-                                            "00 05"   // MsgId 5
-                                            "00")});  // accepted
+    CHECK(h.sent_to(sensor) == strings{wire("07"     // Length
+                                            "0d"     // PUBACK
+                                            "00 01"  // TopicId 1
+                                            "00 05"  // MsgId 5
+                                            "00")}); // accepted
 }
 
 TEST_CASE("the broker's PUBACK failure codes reach the sensor as v1.2 return codes")
@@ -168,7 +169,7 @@ TEST_CASE("a sensor's QoS 2 PUBLISH gets its PUBREC when the broker's flow is co
     CHECK(h.sent_to(sensor).empty());
     b.pubcomp(p.packet_id);
     CHECK(h.sent_to(sensor) == strings{"04 0f 00 07"}); // PUBREC msg id 7
-    h.send(sensor, "04 10 00 07");                       // PUBREL
+    h.send(sensor, "04 10 00 07");                      // PUBREL
     CHECK(h.sent_to(sensor) == strings{"04 0e 00 07"}); // PUBCOMP
     CHECK(b.pending() == 0);
 }
@@ -251,7 +252,7 @@ TEST_CASE("a broker QoS 1 message is acknowledged to the broker only after the s
     auto& b = with_topic_a(h);
     b.publish("a", "hi", mqtt5::qos::at_least_once, 10, true);
     CHECK(h.sent_to(sensor) == strings{"09 0c 30 00 01 00 01 68 69"}); // QoS 1, Retain, msg id 1
-    CHECK(b.pending() == 0); // no PUBACK upstream yet
+    CHECK(b.pending() == 0);                                           // no PUBACK upstream yet
     CHECK(h.client("p1")->in_flight == 1);
     h.send(sensor, "07 0d 00 01 00 01 00"); // the sensor's PUBACK
     const auto ack = b.expect<mqtt5::puback_packet>();
@@ -305,11 +306,11 @@ TEST_CASE("a broker message on a topic the sensor has no id for is preceded by R
                                             "00 02"        // TopicId 2 (assigned now)
                                             "00 01"        // MsgId 1
                                             "78 2f 79")}); // "x/y"
-    h.send(sensor, "07 0b 00 02 00 01 00"); // REGACK accepted
+    h.send(sensor, "07 0b 00 02 00 01 00");                // REGACK accepted
     CHECK(h.sent_to(sensor) == strings{"09 0c 20 00 02 00 02 68 69"});
     h.send(sensor, "07 0d 00 02 00 02 00");
     CHECK(b.expect<mqtt5::puback_packet>().packet_id == 30);
-    b.publish("x/y", "again");           // known now: no REGISTER
+    b.publish("x/y", "again"); // known now: no REGISTER
     CHECK(h.sent_to(sensor) == strings{"0c 0c 00 00 02 00 00 61 67 61 69 6e"});
 }
 
@@ -341,7 +342,7 @@ TEST_CASE("a PUBACK 0x02 from the sensor makes the gateway REGISTER the topic ag
     auto& b = with_topic_a(h);
     b.publish("a", "hi", mqtt5::qos::at_least_once, 40);
     CHECK(h.sent_to(sensor) == strings{"09 0c 20 00 01 00 01 68 69"});
-    h.send(sensor, "07 0d 00 01 00 01 02"); // the sensor forgot topic id 1
+    h.send(sensor, "07 0d 00 01 00 01 02");                      // the sensor forgot topic id 1
     CHECK(h.sent_to(sensor) == strings{"07 0a 00 01 00 02 61"}); // REGISTER id 1 "a", msg id 2
     CHECK(b.pending() == 0);
     h.send(sensor, "07 0b 00 01 00 02 00");

@@ -33,9 +33,9 @@ sngw::test::fake_broker& asleep(core_harness& h)
     auto& b = h.connect_sensor(sensor, "z1", 60, false);
     h.send(sensor, "07 0a 00 00 00 01 61");
     REQUIRE(h.sent_to(sensor) == strings{"07 0b 00 01 00 01 00"});
-    h.send(sensor, "04"     // Length
-                   "18"     // DISCONNECT
-                   "00 64"); // Duration 100 s
+    h.send(sensor, "04"                             // Length
+                   "18"                             // DISCONNECT
+                   "00 64");                        // Duration 100 s
     REQUIRE(h.sent_to(sensor) == strings{"02 18"}); // the sleep is acknowledged
     REQUIRE(h.state_of(sensor) == core::client_state::asleep);
     return b;
@@ -69,7 +69,8 @@ TEST_CASE("DISCONNECT with Duration puts the sensor asleep and keeps its upstrea
     CHECK(h.state_of(sensor) == core::client_state::asleep); // the keep-alive (60 s) no longer applies
 }
 
-TEST_CASE("a sleeping sensor receives 25 buffered QoS 1 messages in order, then PINGRESP, and the broker gets each PUBACK only after the sensor's")
+TEST_CASE("a sleeping sensor receives 25 buffered QoS 1 messages in order, then PINGRESP, and the broker "
+          "gets each PUBACK only after the sensor's")
 {
     core_harness h(quiet());
     auto& b = asleep(h);
@@ -134,8 +135,8 @@ TEST_CASE("QoS 0 messages for a sleeping sensor are buffered up to the bound, th
     REQUIRE(d.size() == 2);
     CHECK(d[0].error == core::make_error_code(core::errc::buffer_full));
     h.send(sensor, wake);
-    CHECK(h.sent_to(sensor) == strings{"08 0c 00 00 01 00 00 31", "08 0c 00 00 01 00 00 32",
-                                       "08 0c 00 00 01 00 00 33", "02 17"});
+    CHECK(h.sent_to(sensor) ==
+          strings{"08 0c 00 00 01 00 00 31", "08 0c 00 00 01 00 00 32", "08 0c 00 00 01 00 00 33", "02 17"});
 }
 
 TEST_CASE("a QoS 2 message for a sleeping sensor is delivered with its full flow at wake-up")
@@ -149,7 +150,7 @@ TEST_CASE("a QoS 2 message for a sleeping sensor is delivered with its full flow
     h.send(sensor, "04 0f 00 01"); // PUBREC
     CHECK(b.expect<mqtt5::pubrec_packet>().packet_id == 3);
     CHECK(h.sent_to(sensor) == strings{"04 10 00 01"}); // PUBREL
-    h.send(sensor, "04 0e 00 01");                       // PUBCOMP
+    h.send(sensor, "04 0e 00 01");                      // PUBCOMP
     CHECK(h.sent_to(sensor) == strings{"08 0c 00 00 01 00 00 79", "02 17"});
 }
 
@@ -195,7 +196,7 @@ TEST_CASE("a sleeping sensor learns at its next PINGREQ that its upstream sessio
     h.advance(1s);
     b.link_down();
     h.advance(2s);
-    b.link_down(); // the last try failed
+    b.link_down();                    // the last try failed
     CHECK(h.sent_to(sensor).empty()); // it cannot hear now
     CHECK(h.state_of(sensor) == core::client_state::asleep);
     h.send(sensor, wake);

@@ -31,8 +31,8 @@ std::string wire(std::string_view fields)
 }
 
 // Sends SUBSCRIBE `datagram`, checks the upstream SUBSCRIBE for `filter` / `qos` and answers it.
-void subscribe(core_harness& h, sngw::test::fake_broker& b, std::string_view datagram, const std::string& filter,
-               mqtt5::qos qos, mqtt5::reason_code answer)
+void subscribe(core_harness& h, sngw::test::fake_broker& b, std::string_view datagram,
+               const std::string& filter, mqtt5::qos qos, mqtt5::reason_code answer)
 {
     h.send(sensor, datagram);
     const auto s = b.expect<mqtt5::subscribe_packet>();
@@ -51,18 +51,18 @@ TEST_CASE("SUBSCRIBE by name gets its topic id in the SUBACK after the broker's 
     h.auto_broker(true);
     auto& b = h.connect_sensor(sensor, "s1");
     subscribe(h, b,
-              "08"         // Length
-              "12"         // SUBSCRIBE
-              "20"         // Flags: QoS 1, TopicIdType normal (a topic name follows)
-              "00 01"      // MsgId 1
-              "73 2f 74",  // "s/t"
+              "08"        // Length
+              "12"        // SUBSCRIBE
+              "20"        // Flags: QoS 1, TopicIdType normal (a topic name follows)
+              "00 01"     // MsgId 1
+              "73 2f 74", // "s/t"
               "s/t", mqtt5::qos::at_least_once, mqtt5::reason_code::granted_qos_1);
-    CHECK(h.sent_to(sensor) == strings{wire("08"      // Length
-                                            "13"      // SUBACK
-                                            "20"      // Flags: granted QoS 1
-                                            "00 01"   // TopicId 1
-                                            "00 01"   // MsgId 1
-                                            "00")});  // accepted
+    CHECK(h.sent_to(sensor) == strings{wire("08"     // Length
+                                            "13"     // SUBACK
+                                            "20"     // Flags: granted QoS 1
+                                            "00 01"  // TopicId 1
+                                            "00 01"  // MsgId 1
+                                            "00")}); // accepted
     CHECK(h.client("s1")->subscriptions == strings{"s/t"});
 
     b.publish("s/t", "v", mqtt5::qos::at_least_once, 5); // the sensor knows id 1: no REGISTER
@@ -74,16 +74,17 @@ TEST_CASE("a message on a wildcard subscription is preceded by REGISTER, and the
     core_harness h(quiet());
     h.auto_broker(true);
     auto& b = h.connect_sensor(sensor, "s3");
-    subscribe(h, b, "08 12 00 00 01 74 2f 23", "t/#", mqtt5::qos::at_most_once, mqtt5::reason_code::granted_qos_0);
+    subscribe(h, b, "08 12 00 00 01 74 2f 23", "t/#", mqtt5::qos::at_most_once,
+              mqtt5::reason_code::granted_qos_0);
     CHECK(h.sent_to(sensor) == strings{"08 13 00 00 00 00 01 00"}); // §6.9: topic id 0x0000
 
     b.publish("t/a", "1");
-    CHECK(h.sent_to(sensor) == strings{wire("09"          // Length
-                                            "0a"          // REGISTER
-                                            "00 01"       // TopicId 1
-                                            "00 01"       // MsgId 1
+    CHECK(h.sent_to(sensor) == strings{wire("09"           // Length
+                                            "0a"           // REGISTER
+                                            "00 01"        // TopicId 1
+                                            "00 01"        // MsgId 1
                                             "74 2f 61")}); // "t/a"
-    b.publish("t/a", "2"); // waits behind the REGISTER
+    b.publish("t/a", "2");                                 // waits behind the REGISTER
     CHECK(h.sent_to(sensor).empty());
     h.send(sensor, "07 0b 00 01 00 01 00"); // REGACK
     CHECK(h.sent_to(sensor) == strings{"08 0c 00 00 01 00 00 31", "08 0c 00 00 01 00 00 32"});
@@ -98,20 +99,20 @@ TEST_CASE("a SUBSCRIBE by short name gets topic id 0x0000 and its messages come 
     h.auto_broker(true);
     auto& b = h.connect_sensor(sensor, "s4");
     subscribe(h, b,
-              "07"      // Length
-              "12"      // SUBSCRIBE
-              "42"      // Flags: QoS 2, TopicIdType short name
-              "00 09"   // MsgId 9
-              "61 62",  // "ab"
+              "07"     // Length
+              "12"     // SUBSCRIBE
+              "42"     // Flags: QoS 2, TopicIdType short name
+              "00 09"  // MsgId 9
+              "61 62", // "ab"
               "ab", mqtt5::qos::exactly_once, mqtt5::reason_code::granted_qos_2);
     CHECK(h.sent_to(sensor) == strings{"08 13 40 00 00 00 09 00"});
     b.publish("ab", "x");
-    CHECK(h.sent_to(sensor) == strings{wire("08"      // Length
-                                            "0c"      // PUBLISH
-                                            "02"      // Flags: QoS 0, TopicIdType short name
-                                            "61 62"   // "ab"
-                                            "00 00"   // MsgId
-                                            "78")});  // "x"
+    CHECK(h.sent_to(sensor) == strings{wire("08"     // Length
+                                            "0c"     // PUBLISH
+                                            "02"     // Flags: QoS 0, TopicIdType short name
+                                            "61 62"  // "ab"
+                                            "00 00"  // MsgId
+                                            "78")}); // "x"
 }
 
 TEST_CASE("a SUBSCRIBE by predefined id gets that id, an unknown one SUBACK 0x02 and nothing upstream")
@@ -122,11 +123,11 @@ TEST_CASE("a SUBSCRIBE by predefined id gets that id, an unknown one SUBACK 0x02
     h.auto_broker(true);
     auto& b = h.connect_sensor(sensor, "s5");
     subscribe(h, b,
-              "07"      // Length
-              "12"      // SUBSCRIBE
-              "21"      // Flags: QoS 1, TopicIdType predefined
-              "00 02"   // MsgId 2
-              "00 07",  // TopicId 7
+              "07"     // Length
+              "12"     // SUBSCRIBE
+              "21"     // Flags: QoS 1, TopicIdType predefined
+              "00 02"  // MsgId 2
+              "00 07", // TopicId 7
               "pre/seven", mqtt5::qos::at_least_once, mqtt5::reason_code::granted_qos_1);
     CHECK(h.sent_to(sensor) == strings{"08 13 20 00 07 00 02 00"});
     b.publish("pre/seven", "!");
@@ -178,7 +179,8 @@ TEST_CASE("UNSUBSCRIBE is answered with UNSUBACK after the broker's UNSUBACK")
     core_harness h(quiet());
     h.auto_broker(true);
     auto& b = h.connect_sensor(sensor, "s8");
-    subscribe(h, b, "08 12 00 00 01 73 2f 74", "s/t", mqtt5::qos::at_most_once, mqtt5::reason_code::granted_qos_0);
+    subscribe(h, b, "08 12 00 00 01 73 2f 74", "s/t", mqtt5::qos::at_most_once,
+              mqtt5::reason_code::granted_qos_0);
     h.sent_to(sensor);
     h.send(sensor, "08"         // Length
                    "14"         // UNSUBSCRIBE
@@ -206,7 +208,8 @@ TEST_CASE("subscriptions are made again when the broker has lost the session")
 {
     core_harness h(quiet());
     auto& b = h.connect_sensor(sensor, "s10", 60, false);
-    subscribe(h, b, "08 12 20 00 01 74 2f 23", "t/#", mqtt5::qos::at_least_once, mqtt5::reason_code::granted_qos_1);
+    subscribe(h, b, "08 12 20 00 01 74 2f 23", "t/#", mqtt5::qos::at_least_once,
+              mqtt5::reason_code::granted_qos_1);
     h.sent_to(sensor);
     b.link_down();
     b.link_up();

@@ -37,12 +37,12 @@ mqtt5::connect_packet will_flow(core_harness& h, const char* flags)
 {
     h.send(sensor, connect_w1(flags));
     CHECK(h.sent_to(sensor) == strings{"02 06"}); // WILLTOPICREQ
-    h.send(sensor, "06"        // Length
-                   "07"        // WILLTOPIC
-                   "30"        // Flags: QoS 1, Retain
-                   "77 2f 74"); // WillTopic "w/t"
+    h.send(sensor, "06"                           // Length
+                   "07"                           // WILLTOPIC
+                   "30"                           // Flags: QoS 1, Retain
+                   "77 2f 74");                   // WillTopic "w/t"
     CHECK(h.sent_to(sensor) == strings{"02 08"}); // WILLMSGREQ
-    h.send(sensor, "06 09 67 6f 6e 65");           // WILLMSG "gone"
+    h.send(sensor, "06 09 67 6f 6e 65");          // WILLMSG "gone"
     auto& b = h.broker("w1");
     if (!b.up()) b.link_up();
     auto c = b.expect<mqtt5::connect_packet>();
@@ -135,9 +135,9 @@ TEST_CASE("CleanSession=false with Will=true prompts again and the new will over
     h.broker("w1").expect<mqtt5::disconnect_packet>();
     h.send(sensor, connect_w1("08"));
     CHECK(h.sent_to(sensor) == strings{"02 06"});
-    h.send(sensor, "05 07 00 78 79");    // WILLTOPIC QoS 0, "xy"
+    h.send(sensor, "05 07 00 78 79"); // WILLTOPIC QoS 0, "xy"
     CHECK(h.sent_to(sensor) == strings{"02 08"});
-    h.send(sensor, "03 09 21");          // WILLMSG "!"
+    h.send(sensor, "03 09 21"); // WILLMSG "!"
     auto& b = h.broker("w1");
     b.link_up();
     const auto c = b.expect<mqtt5::connect_packet>();
@@ -219,8 +219,8 @@ TEST_CASE("an unanswered WILLTOPICREQ is sent again every T_RETRY and the sensor
         }
     CHECK(lost);
     CHECK(h.stats().clients_lost == 1);
-    CHECK_FALSE(h.has_broker("w1"));    // nothing was opened upstream
-    CHECK_FALSE(h.state_of(sensor));    // and so nothing is kept for it
+    CHECK_FALSE(h.has_broker("w1")); // nothing was opened upstream
+    CHECK_FALSE(h.state_of(sensor)); // and so nothing is kept for it
 }
 
 TEST_CASE("WILLMSG outside the will flow is dropped as unexpected")

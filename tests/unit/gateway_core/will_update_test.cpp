@@ -58,9 +58,9 @@ TEST_CASE("WILLTOPICUPD resumes the upstream session with the new will and then 
 {
     core_harness h(quiet());
     auto& b = with_will(h);
-    h.send(sensor, "06"        // Length
-                   "1a"        // WILLTOPICUPD
-                   "20"        // Flags: QoS 1, no retain
+    h.send(sensor, "06"         // Length
+                   "1a"         // WILLTOPICUPD
+                   "20"         // Flags: QoS 1, no retain
                    "6e 2f 74"); // WillTopic "n/t"
     const auto c = relinked(b);
     REQUIRE(c.will);
@@ -82,8 +82,8 @@ TEST_CASE("WILLMSGUPD resumes the upstream session with the new will message and
 {
     core_harness h(quiet());
     auto& b = with_will(h);
-    h.send(sensor, "05"        // Length
-                   "1c"        // WILLMSGUPD
+    h.send(sensor, "05"         // Length
+                   "1c"         // WILLMSGUPD
                    "6e 65 77"); // "new"
     const auto c = relinked(b);
     REQUIRE(c.will);
@@ -134,7 +134,8 @@ TEST_CASE("a will update while a message for the sensor is in flight is answered
     CHECK(b.pending() == 0);
 }
 
-TEST_CASE("a will update whose new session is refused once is answered when a reconnect brings the new will up")
+TEST_CASE(
+    "a will update whose new session is refused once is answered when a reconnect brings the new will up")
 {
     core_harness h(quiet());
     auto& b = with_will(h);
@@ -152,7 +153,8 @@ TEST_CASE("a will update whose new session is refused once is answered when a re
     CHECK(h.state_of(sensor) == core::client_state::active);
 }
 
-TEST_CASE("a will update whose new session cannot be opened is answered with congestion before the DISCONNECT")
+TEST_CASE(
+    "a will update whose new session cannot be opened is answered with congestion before the DISCONNECT")
 {
     core_harness h(quiet());
     auto& b = with_will(h);
