@@ -260,6 +260,23 @@ struct script {
 
 } // namespace
 
+// libFuzzer calls this once at start: with SNGW_FUZZ_SEED_DIR set, the built-in seeds are written
+// there (seed-0, seed-1, ...) so a corpus can start from them (-runs=0 just writes them).
+extern "C" int LLVMFuzzerInitialize(int*, char***)
+{
+    if (const char* dir = std::getenv("SNGW_FUZZ_SEED_DIR")) {
+        int n = 0;
+        for (const auto& seed : sngw_fuzz_seeds()) {
+            const std::string path = std::string(dir) + "/seed-" + std::to_string(n++);
+            if (std::FILE* f = std::fopen(path.c_str(), "wb")) {
+                std::fwrite(seed.data(), 1, seed.size(), f);
+                std::fclose(f);
+            }
+        }
+    }
+    return 0;
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {
     reader r{{data, size}};

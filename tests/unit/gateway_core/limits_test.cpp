@@ -149,3 +149,38 @@ TEST_CASE("CONNECT with a client id the broker cannot take gets CONNACK not supp
     CHECK(h.gateway_broker().id() == h.last_broker().id()); // only the gateway's own session was opened
     CHECK(h.forgotten().size() == 3);
 }
+
+TEST_CASE("ten thousand sensors fit the default limit and the next one is refused")
+{
+    core::config c; // max_clients 10,000 by default
+    c.advertise_interval = 0s;
+    core_harness h(c);
+    h.auto_broker(true);
+    REQUIRE(c.max_clients == 10'000);
+    for (std::uint64_t n = 1; n <= c.max_clients; ++n) {
+        const auto id = "s" + std::to_string(n);
+        // CONNECT, CleanSession, Duration 60, ClientId id
+        auto connect = sngw::test::hex("00 04 04 01 00 3c");
+        connect[0] = static_cast<std::byte>(6 + id.size());
+        const auto name = sngw::test::bytes(id);
+        connect.insert(connect.end(), name.begin(), name.end());
+        h.send(core_harness::peer(n), connect);
+    }
+    CHECK(h.gw().clients().size() == 10'000);
+    CHECK(h.datagrams_pending() == 10'000); // one CONNACK each
+    CHECK(h.sent_to(core_harness::peer(10'000)) == std::vector<std::string>{"03 05 00"});
+
+    h.send(core_harness::peer(10'001), "0b 04 04 01 00 3c 6c 61 74 65 72"); // "later"
+    CHECK(h.sent_to(core_harness::peer(10'001)) == std::vector<std::string>{"03 05 01"});
+
+    // Every sensor pings within its keep-alive: nobody is lost over two minutes.
+    for (int round = 0; round < 4; ++round) {
+        h.advance(30s);
+        for (std::uint64_t n = 1; n <= 10'000; n += 1)
+            h.send(core_harness::peer(n), "02 16");
+    }
+    std::size_t active = 0;
+    for (const auto& info : h.gw().clients())
+        active += info.state == core::client_state::active ? 1 : 0;
+    CHECK(active == 10'000);
+}
