@@ -73,6 +73,12 @@ inline std::vector<std::byte> payload(std::string_view s)
     return {p, p + s.size()};
 }
 
+/// A QoS 1/2 publish the broker accepted: Success, or 0x10 No matching subscribers (MQTT 5.0 §3.4.2.1).
+inline bool accepted(const std::optional<gw_detail::mqtt5::reason_code>& r)
+{
+    return r.has_value() && static_cast<int>(*r) < 0x80;
+}
+
 /// One MQTT 5 client (sngw::mqtt_bridge::mqtt_client) with its own io_context on its own thread, so a
 /// test can block in a sensor call while the broker talks to it. Calls from the test thread are posted
 /// to that thread and waited for (bounded); what arrives is recorded under a mutex.

@@ -8,6 +8,7 @@
 
 #include <sstream>
 #include <string>
+#include <thread>
 #include <variant>
 #include <vector>
 
@@ -46,7 +47,8 @@ TEST_CASE("a sleeping sensor that missed 25 QoS 1 messages receives all 25 in or
     for (int i = 0; i < 25; ++i)
         REQUIRE(pub->publish("sleep/one", "m" + std::to_string(i), mqtt5::qos::at_least_once) ==
                 mqtt5::reason_code::success);
-    // Nothing is sent to a sleeping sensor.
+    // Nothing is sent to a sleeping sensor (and the gateway has taken the 25 in meanwhile: the broker's
+    // PUBACK to the feeder and its PUBLISH to the gateway leave together).
     const auto early = s.receive(300ms);
     CHECK_MESSAGE(early.has_error(), "a sleeping sensor got a message");
 
@@ -101,6 +103,9 @@ TEST_CASE("a message the sleeping sensor did not acknowledge was not acknowledge
         REQUIRE(pub->publish("sleep/two", "n" + std::to_string(i), mqtt5::qos::at_least_once) ==
                 mqtt5::reason_code::success);
 
+    // The broker's PUBACK to the feeder and its PUBLISH to the gateway leave together: give the gateway
+    // a moment to take the PUBLISHes in before the wake-up (else it may answer PINGRESP first).
+    std::this_thread::sleep_for(300ms);
     // Less than the retry interval (1 s): exactly the first delivery, unacknowledged, one outstanding.
     const auto w = s.wake({.acknowledge = false, .timeout = 700ms});
     REQUIRE(w.has_value());

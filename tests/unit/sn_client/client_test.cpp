@@ -109,6 +109,19 @@ TEST_CASE("connect answers a WILLTOPICREQ with an empty WILLTOPIC when it has no
     check_script(gw);
 }
 
+TEST_CASE("connect drops a DISCONNECT that arrives before the CONNACK")
+{
+    // A lost sensor's earlier re-sends were each answered with DISCONNECT; one arrives late.
+    scripted_gateway gw({{v1_2::connect_msg{false, true, 30, "s1"},
+                          {wire(v1_2::disconnect_msg{}), wire(v1_2::connack_msg{0x00})}}});
+    auto c = open(options_for(gw));
+    const auto r = c.connect();
+    REQUIRE(r.has_value());
+    CHECK(*r == 0x00);
+    CHECK(c.counters().stray_disconnects == 1);
+    check_script(gw);
+}
+
 TEST_CASE("connect re-sends CONNECT after each reply timeout and then reports a timeout")
 {
     scripted_gateway gw({

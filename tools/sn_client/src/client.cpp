@@ -243,7 +243,7 @@ void client::push_inbox(message m)
     }
 }
 
-result<message> client::await(const predicate& matches, clock::time_point deadline)
+result<message> client::await(const predicate& matches, clock::time_point deadline, bool skip_disconnect)
 {
     for (auto it = inbox_.begin(); it != inbox_.end(); ++it) {
         if (matches(*it)) {
@@ -257,7 +257,11 @@ result<message> client::await(const predicate& matches, clock::time_point deadli
         if (!got) return got.error();
         if (!*got) return make_error_code(errc::timeout);
         if (matches(**got)) return std::move(**got);
-        if (is<v1_2::disconnect_msg>(**got)) return make_error_code(errc::disconnected);
+        if (is<v1_2::disconnect_msg>(**got)) {
+            if (!skip_disconnect) return make_error_code(errc::disconnected);
+            ++counters_.stray_disconnects;
+            continue;
+        }
         push_inbox(std::move(**got));
     }
 }
@@ -382,7 +386,7 @@ result<std::uint8_t> client::connect()
     };
     bool answered = false; // the gateway has spoken: re-sending CONNECT would restart the flow
     for (unsigned attempt = 0;;) {
-        auto m = await(step, clock::now() + options_.reply_timeout);
+        auto m = await(step, clock::now() + options_.reply_timeout, true);
         if (!m) {
             if (m.error() != errc::timeout || answered || attempt >= options_.retries) return m.error();
             ++attempt;

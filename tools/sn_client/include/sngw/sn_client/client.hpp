@@ -157,6 +157,7 @@ struct client_counters {
     std::uint64_t retransmissions = 0;    // our requests sent again after a reply_timeout
     std::uint64_t inbox_dropped = 0;      // past max_inbox
     std::uint64_t unreachable = 0;        // ICMP port unreachable reported on the socket
+    std::uint64_t stray_disconnects = 0;  // DISCONNECTs dropped while connect() waited for CONNACK
 };
 
 /// One MQTT-SN v1.2 client on one UDP socket connected to the gateway's address (datagrams from any
@@ -175,7 +176,8 @@ public:
     // ---- the session -----------------------------------------------------------------------------
 
     /// CONNECT (§6.3), answering WILLTOPICREQ / WILLMSGREQ from options().will (an empty WILLTOPIC
-    /// when the gateway asks and there is no will). The CONNACK's return code.
+    /// when the gateway asks and there is no will). The CONNACK's return code. A DISCONNECT meanwhile
+    /// is dropped: it answers something sent before (a lost sensor's re-sent PUBLISH), never a CONNECT.
     result<std::uint8_t> connect();
     /// DISCONNECT (§6.14 with a Duration: go to sleep) and wait for the gateway's DISCONNECT.
     result<void> disconnect(std::optional<std::uint16_t> sleep_duration = std::nullopt);
@@ -265,8 +267,10 @@ private:
     client(client_options options, int fd) noexcept;
 
     /// The first message (inbox first, then arrivals) for which `matches` holds, until `deadline`.
-    /// A DISCONNECT that does not match ends the wait with errc::disconnected.
-    result<v1_2::message> await(const predicate& matches, clock::time_point deadline);
+    /// A DISCONNECT that does not match ends the wait with errc::disconnected, or with
+    /// `skip_disconnect` is dropped (CONNECT: a DISCONNECT is never its answer, only a late one to
+    /// something sent before).
+    result<v1_2::message> await(const predicate& matches, clock::time_point deadline, bool skip_disconnect = false);
     /// `request`, then await the answer; re-sent (DUP where the message has it) after each
     /// reply_timeout, options().retries times. `transmissions` counts the sends.
     result<v1_2::message> exchange(v1_2::message request, const predicate& matches,
