@@ -382,3 +382,70 @@ TEST_CASE("a broker message on a predefined topic is sent with its predefined id
     b.publish("pre/seven", "!");
     CHECK(h.sent_to(sensor) == strings{"08 0c 01 00 07 00 00 21"}); // TopicIdType predefined
 }
+
+TEST_CASE("a sensor's QoS 2 PUBLISH the broker refuses at PUBREC is answered with a PUBACK carrying the code")
+{
+    core_harness h(quiet());
+    auto& b = with_topic_a(h);
+    h.send(sensor, "09 0c 40 00 01 00 07 68 69");
+    b.pubrec(b.expect<mqtt5::publish_packet>().packet_id, mqtt5::reason_code::quota_exceeded);
+    CHECK(h.sent_to(sensor) == strings{"07 0d 00 01 00 07 01"}); // §6.6: PUBACK rejected: congestion
+    CHECK(b.pending() == 0);                                     // no PUBREL: the flow ended
+}
+
+TEST_CASE("a sensor's QoS 1 PUBLISH made while the upstream link is re-opened is PUBACKed once it is back")
+{
+    core_harness h(quiet());
+    h.send(sensor, "08 04 00 01 00 3c 70 31"); // CONNECT clean 0, "p1"
+    auto& b = h.broker("p1");
+    b.link_up();
+    b.expect<mqtt5::connect_packet>();
+    b.connack_success();
+    h.send(sensor, "07 0a 00 00 00 01 61");
+    h.sent_to(sensor);
+
+    b.link_down(); // re-opened at once, not up yet
+    h.send(sensor, "09 0c 20 00 01 00 05 68 69");
+    CHECK(h.sent_to(sensor).empty());
+    b.link_up();
+    b.expect<mqtt5::connect_packet>();
+    b.connack_success(true);
+    const auto p = b.expect<mqtt5::publish_packet>(); // sent when the session is back
+    CHECK(p.topic == "a");
+    b.puback(p.packet_id);
+    CHECK(h.sent_to(sensor) == strings{"07 0d 00 01 00 05 00"});
+}
+
+TEST_CASE("messages the broker re-sends when the session resumes reach the sensor after its CONNACK")
+{
+    core_harness h(quiet());
+    h.send(sensor, "08 04 00 01 00 3c 70 32"); // CONNECT clean 0, "p2"
+    auto& b = h.broker("p2");
+    b.link_up();
+    b.expect<mqtt5::connect_packet>();
+    // The broker answers and at once delivers what it kept for the session (MQTT 5.0 §4.4).
+    b.connack_success(true);
+    b.publish("kept/1", "k", mqtt5::qos::at_least_once, 3);
+    CHECK(h.sent_to(sensor) == strings{"03 05 00", "0c 0a 00 01 00 01 6b 65 70 74 2f 31"}); // REGISTER
+    h.send(sensor, "07 0b 00 01 00 01 00");
+    CHECK(h.sent_to(sensor) == strings{"08 0c 20 00 01 00 02 6b"});
+    h.send(sensor, "07 0d 00 01 00 02 00");
+    CHECK(b.expect<mqtt5::puback_packet>().packet_id == 3);
+}
+
+TEST_CASE("the gateway's counters count publishes both ways by QoS")
+{
+    core_harness h(quiet());
+    auto& b = with_topic_a(h);
+    h.send(sensor, "08 0c 00 00 01 00 00 31"); // QoS 0
+    h.send(sensor, "08 0c 20 00 01 00 02 32"); // QoS 1
+    h.send(sensor, "08 0c 40 00 01 00 03 33"); // QoS 2
+    b.publish("a", "x");
+    b.publish("a", "y", mqtt5::qos::at_least_once, 1);
+    const auto& s = h.stats();
+    CHECK(s.publishes_from_clients[0] == 1);
+    CHECK(s.publishes_from_clients[1] == 1);
+    CHECK(s.publishes_from_clients[2] == 1);
+    CHECK(s.publishes_to_clients[0] == 1);
+    CHECK(s.publishes_to_clients[1] == 1);
+}
