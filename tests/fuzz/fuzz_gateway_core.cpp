@@ -89,29 +89,22 @@ struct driver {
         for (const auto& a : actions) {
             std::ostringstream line; // every action prints
             line << a;
-            if (trace)
-                std::fprintf(stderr, "%s\n", line.str().c_str());
+            if (trace) std::fprintf(stderr, "%s\n", line.str().c_str());
             if (const auto* d = std::get_if<core::send_datagram>(&a)) {
-                if (!d->to)
-                    fail("datagram to no peer", a);
-                if (d->bytes.size() > cfg.max_datagram_size)
-                    fail("datagram over max_datagram_size", a);
-                if (!sn::v1_2::decode(d->bytes))
-                    fail("undecodable datagram", a);
+                if (!d->to) fail("datagram to no peer", a);
+                if (d->bytes.size() > cfg.max_datagram_size) fail("datagram over max_datagram_size", a);
+                if (!sn::v1_2::decode(d->bytes)) fail("undecodable datagram", a);
             } else if (const auto* b = std::get_if<core::broadcast_datagram>(&a)) {
-                if (!sn::v1_2::decode(b->bytes))
-                    fail("undecodable broadcast", a);
+                if (!sn::v1_2::decode(b->bytes)) fail("undecodable broadcast", a);
             } else if (const auto* o = std::get_if<core::open_broker_link>(&a)) {
-                if (o->session == 0)
-                    fail("session 0", a);
+                if (o->session == 0) fail("session 0", a);
                 if (std::find(sessions.begin(), sessions.end(), o->session) == sessions.end())
                     sessions.push_back(o->session);
             } else if (const auto* s = std::get_if<core::send_to_broker>(&a)) {
                 if (std::find(sessions.begin(), sessions.end(), s->session) == sessions.end())
                     fail("packet for a session never opened", a);
                 auto p = mqtt5::decode(s->bytes);
-                if (!p || mqtt5::type_of(*p) != s->type)
-                    fail("undecodable packet upstream", a);
+                if (!p || mqtt5::type_of(*p) != s->type) fail("undecodable packet upstream", a);
             } else if (const auto* c = std::get_if<core::close_broker_link>(&a)) {
                 if (std::find(sessions.begin(), sessions.end(), c->session) == sessions.end())
                     fail("close of a session never opened", a);
@@ -134,10 +127,8 @@ struct driver {
         const auto target = now + d;
         for (int guard = 0; guard < 100'000; ++guard) {
             auto next = gw.next_deadline();
-            if (!next || *next > target)
-                break;
-            if (*next > now)
-                now = *next;
+            if (!next || *next > target) break;
+            if (*next > now) now = *next;
             timeout();
         }
         now = target;
@@ -153,23 +144,40 @@ struct driver {
         static const char* const topics[] = {"p/1", "a/b", "ab", "p/two", "x"};
         const auto topic = std::string(topics[id % 5]);
         switch (kind % 13) {
-        case 0: return mqtt5::connack_packet{.session_present = (id & 2) != 0}; // ids 1, 4: not present
-        case 1: return mqtt5::connack_packet{.reason = (id & 1) ? mqtt5::reason_code::not_authorized
-                                                                : mqtt5::reason_code::server_busy};
-        case 2: return mqtt5::puback_packet{.packet_id = id};
-        case 3: return mqtt5::pubrec_packet{.packet_id = id};
-        case 4: return mqtt5::pubcomp_packet{.packet_id = id};
-        case 5: return mqtt5::suback_packet{.packet_id = id, .reason_codes = {mqtt5::reason_code::granted_qos_1}};
-        case 6: return mqtt5::unsuback_packet{.packet_id = id, .reason_codes = {mqtt5::reason_code::success}};
-        case 7: return mqtt5::publish_packet{.topic = topic, .payload = {std::byte{0x31}}};
-        case 8: return mqtt5::publish_packet{.qos = mqtt5::qos::at_least_once, .topic = topic, .packet_id = id,
-                                             .payload = {std::byte{0x32}}};
-        case 9: return mqtt5::publish_packet{.qos = mqtt5::qos::exactly_once, .topic = topic, .packet_id = id,
-                                             .payload = std::vector<std::byte>(id % 120, std::byte{0x33})};
-        case 10: return mqtt5::pubrel_packet{.packet_id = id};
-        case 11: return mqtt5::disconnect_packet{.reason = (id & 1) ? mqtt5::reason_code::server_shutting_down
-                                                                    : mqtt5::reason_code::administrative_action};
-        default: return mqtt5::pingresp_packet{};
+        case 0:
+            return mqtt5::connack_packet{.session_present = (id & 2) != 0}; // ids 1, 4: not present
+        case 1:
+            return mqtt5::connack_packet{.reason = (id & 1) ? mqtt5::reason_code::not_authorized
+                                                            : mqtt5::reason_code::server_busy};
+        case 2:
+            return mqtt5::puback_packet{.packet_id = id};
+        case 3:
+            return mqtt5::pubrec_packet{.packet_id = id};
+        case 4:
+            return mqtt5::pubcomp_packet{.packet_id = id};
+        case 5:
+            return mqtt5::suback_packet{.packet_id = id, .reason_codes = {mqtt5::reason_code::granted_qos_1}};
+        case 6:
+            return mqtt5::unsuback_packet{.packet_id = id, .reason_codes = {mqtt5::reason_code::success}};
+        case 7:
+            return mqtt5::publish_packet{.topic = topic, .payload = {std::byte{0x31}}};
+        case 8:
+            return mqtt5::publish_packet{.qos = mqtt5::qos::at_least_once,
+                                         .topic = topic,
+                                         .packet_id = id,
+                                         .payload = {std::byte{0x32}}};
+        case 9:
+            return mqtt5::publish_packet{.qos = mqtt5::qos::exactly_once,
+                                         .topic = topic,
+                                         .packet_id = id,
+                                         .payload = std::vector<std::byte>(id % 120, std::byte{0x33})};
+        case 10:
+            return mqtt5::pubrel_packet{.packet_id = id};
+        case 11:
+            return mqtt5::disconnect_packet{.reason = (id & 1) ? mqtt5::reason_code::server_shutting_down
+                                                               : mqtt5::reason_code::administrative_action};
+        default:
+            return mqtt5::pingresp_packet{};
         }
     }
 
@@ -179,7 +187,12 @@ struct driver {
         for (int steps = 0; !r.done() && steps < 2'000; ++steps) {
             const std::uint8_t op = r.u8();
             switch (op % 16) {
-            case 0: case 1: case 2: case 3: case 4: case 5: {
+            case 0:
+            case 1:
+            case 2:
+            case 3:
+            case 4:
+            case 5: {
                 const auto peer = core::peer_id{1, 1u + r.u8() % 4u};
                 const auto d = r.bytes(r.u8());
                 check(gw.on_datagram(peer, d, now));
@@ -194,19 +207,22 @@ struct driver {
                 check(gw.on_broker_bytes(s, d, now));
                 break;
             }
-            case 8: case 9: case 10: {
+            case 8:
+            case 9:
+            case 10: {
                 const auto s = session(r.u8());
                 const auto kind = r.u8();
                 const auto id = static_cast<std::uint16_t>(1 + r.u8() % 4);
                 auto bytes = mqtt5::encode(canned(kind, id));
-                if (bytes)
-                    check(gw.on_broker_bytes(s, *bytes, now));
+                if (bytes) check(gw.on_broker_bytes(s, *bytes, now));
                 break;
             }
             case 11:
                 check(gw.on_broker_link_down(session(r.u8()), now));
                 break;
-            case 12: case 13: case 14: {
+            case 12:
+            case 13:
+            case 14: {
                 const unsigned t = r.u8();
                 advance(std::chrono::milliseconds(t * t * 4));
                 break;
@@ -214,21 +230,21 @@ struct driver {
             default:
                 if (op == 0xFF) {
                     check(gw.shutdown(now));
-                    if (!gw.idle())
-                        std::abort();
+                    if (!gw.idle()) std::abort();
                 } else {
                     // CONNECT from peer (op >> 4) & 3, client id "c<n>", clean by bit 6, Will by bit 7
                     const auto n = static_cast<char>('0' + ((op >> 4) & 3));
-                    const std::uint8_t flags = static_cast<std::uint8_t>((op & 0x40 ? 0x04 : 0) | (op & 0x80 ? 0x08 : 0));
-                    std::vector<std::byte> c = {std::byte{8}, std::byte{4}, std::byte{flags}, std::byte{1},
-                                                std::byte{0}, std::byte{30}, std::byte{'c'}, static_cast<std::byte>(n)};
+                    const std::uint8_t flags =
+                        static_cast<std::uint8_t>((op & 0x40 ? 0x04 : 0) | (op & 0x80 ? 0x08 : 0));
+                    std::vector<std::byte> c = {
+                        std::byte{8}, std::byte{4},  std::byte{flags}, std::byte{1},
+                        std::byte{0}, std::byte{30}, std::byte{'c'},   static_cast<std::byte>(n)};
                     check(gw.on_datagram(core::peer_id{1, 1u + ((op >> 4) & 3u)}, c, now));
                 }
                 break;
             }
             // The app's loop: a deadline already due fires at once.
-            if (auto next = gw.next_deadline(); next && *next <= now)
-                timeout();
+            if (auto next = gw.next_deadline(); next && *next <= now) timeout();
             (void)gw.clients();
         }
         // Everything ends: a long wait, then shutdown.
@@ -293,8 +309,11 @@ std::vector<std::vector<std::byte>> sngw_fuzz_seeds()
 
     // Connect, publish QoS 1 to a predefined topic, broker PUBACK, PINGREQ, DISCONNECT.
     seeds.push_back(script{}
-                        .link_up(0).canned(0, 0, 0)
-                        .datagram(0, connect_c1).link_up(1).canned(1, 0, 0)
+                        .link_up(0)
+                        .canned(0, 0, 0)
+                        .datagram(0, connect_c1)
+                        .link_up(1)
+                        .canned(1, 0, 0)
                         .datagram(0, {0x09, 0x0c, 0x21, 0x00, 0x01, 0x00, 0x07, 0x68, 0x69})
                         .canned(1, 2, 0)
                         .datagram(0, {0x02, 0x16})
@@ -302,42 +321,65 @@ std::vector<std::vector<std::byte>> sngw_fuzz_seeds()
                         .out);
     // Register, subscribe, broker publishes QoS 0/1/2, sensor acks, time passes (retries).
     seeds.push_back(script{}
-                        .datagram(1, connect_c1).link_up(1).canned(1, 0, 0)
+                        .datagram(1, connect_c1)
+                        .link_up(1)
+                        .canned(1, 0, 0)
                         .datagram(1, {0x08, 0x0a, 0x00, 0x00, 0x00, 0x02, 0x61, 0x2f})
                         .datagram(1, {0x08, 0x12, 0x20, 0x00, 0x03, 0x61, 0x2f, 0x62})
                         .datagram(1, {0x08, 0x12, 0x20, 0x00, 0x04, 0x61, 0x2f, 0x23})
                         .canned(1, 5, 0)
-                        .canned(1, 7, 1).canned(1, 8, 1).canned(1, 9, 2)
+                        .canned(1, 7, 1)
+                        .canned(1, 8, 1)
+                        .canned(1, 9, 2)
                         .datagram(1, {0x07, 0x0b, 0x00, 0x01, 0x00, 0x01, 0x00})
                         .datagram(1, {0x07, 0x0d, 0x00, 0x01, 0x00, 0x01, 0x00})
-                        .wait(40).wait(60).wait(200)
+                        .wait(40)
+                        .wait(60)
+                        .wait(200)
                         .out);
     // Sleep, broker messages buffered, wake from another peer, keep-alive loss.
     seeds.push_back(script{}
-                        .datagram(2, connect_c1).link_up(1).canned(1, 0, 0)
+                        .datagram(2, connect_c1)
+                        .link_up(1)
+                        .canned(1, 0, 0)
                         .datagram(2, {0x04, 0x18, 0x00, 0x0a})
-                        .canned(1, 7, 0).canned(1, 8, 1).canned(1, 7, 2)
+                        .canned(1, 7, 0)
+                        .canned(1, 8, 1)
+                        .canned(1, 7, 2)
                         .datagram(3, {0x04, 0x16, 0x63, 0x31})
-                        .wait(30).wait(255).wait(255)
+                        .wait(30)
+                        .wait(255)
+                        .wait(255)
                         .out);
     // Will flow, QoS -1, SEARCHGW, max_clients, shutdown.
     seeds.push_back(script{}
-                        .link_up(0).canned(0, 0, 0)
+                        .link_up(0)
+                        .canned(0, 0, 0)
                         .datagram(0, {0x08, 0x04, 0x0c, 0x01, 0x00, 0x1e, 0x63, 0x32})
                         .datagram(0, {0x06, 0x07, 0x20, 0x77, 0x2f, 0x74})
                         .datagram(0, {0x04, 0x09, 0x62, 0x79})
-                        .link_up(1).canned(1, 0, 0)
+                        .link_up(1)
+                        .canned(1, 0, 0)
                         .datagram(3, {0x09, 0x0c, 0x62, 0x61, 0x62, 0x00, 0x00, 0x68, 0x69})
                         .datagram(3, {0x03, 0x01, 0x00})
-                        .op({0x0f}).op({0x1f}).op({0x2f}).op({0x3f})
+                        .op({0x0f})
+                        .op({0x1f})
+                        .op({0x2f})
+                        .op({0x3f})
                         .op({0xff})
                         .out);
     // Broker trouble: refusals, link down, DISCONNECT, garbage bytes.
     seeds.push_back(script{}
-                        .datagram(0, connect_c1).link_up(1).canned(1, 1, 0)
-                        .datagram(0, connect_c1).link_up(1).canned(1, 0, 0)
-                        .op({11, 1}).wait(20)
-                        .link_up(1).canned(1, 11, 0)
+                        .datagram(0, connect_c1)
+                        .link_up(1)
+                        .canned(1, 1, 0)
+                        .datagram(0, connect_c1)
+                        .link_up(1)
+                        .canned(1, 0, 0)
+                        .op({11, 1})
+                        .wait(20)
+                        .link_up(1)
+                        .canned(1, 11, 0)
                         .op({7, 1, 3, 0x20, 0x01, 0x00})
                         .wait(100)
                         .out);

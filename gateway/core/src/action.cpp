@@ -23,13 +23,11 @@ void print_octets(std::ostream& os, const std::vector<std::byte>& bytes)
     os << '[';
     const std::size_t shown = bytes.size() < max_hex_octets ? bytes.size() : max_hex_octets;
     for (std::size_t i = 0; i < shown; ++i) {
-        if (i)
-            os << ' ';
+        if (i) os << ' ';
         const auto b = std::to_integer<unsigned>(bytes[i]);
         os << digits[b >> 4] << digits[b & 15];
     }
-    if (shown < bytes.size())
-        os << " ... (" << bytes.size() << " octets)";
+    if (shown < bytes.size()) os << " ... (" << bytes.size() << " octets)";
     os << ']';
 }
 
@@ -71,8 +69,7 @@ struct printer {
     void operator()(const open_broker_link& a) const
     {
         os << "open_broker_link session " << a.session << " max_packet_size " << a.max_packet_size;
-        if (!a.host.empty())
-            os << " to " << a.host << ':' << a.port;
+        if (!a.host.empty()) os << " to " << a.host << ':' << a.port;
     }
     void operator()(const send_to_broker& a) const
     {
@@ -92,8 +89,7 @@ struct printer {
             print_text(os, a.client_id);
         }
         os << ": " << a.error.category().name() << ':' << a.error.value() << ' ' << a.error.message();
-        if (!a.detail.empty())
-            os << " (" << a.detail << ')';
+        if (!a.detail.empty()) os << " (" << a.detail << ')';
     }
     void operator()(const client_event& a) const
     {
@@ -102,8 +98,7 @@ struct printer {
         os << ' ';
         print_text(os, a.client_id);
         os << " now " << to_string(a.state);
-        if (!a.detail.empty())
-            os << " (" << a.detail << ')';
+        if (!a.detail.empty()) os << " (" << a.detail << ')';
     }
 };
 
@@ -112,18 +107,30 @@ struct printer {
 std::ostream& operator<<(std::ostream& os, client_event_kind k)
 {
     switch (k) {
-    case client_event_kind::connected: return os << "connected";
-    case client_event_kind::connect_refused: return os << "connect_refused";
-    case client_event_kind::disconnected: return os << "disconnected";
-    case client_event_kind::asleep: return os << "asleep";
-    case client_event_kind::awake: return os << "awake";
-    case client_event_kind::lost: return os << "lost";
-    case client_event_kind::will_updated: return os << "will_updated";
-    case client_event_kind::moved: return os << "moved";
-    case client_event_kind::broker_verdict: return os << "broker_verdict";
-    case client_event_kind::upstream_up: return os << "upstream_up";
-    case client_event_kind::upstream_down: return os << "upstream_down";
-    case client_event_kind::removed: return os << "removed";
+    case client_event_kind::connected:
+        return os << "connected";
+    case client_event_kind::connect_refused:
+        return os << "connect_refused";
+    case client_event_kind::disconnected:
+        return os << "disconnected";
+    case client_event_kind::asleep:
+        return os << "asleep";
+    case client_event_kind::awake:
+        return os << "awake";
+    case client_event_kind::lost:
+        return os << "lost";
+    case client_event_kind::will_updated:
+        return os << "will_updated";
+    case client_event_kind::moved:
+        return os << "moved";
+    case client_event_kind::broker_verdict:
+        return os << "broker_verdict";
+    case client_event_kind::upstream_up:
+        return os << "upstream_up";
+    case client_event_kind::upstream_down:
+        return os << "upstream_down";
+    case client_event_kind::removed:
+        return os << "removed";
     }
     return os << "client_event_kind(" << static_cast<int>(k) << ')';
 }

@@ -44,13 +44,11 @@ std::string peer_text(peer_id p)
 // The message name for a `dropped` detail: the MsgType's name when the header parses.
 std::string describe_datagram(std::span<const std::byte> d)
 {
-    if (auto h = sn::wire::parse_header(d))
-        return std::string(v12::msg_type_name(h->msg_type));
+    if (auto h = sn::wire::parse_header(d)) return std::string(v12::msg_type_name(h->msg_type));
     return "datagram of " + std::to_string(d.size()) + " octets";
 }
 
-template <class T>
-std::string to_text(const T& v)
+template <class T> std::string to_text(const T& v)
 {
     std::ostringstream os;
     os << v;
@@ -70,12 +68,11 @@ struct gateway::impl {
     enum class link_phase : std::uint8_t { none, opening, up };
 
     explicit impl(config c)
-        : cfg(std::move(c)), own_client_id(cfg.gateway_client_id.empty()
-                                               ? "sngw-" + std::to_string(cfg.gateway_id)
-                                               : cfg.gateway_client_id),
+        : cfg(std::move(c)),
+          own_client_id(cfg.gateway_client_id.empty() ? "sngw-" + std::to_string(cfg.gateway_id)
+                                                      : cfg.gateway_client_id),
           own(make_own_config())
-    {
-    }
+    {}
 
     config cfg;
     gateway_stats stats{};
@@ -130,8 +127,7 @@ struct gateway::impl {
     // A sender the core keeps nothing for (MQTT-SN has no session without CONNECT).
     void forget_if_unknown(std::vector<action>& out, peer_id p)
     {
-        if (!by_peer.contains(p))
-            out.push_back(forget_peer{p});
+        if (!by_peer.contains(p)) out.push_back(forget_peer{p});
     }
 
     record* find(session_id id)
@@ -157,44 +153,37 @@ struct gateway::impl {
             const auto* d = std::get_if<send_datagram>(&a);
             return d != nullptr && !d->to;
         };
-        out.erase(std::remove_if(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(), dead), out.end());
+        out.erase(std::remove_if(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(), dead),
+                  out.end());
 
         auto* r = find(id);
-        if (r == nullptr)
-            return;
+        if (r == nullptr) return;
         refresh_deadline(id, *r);
-        if (r->s->removable(now))
-            remove(id, out, "");
+        if (r->s->removable(now)) remove(id, out, "");
     }
 
     void refresh_deadline(session_id id, record& r)
     {
-        if (r.deadline != deadlines.end())
-            deadlines.erase(r.deadline);
+        if (r.deadline != deadlines.end()) deadlines.erase(r.deadline);
         r.deadline = deadlines.end();
-        if (auto d = r.s->next_deadline())
-            r.deadline = deadlines.emplace(*d, id);
+        if (auto d = r.s->next_deadline()) r.deadline = deadlines.emplace(*d, id);
     }
 
     void remove(session_id id, std::vector<action>& out, std::string why)
     {
         auto it = sessions.find(id);
-        if (it == sessions.end())
-            return;
+        if (it == sessions.end()) return;
         auto& r = it->second;
-        if (r.deadline != deadlines.end())
-            deadlines.erase(r.deadline);
+        if (r.deadline != deadlines.end()) deadlines.erase(r.deadline);
         const peer_id p = r.s->peer();
         const std::string client_id = r.s->client_id();
         const client_state state = r.s->state();
-        if (auto pi = by_peer.find(p); pi != by_peer.end() && pi->second == id)
-            by_peer.erase(pi);
+        if (auto pi = by_peer.find(p); pi != by_peer.end() && pi->second == id) by_peer.erase(pi);
         if (auto ci = by_client.find(client_id); ci != by_client.end() && ci->second == id)
             by_client.erase(ci);
         sessions.erase(it);
         out.push_back(client_event{id, p, client_id, client_event_kind::removed, state, std::move(why)});
-        if (p)
-            forget_if_unknown(out, p);
+        if (p) forget_if_unknown(out, p);
     }
 
     /// Points `p` at session `id`: a record that held `p` before is detached from it, the old peer
@@ -205,12 +194,10 @@ struct gateway::impl {
             other->s->rebind(peer_id{}); // its datagrams would reach the new client; keep-alive ends it
         by_peer[p] = id;
         const peer_id old = r.s->peer();
-        if (old == p)
-            return;
+        if (old == p) return;
         r.s->rebind(p);
         if (old) {
-            if (auto it = by_peer.find(old); it != by_peer.end() && it->second == id)
-                by_peer.erase(it);
+            if (auto it = by_peer.find(old); it != by_peer.end() && it->second == id) by_peer.erase(it);
             out.push_back(client_event{id, p, r.s->client_id(), client_event_kind::moved, r.s->state(),
                                        "from " + peer_text(old)});
             forget_if_unknown(out, old);
@@ -236,9 +223,9 @@ struct gateway::impl {
         } else {
             first_contact(from, d, now, out);
         }
-        if (r == nullptr)
-            forget_if_unknown(out, from);
-        if (std::any_of(out.begin(), out.end(), [](const action& a) { return std::holds_alternative<dropped>(a); }))
+        if (r == nullptr) forget_if_unknown(out, from);
+        if (std::any_of(out.begin(), out.end(),
+                        [](const action& a) { return std::holds_alternative<dropped>(a); }))
             ++stats.datagrams_dropped;
         return out;
     }
@@ -260,8 +247,10 @@ struct gateway::impl {
                     on_connect(from, msg, now, out);
                 } else if constexpr (std::is_same_v<T, v12::searchgw_msg>) {
                     on_searchgw(from, out);
-                } else if constexpr (std::is_same_v<T, v12::advertise_msg> || std::is_same_v<T, v12::gwinfo_msg>) {
-                    drop(out, from, r->s->client_id(), errc::own_advertisement, std::string(v12::type_name(*m)));
+                } else if constexpr (std::is_same_v<T, v12::advertise_msg> ||
+                                     std::is_same_v<T, v12::gwinfo_msg>) {
+                    drop(out, from, r->s->client_id(), errc::own_advertisement,
+                         std::string(v12::type_name(*m)));
                 } else if constexpr (std::is_same_v<T, v12::encapsulated_msg>) {
                     // TODO(#6): forwarders.
                     drop(out, from, r->s->client_id(), errc::unexpected_message,
@@ -405,7 +394,6 @@ struct gateway::impl {
         sessions.emplace(id, record{std::move(s), deadlines.end()});
         by_client.emplace(client_id, id);
         return id; // bind() enters the peer
-
     }
 
     /// max_clients: the oldest record that can go, if any.
@@ -510,7 +498,8 @@ struct gateway::impl {
     {
         own_link = link_phase::opening;
         reconnect_at.reset();
-        const auto max = own.config().connect.props.maximum_packet_size.value_or(mqtt5::default_max_packet_size);
+        const auto max =
+            own.config().connect.props.maximum_packet_size.value_or(mqtt5::default_max_packet_size);
         out.push_back(open_broker_link{own_id, max, {}, 0});
     }
 
@@ -541,14 +530,12 @@ struct gateway::impl {
                                          std::is_same_v<T, mqtt5::link_lost> ||
                                          std::is_same_v<T, mqtt5::protocol_error_detected>) {
                         if constexpr (std::is_same_v<T, mqtt5::link_lost>)
-                            if (x.cause == mqtt5::link_lost_cause::link_down)
-                                own_link = link_phase::none;
+                            if (x.cause == mqtt5::link_lost_cause::link_down) own_link = link_phase::none;
                         own_event(client_event_kind::upstream_down, to_text(mqtt5::action{x}), out);
                     } else if constexpr (std::is_same_v<T, mqtt5::message_received>) {
                         // Nothing subscribes on this session; a QoS 1/2 message is acknowledged so the
                         // broker does not hold it for ever.
-                        if (x.delivery.value != 0)
-                            own_actions(own.acknowledge(x.delivery, now), now, out);
+                        if (x.delivery.value != 0) own_actions(own.acknowledge(x.delivery, now), now, out);
                     }
                 },
                 a);
@@ -566,8 +553,7 @@ struct gateway::impl {
     {
         std::vector<action> out;
         if (s == own_id) {
-            if (own_link != link_phase::opening)
-                return out; // not asked for (or already closed): ignore
+            if (own_link != link_phase::opening) return out; // not asked for (or already closed): ignore
             if (shutting_down) {
                 out.push_back(close_broker_link{own_id, mqtt5::close_mode::graceful});
                 own_link = link_phase::none;
@@ -577,8 +563,7 @@ struct gateway::impl {
             own_actions(own.on_link_up(now), now, out);
             return out;
         }
-        if (find(s) == nullptr)
-            return out;
+        if (find(s) == nullptr) return out;
         if (shutting_down) {
             // A link that was still connecting when we shut down: close it unused.
             out.push_back(close_broker_link{s, mqtt5::close_mode::graceful});
@@ -593,8 +578,7 @@ struct gateway::impl {
     {
         std::vector<action> out;
         if (s == own_id) {
-            if (own_link == link_phase::up)
-                own_actions(own.on_bytes(p, now), now, out);
+            if (own_link == link_phase::up) own_actions(own.on_bytes(p, now), now, out);
             return out;
         }
         if (auto* r = find(s)) {
@@ -629,12 +613,9 @@ struct gateway::impl {
     std::vector<action> on_timeout(time_point now)
     {
         std::vector<action> out;
-        if (advertise_at && *advertise_at <= now && !shutting_down)
-            advertise(now, out);
-        if (auto d = own.next_deadline(); d && *d <= now)
-            own_actions(own.on_timeout(now), now, out);
-        if (reconnect_at && *reconnect_at <= now && !shutting_down)
-            open_own(out);
+        if (advertise_at && *advertise_at <= now && !shutting_down) advertise(now, out);
+        if (auto d = own.next_deadline(); d && *d <= now) own_actions(own.on_timeout(now), now, out);
+        if (reconnect_at && *reconnect_at <= now && !shutting_down) open_own(out);
 
         // Each due client once per call; a client that is due again at once waits for the next call.
         std::vector<session_id> due;
@@ -642,8 +623,7 @@ struct gateway::impl {
             due.push_back(it->second);
         for (session_id id : due) {
             auto* r = find(id);
-            if (r == nullptr)
-                continue;
+            if (r == nullptr) continue;
             const std::size_t first = out.size();
             r->s->on_timeout(now, out);
             settle(id, out, first, now);
@@ -653,8 +633,7 @@ struct gateway::impl {
             next_sweep = now + sweep_interval;
             std::vector<session_id> gone;
             for (auto& [id, r] : sessions)
-                if (r.s->removable(now))
-                    gone.push_back(id);
+                if (r.s->removable(now)) gone.push_back(id);
             for (session_id id : gone)
                 remove(id, out, "session expired");
         }
@@ -665,11 +644,9 @@ struct gateway::impl {
     {
         std::optional<time_point> best;
         auto consider = [&](std::optional<time_point> t) {
-            if (t && (!best || *t < *best))
-                best = t;
+            if (t && (!best || *t < *best)) best = t;
         };
-        if (!deadlines.empty())
-            consider(deadlines.begin()->first);
+        if (!deadlines.empty()) consider(deadlines.begin()->first);
         consider(own.next_deadline());
         if (!shutting_down) {
             consider(reconnect_at);
@@ -683,21 +660,18 @@ struct gateway::impl {
     std::vector<action> start(time_point now)
     {
         std::vector<action> out;
-        if (started)
-            return out;
+        if (started) return out;
         started = true;
         next_sweep = now + sweep_interval;
         open_own(out);
-        if (cfg.advertise_interval.count() > 0)
-            advertise(now, out); // §6.1: the first one at once
+        if (cfg.advertise_interval.count() > 0) advertise(now, out); // §6.1: the first one at once
         return out;
     }
 
     std::vector<action> shutdown(time_point now)
     {
         std::vector<action> out;
-        if (shutting_down)
-            return out;
+        if (shutting_down) return out;
         shutting_down = true;
         advertise_at.reset();
         reconnect_at.reset();
@@ -714,7 +688,8 @@ struct gateway::impl {
             refresh_deadline(id, r);
         }
         if (own_link == link_phase::up) {
-            own_actions(own.disconnect(mqtt5::reason_code::normal_disconnection, std::nullopt, now), now, out);
+            own_actions(own.disconnect(mqtt5::reason_code::normal_disconnection, std::nullopt, now), now,
+                        out);
             if (own_link != link_phase::none) {
                 out.push_back(close_broker_link{own_id, mqtt5::close_mode::graceful});
                 own_link = link_phase::none;
@@ -745,7 +720,8 @@ std::vector<action> gateway::on_broker_link_up(session_id s, time_point now)
     return impl_->on_link_up(s, now);
 }
 
-std::vector<action> gateway::on_broker_bytes(session_id s, std::span<const std::byte> whole_packet, time_point now)
+std::vector<action> gateway::on_broker_bytes(session_id s, std::span<const std::byte> whole_packet,
+                                             time_point now)
 {
     return impl_->on_bytes(s, whole_packet, now);
 }
@@ -788,16 +764,14 @@ std::vector<client_info> gateway::clients() const
 std::optional<client_info> gateway::client(const std::string& client_id) const
 {
     auto it = impl_->by_client.find(client_id);
-    if (it == impl_->by_client.end())
-        return std::nullopt;
+    if (it == impl_->by_client.end()) return std::nullopt;
     return impl_->sessions.at(it->second).s->info();
 }
 
 std::optional<client_state> gateway::state_of(peer_id peer) const
 {
     auto it = impl_->by_peer.find(peer);
-    if (it == impl_->by_peer.end())
-        return std::nullopt;
+    if (it == impl_->by_peer.end()) return std::nullopt;
     return impl_->sessions.at(it->second).s->state();
 }
 

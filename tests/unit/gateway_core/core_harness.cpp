@@ -39,7 +39,8 @@ mqtt5::packet fake_broker::next_packet()
 
 std::vector<mqtt5::packet> fake_broker::packets()
 {
-    std::vector<mqtt5::packet> out(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
+    std::vector<mqtt5::packet> out(std::make_move_iterator(queue_.begin()),
+                                   std::make_move_iterator(queue_.end()));
     queue_.clear();
     return out;
 }
@@ -72,8 +73,7 @@ void fake_broker::reply_bytes(const std::vector<std::byte>& whole_packet)
 
 void fake_broker::connack_success(bool session_present)
 {
-    if (!connects_.empty())
-        h_->broker_sessions_.insert(connects_.back().client_id);
+    if (!connects_.empty()) h_->broker_sessions_.insert(connects_.back().client_id);
     reply(mqtt5::connack_packet{.session_present = session_present});
 }
 
@@ -151,8 +151,7 @@ void fake_broker::on_send(const core::send_to_broker& a)
     REQUIRE_MESSAGE(p.has_value(), "session " << id_ << ": undecodable packet upstream [" << to_hex(a.bytes)
                                               << "]: " << p.error().message());
     CHECK_MESSAGE(mqtt5::type_of(*p) == a.type, "send_to_broker type " << a.type << " for " << *p);
-    if (auto* c = std::get_if<mqtt5::connect_packet>(&*p))
-        connects_.push_back(*c);
+    if (auto* c = std::get_if<mqtt5::connect_packet>(&*p)) connects_.push_back(*c);
     queue_.push_back(std::move(*p));
 }
 
@@ -168,8 +167,7 @@ void fake_broker::on_close(const core::close_broker_link& a)
 core_harness::core_harness(core::config cfg, bool start_now)
     : gw_(std::make_unique<core::gateway>(std::move(cfg))), now_(start_instant)
 {
-    if (start_now)
-        start();
+    if (start_now) start();
 }
 
 core_harness::~core_harness() = default;
@@ -177,11 +175,9 @@ core_harness::~core_harness() = default;
 void core_harness::auto_broker(bool on)
 {
     auto_broker_ = on;
-    if (!on)
-        return;
+    if (!on) return;
     for (const auto& [id, b] : brokers_)
-        if (b->open() && !b->up())
-            auto_queue_.emplace_back(id, auto_kind::link_up);
+        if (b->open() && !b->up()) auto_queue_.emplace_back(id, auto_kind::link_up);
     apply({});
 }
 
@@ -191,10 +187,8 @@ void core_harness::advance(core::milliseconds d)
     for (std::size_t i = 0;; ++i) {
         REQUIRE_MESSAGE(i < max_timeouts_per_advance, "deadlines never end; last ones:\n" << dump());
         auto next = gw_->next_deadline();
-        if (!next || *next > target)
-            break;
-        if (*next > now_)
-            now_ = *next;
+        if (!next || *next > target) break;
+        if (*next > now_) now_ = *next;
         timeout();
     }
     now_ = target;
@@ -203,10 +197,8 @@ void core_harness::advance(core::milliseconds d)
 bool core_harness::advance_to_next_deadline()
 {
     auto next = gw_->next_deadline();
-    if (!next)
-        return false;
-    if (*next > now_)
-        now_ = *next;
+    if (!next) return false;
+    if (*next > now_) now_ = *next;
     timeout();
     return true;
 }
@@ -251,8 +243,8 @@ std::vector<core::action> core_harness::shutdown()
 fake_broker& core_harness::connect_sensor(core::peer_id p, std::string_view client_id, std::uint16_t duration,
                                           bool clean)
 {
-    sn::v1_2::connect_msg m{.will = false, .clean_session = clean, .duration = duration,
-                            .client_id = std::string(client_id)};
+    sn::v1_2::connect_msg m{
+        .will = false, .clean_session = clean, .duration = duration, .client_id = std::string(client_id)};
     send_msg(p, m);
     auto& b = broker(client_id);
     if (!b.up()) {
@@ -265,9 +257,10 @@ fake_broker& core_harness::connect_sensor(core::peer_id p, std::string_view clie
         b.connack_success(present);
     }
     const auto got = sent_to(p);
-    REQUIRE_MESSAGE(got == std::vector<std::string>{"03 05 00"}, "CONNACK for " << client_id << ": "
-                                                                 << doctest::StringMaker<std::vector<std::string>>::convert(got)
-                                                                 << "\n" << dump());
+    REQUIRE_MESSAGE(got == std::vector<std::string>{"03 05 00"},
+                    "CONNACK for " << client_id << ": "
+                                   << doctest::StringMaker<std::vector<std::string>>::convert(got) << "\n"
+                                   << dump());
     return b;
 }
 
@@ -275,8 +268,7 @@ std::vector<std::string> core_harness::sent_to(core::peer_id p)
 {
     std::vector<std::string> out;
     auto it = sent_.find(p);
-    if (it == sent_.end())
-        return out;
+    if (it == sent_.end()) return out;
     for (const auto& d : it->second)
         out.push_back(sngw::test::to_hex(d));
     sent_.erase(it);
@@ -287,8 +279,7 @@ std::vector<sn::v1_2::message> core_harness::received(core::peer_id p)
 {
     std::vector<sn::v1_2::message> out;
     auto it = sent_.find(p);
-    if (it == sent_.end())
-        return out;
+    if (it == sent_.end()) return out;
     for (const auto& d : it->second) {
         auto m = sn::v1_2::decode(d);
         REQUIRE_MESSAGE(m.has_value(), "undecodable datagram to the sensor: " << sngw::test::to_hex(d));
@@ -337,15 +328,13 @@ std::string core_harness::dump() const
 fake_broker* core_harness::find_broker(std::string_view client_id) const
 {
     if (auto info = gw_->client(std::string(client_id)); info && info->session != 0) {
-        if (auto it = brokers_.find(info->session); it != brokers_.end())
-            return it->second.get();
+        if (auto it = brokers_.find(info->session); it != brokers_.end()) return it->second.get();
     }
     const std::string prefixed = gw_->configuration().client_id_prefix + std::string(client_id);
     fake_broker* found = nullptr;
     for (const auto& [id, b] : brokers_) {
         const auto cid = b->client_id();
-        if (!cid.empty() && (cid == client_id || cid == prefixed))
-            found = b.get(); // the latest session wins
+        if (!cid.empty() && (cid == client_id || cid == prefixed)) found = b.get(); // the latest session wins
     }
     return found;
 }
@@ -359,7 +348,7 @@ fake_broker& core_harness::broker(std::string_view client_id)
 {
     auto* b = find_broker(client_id);
     REQUIRE_MESSAGE(b != nullptr, "no upstream session for client id \"" << std::string(client_id) << "\"\n"
-                                                                      << dump());
+                                                                         << dump());
     return *b;
 }
 
@@ -385,8 +374,7 @@ fake_broker& core_harness::last_broker()
 void core_harness::gateway_session_up()
 {
     auto& b = gateway_broker();
-    if (!b.up())
-        b.link_up();
+    if (!b.up()) b.link_up();
     if (!auto_broker_) {
         b.expect<mqtt5::connect_packet>();
         b.connack_success();
@@ -427,14 +415,11 @@ void core_harness::record(const core::action& a, std::vector<core::action>& step
             } else if constexpr (std::is_same_v<T, core::open_broker_link>) {
                 CHECK_MESSAGE(x.session != 0, "open_broker_link for session 0");
                 auto& b = brokers_[x.session];
-                if (!b)
-                    b = std::make_unique<fake_broker>(*this, x.session);
-                if (first_session_ == 0)
-                    first_session_ = x.session;
+                if (!b) b = std::make_unique<fake_broker>(*this, x.session);
+                if (first_session_ == 0) first_session_ = x.session;
                 last_session_ = x.session;
                 b->on_open(x);
-                if (auto_broker_)
-                    auto_queue_.emplace_back(x.session, auto_kind::link_up);
+                if (auto_broker_) auto_queue_.emplace_back(x.session, auto_kind::link_up);
             } else if constexpr (std::is_same_v<T, core::send_to_broker>) {
                 auto it = brokers_.find(x.session);
                 REQUIRE_MESSAGE(it != brokers_.end(), "send_to_broker on unopened session " << x.session);
@@ -467,14 +452,12 @@ void core_harness::run_auto(std::vector<core::action>& step)
         std::vector<core::action> more;
         switch (kind) {
         case auto_kind::link_up:
-            if (!b.open() || b.up())
-                continue;
+            if (!b.open() || b.up()) continue;
             b.up_ = true;
             more = gw_->on_broker_link_up(s, now_);
             break;
         case auto_kind::connack: {
-            if (!b.up())
-                continue;
+            if (!b.up()) continue;
             const auto& c = b.connects_.back();
             const bool present = !c.clean_start && broker_sessions_.count(c.client_id) != 0;
             broker_sessions_.insert(c.client_id);
@@ -483,8 +466,7 @@ void core_harness::run_auto(std::vector<core::action>& step)
             break;
         }
         case auto_kind::pingresp: {
-            if (!b.up())
-                continue;
+            if (!b.up()) continue;
             auto bytes = mqtt5::encode(mqtt5::pingresp_packet{});
             more = gw_->on_broker_bytes(s, *bytes, now_);
             break;
@@ -501,8 +483,7 @@ doctest::String doctest::StringMaker<std::vector<std::string>>::convert(const st
 {
     std::string out = "{";
     for (std::size_t i = 0; i < v.size(); ++i) {
-        if (i)
-            out += ", ";
+        if (i) out += ", ";
         out += '"' + v[i] + '"';
     }
     out += '}';
@@ -519,8 +500,7 @@ doctest::StringMaker<std::vector<sngw::core::peer_id>>::convert(const std::vecto
 {
     std::string out = "{";
     for (std::size_t i = 0; i < v.size(); ++i) {
-        if (i)
-            out += ", ";
+        if (i) out += ", ";
         out += std::to_string(v[i].link) + ":" + std::to_string(v[i].address);
     }
     out += '}';

@@ -69,8 +69,7 @@ public:
     /// The oldest unread packet (REQUIREs one).
     mqtt5::packet next_packet();
     /// The oldest unread packet, which must be a P (REQUIREs it).
-    template <class P>
-    P expect()
+    template <class P> P expect()
     {
         auto p = next_packet();
         REQUIRE_MESSAGE(std::holds_alternative<P>(p), "session " << id_ << ": got " << p);
@@ -211,7 +210,10 @@ public:
 
     // ---- observers -----------------------------------------------------------------------------
     std::optional<core::client_state> state_of(core::peer_id p) const { return gw_->state_of(p); }
-    std::optional<core::client_info> client(const std::string& client_id) const { return gw_->client(client_id); }
+    std::optional<core::client_info> client(const std::string& client_id) const
+    {
+        return gw_->client(client_id);
+    }
     const core::gateway_stats& stats() const noexcept { return gw_->stats(); }
 
     /// Applies a batch of actions returned by a direct gw() call (records them, runs auto replies).
@@ -252,15 +254,12 @@ std::string to_hex(std::span<const std::byte> bytes);
 } // namespace sngw::test
 
 // Readable failure output for the harness readers.
-template <>
-struct doctest::StringMaker<std::vector<std::string>> {
+template <> struct doctest::StringMaker<std::vector<std::string>> {
     static doctest::String convert(const std::vector<std::string>& v);
 };
-template <>
-struct doctest::StringMaker<std::vector<sngw::core::peer_id>> {
+template <> struct doctest::StringMaker<std::vector<sngw::core::peer_id>> {
     static doctest::String convert(const std::vector<sngw::core::peer_id>& v);
 };
-template <>
-struct doctest::StringMaker<sngw::core::peer_id> {
+template <> struct doctest::StringMaker<sngw::core::peer_id> {
     static doctest::String convert(const sngw::core::peer_id& p);
 };

@@ -23,7 +23,8 @@ core::config limited(std::size_t max_clients)
 
 } // namespace
 
-TEST_CASE("a CONNECT for a new client id at max_clients gets CONNACK rejected congestion when no record can go")
+TEST_CASE(
+    "a CONNECT for a new client id at max_clients gets CONNACK rejected congestion when no record can go")
 {
     core_harness h(limited(2));
     h.auto_broker(true);

@@ -31,7 +31,7 @@ TEST_CASE("two sensors on two peers stay apart")
     CHECK(up_a.client_id() == "alpha");
     CHECK(up_b.client_id() == "beta");
 
-    h.send(a, "02 16"); // PINGREQ (§5.4.19), no ClientId
+    h.send(a, "02 16");                                       // PINGREQ (§5.4.19), no ClientId
     CHECK(h.sent_to(a) == std::vector<std::string>{"02 17"}); // PINGRESP
     CHECK(h.sent_to(b).empty());
 
@@ -129,7 +129,7 @@ TEST_CASE("a sleeping client waking up from a new address is rebound before its 
     REQUIRE(h.state_of(old_peer) == core::client_state::asleep);
 
     h.advance(std::chrono::seconds(30));
-    h.send(new_peer, "07 16 61 6c 70 68 61"); // PINGREQ with ClientId "alpha"
+    h.send(new_peer, "07 16 61 6c 70 68 61");                        // PINGREQ with ClientId "alpha"
     CHECK(h.sent_to(new_peer) == std::vector<std::string>{"02 17"}); // nothing buffered: PINGRESP at once
     CHECK(h.forgotten() == std::vector<core::peer_id>{old_peer});
     CHECK_FALSE(h.state_of(old_peer));

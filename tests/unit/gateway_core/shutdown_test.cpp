@@ -21,7 +21,8 @@ core::config quiet()
 
 } // namespace
 
-TEST_CASE("shutdown tells active sensors with DISCONNECT and ends every upstream session with DISCONNECT 0x00")
+TEST_CASE(
+    "shutdown tells active sensors with DISCONNECT and ends every upstream session with DISCONNECT 0x00")
 {
     core_harness h(quiet());
     h.auto_broker(true);

@@ -49,13 +49,13 @@ TEST_CASE("every v1.2 message that needs a session gets a bare DISCONNECT from a
     core_harness h(quiet());
     const auto p = core_harness::peer(1);
     const char* const needs_session[] = {
-        "02 16",                      // PINGREQ
-        "07 0b 00 01 00 01 00",       // REGACK
-        "07 0d 00 01 00 01 00",       // PUBACK
-        "04 0f 00 01",                // PUBREC
-        "04 10 00 01",                // PUBREL
-        "07 14 00 00 01 61 62",       // UNSUBSCRIBE "ab"
-        "05 1a 00 61 62",             // WILLTOPICUPD "ab"
+        "02 16",                // PINGREQ
+        "07 0b 00 01 00 01 00", // REGACK
+        "07 0d 00 01 00 01 00", // PUBACK
+        "04 0f 00 01",          // PUBREC
+        "04 10 00 01",          // PUBREL
+        "07 14 00 00 01 61 62", // UNSUBSCRIBE "ab"
+        "05 1a 00 61 62",       // WILLTOPICUPD "ab"
     };
     for (const std::string m : needs_session) {
         CAPTURE(m);
@@ -109,7 +109,7 @@ TEST_CASE("garbage from a stranger is dropped with its decode error and the stra
         sn::errc error;
     };
     const case_t cases[] = {
-        {"05", sn::errc::truncated},               // Length only
+        {"05", sn::errc::truncated},                // Length only
         {"05 0c 62", sn::errc::truncated},          // a PUBLISH cut short
         {"02 19", sn::errc::reserved_msg_type},     // MsgType 0x19 is reserved
         {"01 00", sn::errc::truncated},             // 3-octet Length form, cut
@@ -137,7 +137,8 @@ TEST_CASE("MQTT-SN 2.0 and forwarder datagrams are dropped and counted until the
     const auto p = core_harness::peer(1);
     // v2.0 SEARCHGW (0x17, 2.0 §3.20.2)
     h.send(p, "03 17 00");
-    // v2.0 CONNECT: Length 0x0c, 0x01, Flags 0x02? no will: 0x00, PacketId 1, Version 0x02, KeepAlive 60, "ab"
+    // v2.0 CONNECT: Length 0x0c, 0x01, Flags 0x02? no will: 0x00, PacketId 1, Version 0x02, KeepAlive 60,
+    // "ab"
     h.send(p, "0c 01 00 00 01 02 00 3c 00 00 61 62");
     // v1.2 forwarder encapsulation (§5.5): Length 3, 0xfe, Ctrl 0, WirelessNodeId 0x01, then PINGREQ
     h.send(p, "04 fe 00 01 02 16");
@@ -152,23 +153,22 @@ TEST_CASE("a thousand random and truncated datagrams from random peers leave a w
 {
     // Seeded: the seed is printed; SNGW_SEED repeats a run.
     std::uint64_t seed = 0x5eed'c0de;
-    if (const char* s = std::getenv("SNGW_SEED"))
-        seed = std::strtoull(s, nullptr, 0);
+    if (const char* s = std::getenv("SNGW_SEED")) seed = std::strtoull(s, nullptr, 0);
     MESSAGE("seed " << seed);
     std::mt19937_64 rng(seed);
 
     core_harness h(quiet());
     h.auto_broker(true);
     const std::vector<std::vector<std::byte>> shapes = {
-        sngw::test::hex("08 04 04 01 00 3c 73 31"), // CONNECT "s1"
-        sngw::test::hex("09 0c 62 61 62 00 00 68 69"), // QoS -1 PUBLISH
-        sngw::test::hex("09 0c 20 00 01 00 01 68 69"), // PUBLISH QoS 1
-        sngw::test::hex("03 01 00"),                 // SEARCHGW
-        sngw::test::hex("04 16 7a 7a"),              // PINGREQ "zz"
-        sngw::test::hex("04 18 00 3c"),              // DISCONNECT with Duration
-        sngw::test::hex("08 0a 00 00 00 01 61 62"),  // REGISTER
-        sngw::test::hex("07 12 00 00 01 61 62"),     // SUBSCRIBE
-        sngw::test::hex("04 fe 00 01 02 16"),        // encapsulation
+        sngw::test::hex("08 04 04 01 00 3c 73 31"),             // CONNECT "s1"
+        sngw::test::hex("09 0c 62 61 62 00 00 68 69"),          // QoS -1 PUBLISH
+        sngw::test::hex("09 0c 20 00 01 00 01 68 69"),          // PUBLISH QoS 1
+        sngw::test::hex("03 01 00"),                            // SEARCHGW
+        sngw::test::hex("04 16 7a 7a"),                         // PINGREQ "zz"
+        sngw::test::hex("04 18 00 3c"),                         // DISCONNECT with Duration
+        sngw::test::hex("08 0a 00 00 00 01 61 62"),             // REGISTER
+        sngw::test::hex("07 12 00 00 01 61 62"),                // SUBSCRIBE
+        sngw::test::hex("04 fe 00 01 02 16"),                   // encapsulation
         sngw::test::hex("0c 01 00 00 01 02 00 3c 00 00 61 62"), // v2.0 CONNECT
     };
     std::uniform_int_distribution<int> pick(0, 3);
@@ -191,7 +191,8 @@ TEST_CASE("a thousand random and truncated datagrams from random peers leave a w
         }
         case 2: { // a real shape with one octet changed
             d = shapes[shape(rng)];
-            d[std::uniform_int_distribution<std::size_t>(0, d.size() - 1)(rng)] = static_cast<std::byte>(octet(rng));
+            d[std::uniform_int_distribution<std::size_t>(0, d.size() - 1)(rng)] =
+                static_cast<std::byte>(octet(rng));
             break;
         }
         default: // a real shape with random octets appended
@@ -204,10 +205,8 @@ TEST_CASE("a thousand random and truncated datagrams from random peers leave a w
         const auto step = h.send(from, d);
         // Whatever happened, an answer only ever goes to the sender.
         for (const auto& a : step)
-            if (const auto* s = std::get_if<core::send_datagram>(&a))
-                CHECK(s->to == from);
-        if (i % 50 == 0)
-            h.advance(7s);
+            if (const auto* s = std::get_if<core::send_datagram>(&a)) CHECK(s->to == from);
+        if (i % 50 == 0) h.advance(7s);
     }
     CHECK(h.stats().datagrams_in == 1000);
     const auto p = core_harness::peer(1);
