@@ -223,7 +223,12 @@ struct gateway::impl {
         } else {
             first_contact(from, d, now, out);
         }
-        if (r == nullptr) forget_if_unknown(out, from);
+        // A record created and removed within this call has already forgotten its peer.
+        const bool forgotten = std::any_of(out.begin(), out.end(), [&](const action& a) {
+            const auto* f = std::get_if<forget_peer>(&a);
+            return f != nullptr && f->peer == from;
+        });
+        if (r == nullptr && !forgotten) forget_if_unknown(out, from);
         if (std::any_of(out.begin(), out.end(),
                         [](const action& a) { return std::holds_alternative<dropped>(a); }))
             ++stats.datagrams_dropped;
@@ -487,7 +492,7 @@ struct gateway::impl {
             drop(out, from, client_id,
                  r.reason == mqtt5::reason_code::packet_too_large ? errc::message_too_large
                                                                   : errc::unexpected_message,
-                 "PUBLISH QoS -1 refused by the broker's limits: " + to_text(r.reason));
+                 "PUBLISH QoS -1 refused: " + to_text(r.reason));
         }
         own_actions(std::move(r.actions), now, out);
     }

@@ -213,3 +213,27 @@ TEST_CASE("the gateway's own session answers the broker's keep-alive and survive
     CHECK(own.pings() >= 9);
     CHECK(own.opens() == 2);
 }
+
+TEST_CASE("QoS -1 PUBLISH to a short topic with a wildcard character is dropped, nothing upstream")
+{
+    core_harness h(qos_minus_one_config());
+    h.gateway_session_up();
+    const auto p = core_harness::peer(7);
+    h.send(p, "09 0c 62 2b 61 00 00 68 69"); // short topic "+a": not a valid MQTT Topic Name
+    CHECK(h.gateway_broker().pending() == 0);
+    const auto d = h.dropped();
+    REQUIRE(d.size() == 1);
+    CHECK(d[0].error == core::make_error_code(core::errc::unexpected_message));
+    CHECK(d[0].detail == "PUBLISH QoS -1 refused: 0x90 Topic Name invalid");
+    CHECK(h.stats().publishes_from_clients[3] == 0);
+}
+
+TEST_CASE("a QoS 1 message the broker sends on the gateway's own session is acknowledged at once")
+{
+    core_harness h(qos_minus_one_config());
+    h.gateway_session_up();
+    h.gateway_broker().publish("odd/one", "x", mqtt5::qos::at_least_once, 9);
+    const auto ack = h.gateway_broker().expect<mqtt5::puback_packet>();
+    CHECK(ack.packet_id == 9);
+    CHECK(ack.reason == mqtt5::reason_code::success);
+}
