@@ -173,7 +173,9 @@ public:
 
     /// CONNECT (Will 0) from `p` → the upstream link is brought up and its CONNECT answered with
     /// CONNACK Success (or auto_broker does it) → REQUIREs that the sensor got CONNACK accepted
-    /// (`03 05 00`) and nothing else. Returns the client's upstream session.
+    /// (`03 05 00`) and nothing else. Returns the client's upstream session. When the sensor is
+    /// answered without a new upstream CONNECT (its link is kept), the broker is not involved;
+    /// packets sent upstream before the new CONNECT (a DISCONNECT ending the old link) are skipped.
     fake_broker& connect_sensor(core::peer_id p, std::string_view client_id, std::uint16_t duration = 60,
                                 bool clean = true);
 

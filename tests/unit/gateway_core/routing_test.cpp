@@ -154,3 +154,17 @@ TEST_CASE("the deadline table follows each client: the earliest client timer is 
     REQUIRE(h.gw().next_deadline());
     CHECK(*h.gw().next_deadline() > h.now());
 }
+
+TEST_CASE("a sensor reconnecting from the same address keeps its record and upstream session")
+{
+    core_harness h(quiet());
+    const auto p = core_harness::peer(1);
+    auto& first = h.connect_sensor(p, "alpha", 60, false);
+    auto& again = h.connect_sensor(p, "alpha", 60, false);
+    CHECK(&first == &again);
+    auto& clean = h.connect_sensor(p, "alpha", 60, true);
+    CHECK(&first == &clean);
+    CHECK(h.gw().clients().size() == 1);
+    CHECK(h.forgotten().empty());
+    CHECK(h.state_of(p) == core::client_state::active);
+}
