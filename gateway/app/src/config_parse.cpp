@@ -366,12 +366,19 @@ parse_result parse_arguments(int argc, const char* const* argv, const file_reade
     const auto settings = setting_options();
     po::variables_map vm;
     try {
-        po::store(po::command_line_parser(argc, argv).options(command_line).run(), vm);
+        // No positional arguments: a stray word is collected only to be named in the error.
+        command_line.add_options()("stray-argument", po::value<std::vector<std::string>>());
+        po::positional_options_description stray;
+        stray.add("stray-argument", -1);
+        po::store(po::command_line_parser(argc, argv).options(command_line).positional(stray).run(), vm);
         if (vm.count("help")) return {parse_result::action::help, help_text(), {}};
         if (vm.count("version")) return {parse_result::action::version, "sngw " SNGW_VERSION "\n", {}};
     } catch (const po::error& e) {
         fail(e.what());
     }
+    if (vm.count("stray-argument"))
+        fail("unexpected argument '" + vm["stray-argument"].as<std::vector<std::string>>().front() +
+             "' (options start with --)");
     std::string config_file;
     if (vm.count("config")) {
         config_file = vm["config"].as<std::string>();

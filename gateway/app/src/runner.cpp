@@ -119,6 +119,8 @@ struct runner::impl {
     /// Links the core asked to close, until their on_closed: the core has already forgotten them.
     std::unordered_map<std::uint64_t, std::shared_ptr<broker_connection>> closing{};
     std::unordered_map<core::session_id, std::string> client_of{}; // for log lines
+    std::unordered_map<core::session_id, std::optional<std::pair<core::client_event_kind, std::string>>>
+        last_event{};
     std::uint64_t next_serial = 1;
     std::map<std::pair<close_reason, error_code>, core::time_point> failure_logged{};
 
@@ -302,18 +304,27 @@ struct runner::impl {
 
     void do_apply(core::client_event& a)
     {
+        // The same event again for the same session (a broker that stays down, retried with
+        // back-off) is debug: the first one said it.
+        auto level = log_level::info;
         if (a.session != 0) {
-            if (a.kind == core::client_event_kind::removed)
+            auto& last = last_event[a.session];
+            if (last && last->first == a.kind && last->second == a.detail) level = log_level::debug;
+            last.emplace(a.kind, a.detail);
+            if (a.kind == core::client_event_kind::removed) {
                 client_of.erase(a.session);
-            else if (!a.client_id.empty())
+                last_event.erase(a.session);
+            } else if (!a.client_id.empty()) {
                 client_of[a.session] = a.client_id;
+            }
         }
+        if (!log.enabled(level)) return;
         std::string line = "client " + printable(a.client_id);
         if (a.peer) line += " [" + peer_text(a.peer) + ']';
         line += ' ';
         line += event_words(a.kind);
         if (!a.detail.empty()) line += ": " + printable(a.detail);
-        log.info(line);
+        log.log(level, line);
     }
 
     // ---- broker link ends -----------------------------------------------------------------------
@@ -423,7 +434,7 @@ struct runner::impl {
                                         : "?") +
                      " received");
             shutdown();
-            wait_signal();
+            if (!done) wait_signal(); // a second one exits at once; after finish() nothing may wait
         });
     }
 };
