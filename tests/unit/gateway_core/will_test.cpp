@@ -247,3 +247,33 @@ TEST_CASE("a PUBLISH during the will flow is dropped")
     REQUIRE(d.size() == 1);
     CHECK(d[0].error == core::make_error_code(core::errc::unexpected_message));
 }
+
+TEST_CASE("a CONNECT with a changed will while a message is in flight is accepted and the will follows it")
+{
+    core_harness h(quiet());
+    will_flow(h, "08");
+    auto& b = h.broker("w1");
+    h.send(sensor, "07 0a 00 00 00 01 61"); // REGISTER "a"
+    h.sent_to(sensor);
+    b.publish("a", "m", mqtt5::qos::at_least_once, 6);
+    CHECK(h.sent_to(sensor) == strings{"08 0c 20 00 01 00 01 6d"});
+
+    h.send(sensor, connect_w1("08"));
+    h.send(sensor, "05 07 00 78 79"); // WILLTOPIC "xy"
+    h.send(sensor, "03 09 21");       // WILLMSG "!"
+    // A new session object now would lose the QoS 1 flow: CONNACK at once, the link is kept ...
+    CHECK(h.sent_to(sensor) == strings{"02 06", "02 08", "03 05 00", "08 0c a0 00 01 00 01 6d"});
+    CHECK(b.opens() == 1);
+    h.send(sensor, "07 0d 00 01 00 01 00"); // ... until the flow is done
+    CHECK(b.expect<mqtt5::puback_packet>().packet_id == 6);
+    CHECK(b.expect<mqtt5::disconnect_packet>().reason == mqtt5::reason_code::normal_disconnection);
+    CHECK(b.opens() == 2);
+    b.link_up();
+    const auto c = b.expect<mqtt5::connect_packet>();
+    CHECK_FALSE(c.clean_start);
+    REQUIRE(c.will);
+    CHECK(c.will->topic == "xy");
+    b.connack_success(true);
+    CHECK(h.sent_to(sensor).empty()); // transparent to the sensor
+    CHECK(h.state_of(sensor) == core::client_state::active);
+}
