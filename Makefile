@@ -2,8 +2,10 @@
 # Thin wrapper: the two set-up commands of the README, and the pieces they are made of.
 #   make test   install what is missing, build (g++ -Werror, clang ASan/UBSan), run every test
 #   make build  g++ build only          make fuzz   libFuzzer build (clang), FUZZ_SECONDS per target
+#   make run    build sngw, start a private mosquitto on 127.0.0.1:1883 unless a broker answers at
+#               --broker, run sngw in the foreground with RUN_ARGS
 .DEFAULT_GOAL := test
-.PHONY: deps build test test-gcc test-sanitize check-purity fuzz clean
+.PHONY: deps build test test-gcc test-sanitize check-purity fuzz clean run
 
 # Debian 12 packages the build and the tests need. Say why in README.md when adding one.
 PACKAGES := cmake ninja-build g++ clang libclang-rt-14-dev \
@@ -15,6 +17,7 @@ SANITIZE_DIR ?= build-asan
 FUZZ_DIR     ?= build-fuzz
 JOBS         ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
+RUN_ARGS     ?= --udp 0.0.0.0:1883 --log-level info
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 deps:
@@ -31,6 +34,11 @@ $(BUILD_DIR)/build.ninja:
 
 build: deps $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# Only what the daemon needs; gateway/app/run.sh finds or starts the broker and runs it.
+run: deps $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target sngw
+	@bash gateway/app/run.sh $(BUILD_DIR)/gateway/app/sngw $(RUN_ARGS)
 
 test-gcc: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
