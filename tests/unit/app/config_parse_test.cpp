@@ -345,3 +345,44 @@ TEST_CASE("log levels have names both ways")
     CHECK(to_string(host_port{"::1", 1883}) == "[::1]:1883");
     CHECK(to_string(host_port{"10.1.2.3", 1}) == "10.1.2.3:1");
 }
+
+TEST_CASE("every key of sngw.conf.example is an option, and uncommented it gives the defaults it shows")
+{
+    const auto text = read_text_file(SNGW_CONF_EXAMPLE);
+    REQUIRE(text.has_value());
+    // Uncomment "#key = value" lines (not the prose comments, which have a space after '#').
+    std::string uncommented;
+    std::size_t keys = 0;
+    std::size_t start = 0;
+    while (start < text->size()) {
+        auto end = text->find('\n', start);
+        if (end == std::string::npos) end = text->size();
+        const auto line = text->substr(start, end - start);
+        if (line.size() > 1 && line[0] == '#' && line[1] >= 'a' && line[1] <= 'z') {
+            uncommented += line.substr(1) + '\n';
+            ++keys;
+        }
+        start = end + 1;
+    }
+    CHECK(keys == 29); // the 28 settings, udp twice
+    const auto c = config({"-c", "example.conf"}, {{"example.conf", uncommented},
+                                                   {"/etc/sngw/predefined-topics.txt", ""},
+                                                   {"/etc/sngw/credentials.txt", ""}});
+    const app_config defaults;
+    CHECK(c.udp == std::vector<host_port>{{"0.0.0.0", 1883}, {"::", 1883}});
+    CHECK(c.broker == defaults.broker);
+    CHECK(c.core.gateway_id == defaults.core.gateway_id);
+    CHECK(c.core.advertise_interval == defaults.core.advertise_interval);
+    CHECK(c.core.retry_interval == defaults.core.retry_interval);
+    CHECK(c.core.retry_count == defaults.core.retry_count);
+    CHECK(c.core.keep_alive_factor_percent == defaults.core.keep_alive_factor_percent);
+    CHECK(c.core.max_clients == defaults.core.max_clients);
+    CHECK(c.core.max_topics_per_client == defaults.core.max_topics_per_client);
+    CHECK(c.core.max_buffered_messages == defaults.core.max_buffered_messages);
+    CHECK(c.core.max_datagram_size == defaults.core.max_datagram_size);
+    CHECK(c.core.max_client_id_length == defaults.core.max_client_id_length);
+    CHECK(c.core.session_expiry == defaults.core.session_expiry);
+    CHECK(c.core.broker_keep_alive == defaults.core.broker_keep_alive);
+    CHECK(c.core.broker_connect_timeout == defaults.core.broker_connect_timeout);
+    CHECK(c.level == defaults.level);
+}
