@@ -349,6 +349,11 @@ boost::system::result<std::string> read_text_file(const std::string& path)
     return os.str();
 }
 
+std::string_view version() noexcept
+{
+    return SNGW_VERSION;
+}
+
 std::string help_text()
 {
     std::ostringstream os;

@@ -28,6 +28,8 @@ int main(int argc, char** argv)
     }
 
     logger log(parsed.config.level);
+    log.info("sngw " + std::string(version()) + " starting" +
+             (parsed.config.config_file.empty() ? std::string{} : " with " + parsed.config.config_file));
     try {
         const auto [before, after] = raise_open_file_limit();
         if (after < parsed.config.core.max_clients + 64)

@@ -40,6 +40,9 @@ struct parse_result {
 /// anything wrong: unknown option, bad value or range, unreadable file, a bad line in a file.
 parse_result parse_arguments(int argc, const char* const* argv, const file_reader& read = read_text_file);
 
+/// The project version ("0.1.0").
+std::string_view version() noexcept;
+
 /// The --help text: usage line and every option with its default.
 std::string help_text();
 
