@@ -23,8 +23,7 @@ cobs_options options_of(unsigned o)
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {
     const std::span<const std::byte> in{reinterpret_cast<const std::byte*>(data), size};
-    if (in.empty())
-        return 0;
+    if (in.empty()) return 0;
     const auto options = options_of(std::to_integer<unsigned>(in[0]));
     sngw::fuzz::check(
         in, [&] { return cobs_deframer(options); }, options.max_frame_size + 2,
@@ -40,7 +39,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 std::vector<std::vector<std::byte>> sngw_fuzz_seeds()
 {
     const auto pingreq = octets({0x05, 0x02, 0x16, 0x09, 0x9a, 0x00});
-    const auto publish = octets({0x03, 0x09, 0x0c, 0x01, 0x02, 0x01, 0x01, 0x05, 0x68, 0x69, 0x1e, 0x44, 0x00});
+    const auto publish =
+        octets({0x03, 0x09, 0x0c, 0x01, 0x02, 0x01, 0x01, 0x05, 0x68, 0x69, 0x1e, 0x44, 0x00});
     const auto plain = octets({0x02, 0x11, 0x01, 0x01, 0x01, 0x00, 0x03, 0x11, 0x22, 0x02, 0x33, 0x00});
     const auto bad_block = octets({0x05, 0x02, 0x16, 0x00});
     const auto noise = octets({0x55, 0xaa, 0x13, 0x37});

@@ -35,15 +35,14 @@ struct event {
 
 inline void require(bool ok)
 {
-    if (!ok)
-        std::abort();
+    if (!ok) std::abort();
 }
 
 /// Feeds `stream` to `d` in the chunk sizes given (cycled; none: one octet at a time) and returns
 /// the events. `bytes_of` turns a frame/other event into the octets to compare.
 template <class Deframer, class BytesOf>
-std::vector<event> feed(Deframer& d, std::span<const std::byte> chunk_sizes, std::span<const std::byte> stream,
-                        std::size_t buffered_bound, BytesOf bytes_of)
+std::vector<event> feed(Deframer& d, std::span<const std::byte> chunk_sizes,
+                        std::span<const std::byte> stream, std::size_t buffered_bound, BytesOf bytes_of)
 {
     std::vector<event> events;
     std::size_t pos = 0;
@@ -52,8 +51,7 @@ std::vector<event> feed(Deframer& d, std::span<const std::byte> chunk_sizes, std
         std::size_t n = 1;
         if (!chunk_sizes.empty()) {
             n = std::to_integer<std::size_t>(chunk_sizes[next_size++ % chunk_sizes.size()]) + 1;
-            if (n > stream.size() - pos)
-                n = stream.size() - pos;
+            if (n > stream.size() - pos) n = stream.size() - pos;
         }
         auto chunk = stream.subspan(pos, n);
         pos += n;
@@ -88,11 +86,9 @@ template <class Make, class BytesOf, class Reframe>
 void check(std::span<const std::byte> input, Make make, std::size_t buffered_bound, BytesOf bytes_of,
            Reframe reframe)
 {
-    if (input.size() < 2)
-        return;
+    if (input.size() < 2) return;
     const std::size_t n = std::to_integer<std::size_t>(input[1]) % 8;
-    if (input.size() < 2 + n)
-        return;
+    if (input.size() < 2 + n) return;
     const auto chunk_sizes = input.subspan(2, n);
     const auto stream = input.subspan(2 + n);
 
@@ -107,8 +103,7 @@ void check(std::span<const std::byte> input, Make make, std::size_t buffered_bou
         for (;;) {
             const auto r = whole.put(rest);
             rest = rest.subspan(r.consumed);
-            if (r.status == framing::deframe_status::need_more)
-                break;
+            if (r.status == framing::deframe_status::need_more) break;
             if (r.status == framing::deframe_status::corrupt)
                 again.push_back({r.status, r.error, {}});
             else
@@ -131,8 +126,7 @@ void check(std::span<const std::byte> input, Make make, std::size_t buffered_bou
     require(whole.counters().corrupt == c.corrupt);
 
     for (const auto& e : events) {
-        if (e.status == framing::deframe_status::corrupt)
-            continue;
+        if (e.status == framing::deframe_status::corrupt) continue;
         const std::vector<std::byte> wire = reframe(e);
         auto d = make();
         const auto r = d.put(wire);
@@ -143,8 +137,7 @@ void check(std::span<const std::byte> input, Make make, std::size_t buffered_bou
     }
 }
 
-template <class Deframer>
-std::vector<std::byte> frame_bytes(const Deframer& d, framing::deframe_status)
+template <class Deframer> std::vector<std::byte> frame_bytes(const Deframer& d, framing::deframe_status)
 {
     const auto f = d.frame();
     return {f.begin(), f.end()};

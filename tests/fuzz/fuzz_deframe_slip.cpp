@@ -23,8 +23,7 @@ slip_options options_of(unsigned o)
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {
     const std::span<const std::byte> in{reinterpret_cast<const std::byte*>(data), size};
-    if (in.empty())
-        return 0;
+    if (in.empty()) return 0;
     const auto options = options_of(std::to_integer<unsigned>(in[0]));
     sngw::fuzz::check(
         in, [&] { return slip_deframer(options); }, options.max_frame_size + 2,
@@ -40,8 +39,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 std::vector<std::vector<std::byte>> sngw_fuzz_seeds()
 {
     const auto pingreq = octets({0xc0, 0x02, 0x16, 0x09, 0x9a, 0xc0});
-    const auto publish = octets({0xc0, 0x0a, 0x0c, 0x00, 0x00, 0x01, 0x00, 0x00, 0xdb, 0xdc, 0xdb, 0xdd, 0x0b, 0xdb,
-                                 0xdd, 0x09, 0xc0});
+    const auto publish = octets({0xc0, 0x0a, 0x0c, 0x00, 0x00, 0x01, 0x00, 0x00, 0xdb, 0xdc, 0xdb, 0xdd, 0x0b,
+                                 0xdb, 0xdd, 0x09, 0xc0});
     const auto plain = octets({0xc0, 0x02, 0x16, 0xc0});
     const auto bad_crc = octets({0xc0, 0x02, 0x16, 0x09, 0x9b, 0xc0});
     const auto bad_escape = octets({0x02, 0xdb, 0x16, 0x09, 0x9a, 0xc0, 0x02, 0x16, 0xdb, 0xc0});

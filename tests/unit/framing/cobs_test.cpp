@@ -37,17 +37,20 @@ struct vector {
 std::vector<vector> plain_vectors()
 {
     return {
-        {"one zero", hex("00"), hex("01"      // code 1: no data, then a zero
-                                    "01"      // code 1: no data, last block (its zero is implied)
-                                    "00")},   // delimiter
+        {"one zero", hex("00"),
+         hex("01"    // code 1: no data, then a zero
+             "01"    // code 1: no data, last block (its zero is implied)
+             "00")}, // delimiter
         {"two zeros", hex("00 00"), hex("01 01 01 00")},
-        {"zero, octet, zero", hex("00 11 00"), hex("01"       // zero
-                                                   "02 11"    // 11, then zero
-                                                   "01"       // last (empty) block
-                                                   "00")},
-        {"zero inside", hex("11 22 00 33"), hex("03 11 22"  // 11 22, then zero
-                                                "02 33"     // 33, last block
-                                                "00")},
+        {"zero, octet, zero", hex("00 11 00"),
+         hex("01"    // zero
+             "02 11" // 11, then zero
+             "01"    // last (empty) block
+             "00")},
+        {"zero inside", hex("11 22 00 33"),
+         hex("03 11 22" // 11 22, then zero
+             "02 33"    // 33, last block
+             "00")},
         {"no zero", hex("11 22 33 44"), hex("05 11 22 33 44 00")},
         {"trailing zeros", hex("11 00 00 00"), hex("02 11 01 01 01 00")},
         {"254 non-zero octets: one full block, nothing after it", run(1, 254),
@@ -64,20 +67,20 @@ std::vector<vector> plain_vectors()
 }
 
 const auto pingreq = hex("02 16");
-const auto pingreq_cobs = hex("05"          // code 5: four non-zero octets follow, last block
-                              "02 16"       // PINGREQ
-                              "09 9a"       // CRC-16/CCITT-FALSE 0x099A, big-endian
-                              "00");        // delimiter
+const auto pingreq_cobs = hex("05"    // code 5: four non-zero octets follow, last block
+                              "02 16" // PINGREQ
+                              "09 9a" // CRC-16/CCITT-FALSE 0x099A, big-endian
+                              "00");  // delimiter
 
 // PUBLISH QoS 0, TopicId 1, MsgId 0, Data "hi": four zeros to stuff.
 const auto publish = hex("09 0c 00 00 01 00 00 68 69");
-const auto publish_cobs = hex("03 09 0c"    // Length, PUBLISH, then the zero of Flags
-                              "01"          // the zero of TopicId's high octet
-                              "02 01"       // TopicId low octet, then MsgId's first zero
-                              "01"          // MsgId's second zero
-                              "05 68 69"    // Data "hi"
-                              "1e 44"       // CRC 0x1E44, last block
-                              "00");        // delimiter
+const auto publish_cobs = hex("03 09 0c" // Length, PUBLISH, then the zero of Flags
+                              "01"       // the zero of TopicId's high octet
+                              "02 01"    // TopicId low octet, then MsgId's first zero
+                              "01"       // MsgId's second zero
+                              "05 68 69" // Data "hi"
+                              "1e 44"    // CRC 0x1E44, last block
+                              "00");     // delimiter
 
 } // namespace
 
@@ -139,7 +142,8 @@ TEST_CASE("COBS: a bad CRC is counted corrupt and the next frame is decoded")
 TEST_CASE("COBS with CRC: a frame of one octet is too short for its trailer")
 {
     cobs_deframer d;
-    CHECK(deframe_all(d, join({hex("02 55 00"), pingreq_cobs})).text() == "corrupt(short_frame) frame[02 16]");
+    CHECK(deframe_all(d, join({hex("02 55 00"), pingreq_cobs})).text() ==
+          "corrupt(short_frame) frame[02 16]");
 }
 
 TEST_CASE("COBS: noise before a frame spoils that frame only; with a leading delimiter it spoils none")
@@ -147,9 +151,11 @@ TEST_CASE("COBS: noise before a frame spoils that frame only; with a leading del
     const auto noise = hex("55 aa 13 37");
     cobs_deframer d;
     // The noise and the first frame end at the same delimiter: one corrupt frame, then in step.
-    CHECK(deframe_bytewise(d, join({noise, pingreq_cobs, pingreq_cobs})).text() == "corrupt(bad_block) frame[02 16]");
+    CHECK(deframe_bytewise(d, join({noise, pingreq_cobs, pingreq_cobs})).text() ==
+          "corrupt(bad_block) frame[02 16]");
     cobs_deframer e;
-    CHECK(deframe_bytewise(e, join({noise, hex("00"), pingreq_cobs})).text() == "corrupt(bad_block) frame[02 16]");
+    CHECK(deframe_bytewise(e, join({noise, hex("00"), pingreq_cobs})).text() ==
+          "corrupt(bad_block) frame[02 16]");
 }
 
 TEST_CASE("COBS: an oversized frame is refused as soon as the limit is passed, without growing memory")

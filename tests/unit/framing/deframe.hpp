@@ -21,9 +21,9 @@
 namespace sngw::test {
 
 struct deframed {
-    std::vector<std::string> events;             // every event, in order
-    std::vector<std::vector<std::byte>> frames;  // the frames alone
-    std::size_t max_buffered = 0;                // the most the deframer held at any time
+    std::vector<std::string> events;            // every event, in order
+    std::vector<std::vector<std::byte>> frames; // the frames alone
+    std::size_t max_buffered = 0;               // the most the deframer held at any time
 
     std::string text() const
     {
@@ -34,8 +34,7 @@ struct deframed {
     }
 };
 
-template <class Deframer>
-std::vector<std::byte> api_or_frame(const Deframer& d, framing::deframe_status s)
+template <class Deframer> std::vector<std::byte> api_or_frame(const Deframer& d, framing::deframe_status s)
 {
     if constexpr (std::is_same_v<Deframer, framing::xbee_deframer>) {
         if (s == framing::deframe_status::other) {
@@ -50,7 +49,8 @@ std::vector<std::byte> api_or_frame(const Deframer& d, framing::deframe_status s
 /// Feeds `stream` in chunks of next_chunk() octets (at least 1), calling put() until need_more after
 /// each chunk, as the serial transport does.
 template <class Deframer>
-deframed deframe(Deframer& d, std::span<const std::byte> stream, const std::function<std::size_t()>& next_chunk)
+deframed deframe(Deframer& d, std::span<const std::byte> stream,
+                 const std::function<std::size_t()>& next_chunk)
 {
     deframed out;
     std::size_t pos = 0;
@@ -60,16 +60,13 @@ deframed deframe(Deframer& d, std::span<const std::byte> stream, const std::func
         pos += n;
         // Checked with if/FAIL: a CHECK per octet would make the assertion count meaningless.
         for (int guard = 0;; ++guard) {
-            if (guard > 1'000'000)
-                FAIL("put() makes no progress");
+            if (guard > 1'000'000) FAIL("put() makes no progress");
             const auto r = d.put(chunk);
-            if (r.consumed > chunk.size())
-                FAIL("put() consumed more than it was given");
+            if (r.consumed > chunk.size()) FAIL("put() consumed more than it was given");
             chunk = chunk.subspan(r.consumed);
             out.max_buffered = std::max(out.max_buffered, d.buffered());
             if (r.status == framing::deframe_status::need_more) {
-                if (!chunk.empty())
-                    FAIL("need_more with octets left");
+                if (!chunk.empty()) FAIL("need_more with octets left");
                 break;
             }
             if (r.status == framing::deframe_status::corrupt) {
@@ -78,21 +75,18 @@ deframed deframe(Deframer& d, std::span<const std::byte> stream, const std::func
             }
             auto bytes = api_or_frame(d, r.status);
             out.events.push_back(std::string(framing::to_string(r.status)) + "[" + to_hex(bytes) + "]");
-            if (r.status == framing::deframe_status::frame)
-                out.frames.push_back(std::move(bytes));
+            if (r.status == framing::deframe_status::frame) out.frames.push_back(std::move(bytes));
         }
     }
     return out;
 }
 
-template <class Deframer>
-deframed deframe_all(Deframer& d, std::span<const std::byte> stream)
+template <class Deframer> deframed deframe_all(Deframer& d, std::span<const std::byte> stream)
 {
     return deframe(d, stream, [&] { return stream.size(); });
 }
 
-template <class Deframer>
-deframed deframe_bytewise(Deframer& d, std::span<const std::byte> stream)
+template <class Deframer> deframed deframe_bytewise(Deframer& d, std::span<const std::byte> stream)
 {
     return deframe(d, stream, [] { return std::size_t{1}; });
 }
@@ -100,8 +94,7 @@ deframed deframe_bytewise(Deframer& d, std::span<const std::byte> stream)
 /// The seed for randomised tests: fixed, so runs repeat; SNGW_SEED=<n> picks another.
 inline std::uint64_t seed_from_env()
 {
-    if (const char* s = std::getenv("SNGW_SEED"); s && *s)
-        return std::strtoull(s, nullptr, 0);
+    if (const char* s = std::getenv("SNGW_SEED"); s && *s) return std::strtoull(s, nullptr, 0);
     return 0x5e12'0006'f4a3ULL;
 }
 

@@ -28,12 +28,12 @@ const auto connack = hex("03"   // Length 3
 /// A PUBLISH of 300 octets: too long for the 1-octet Length form.
 std::vector<std::byte> long_publish()
 {
-    return cat(hex("01 01 2c" // Length: 0x01 marker, then 300 (3-octet form)
-                   "0c"       // MsgType PUBLISH
-                   "00"       // Flags: QoS 0, TopicIdType normal
-                   "00 01"    // TopicId 1
-                   "00 00"),  // MsgId 0
-               counting(291));  // Data: 300 - 9 octets
+    return cat(hex("01 01 2c"  // Length: 0x01 marker, then 300 (3-octet form)
+                   "0c"        // MsgType PUBLISH
+                   "00"        // Flags: QoS 0, TopicIdType normal
+                   "00 01"     // TopicId 1
+                   "00 00"),   // MsgId 0
+               counting(291)); // Data: 300 - 9 octets
 }
 
 } // namespace
@@ -58,22 +58,23 @@ TEST_CASE("raw framing of a 300-octet PUBLISH uses the 3-octet Length form, both
     CHECK(sngw::sn::v1_2::decode(got.frames[0]).has_value());
 }
 
-TEST_CASE("mqtt-sn-tools serial bridge: a CONNECT and a PUBLISH as written to the serial port are accepted by raw")
+TEST_CASE(
+    "mqtt-sn-tools serial bridge: a CONNECT and a PUBLISH as written to the serial port are accepted by raw")
 {
     // mqtt-sn-serial-bridge moves packets between its serial port and the gateway unchanged, in
     // both directions: it reads a Length octet and then Length - 1 more octets, and writes packet[0]
     // octets. These are the packets mqtt-sn-pub builds (mqtt_sn_send_connect, mqtt_sn_send_publish):
-    const auto connect = hex("18"          // Length 24 = 6 + strlen(ClientId)
-                             "04"          // MsgType CONNECT
-                             "04"          // Flags: CleanSession
-                             "01"          // ProtocolId
-                             "00 0a"       // Duration 10 s
+    const auto connect = hex("18"    // Length 24 = 6 + strlen(ClientId)
+                             "04"    // MsgType CONNECT
+                             "04"    // Flags: CleanSession
+                             "01"    // ProtocolId
+                             "00 0a" // Duration 10 s
                              "6d 71 74 74 2d 73 6e 2d 74 6f 6f 6c 73 2d 34 32 34 32"); // "mqtt-sn-tools-4242"
-    const auto publish = hex("0c"          // Length 12 = 7 + strlen(data)
-                             "0c"          // MsgType PUBLISH
-                             "01"          // Flags: QoS 0, TopicIdType pre-defined (mqtt-sn-pub -T 1)
-                             "00 01"       // TopicId 1
-                             "00 01"       // MsgId 1 (next_message_id starts at 1, also for QoS 0)
+    const auto publish = hex("0c"               // Length 12 = 7 + strlen(data)
+                             "0c"               // MsgType PUBLISH
+                             "01"               // Flags: QoS 0, TopicIdType pre-defined (mqtt-sn-pub -T 1)
+                             "00 01"            // TopicId 1
+                             "00 01"            // MsgId 1 (next_message_id starts at 1, also for QoS 0)
                              "68 65 6c 6c 6f"); // Data "hello"
     const auto stream = join({connect, publish});
 
@@ -124,7 +125,8 @@ TEST_CASE("a 3-octet Length under 256 is garbage by default, and a packet with a
     raw_deframer strict;
     // 01 skipped; "00" skipped; "05 16 61 ..." would be read as a 5-octet packet: add two more octets
     // so that the mis-read is visible.
-    CHECK(deframe_all(strict, join({short_long, pingresp})).text() == "corrupt(garbage_skipped) frame[05 16 61 02 17]");
+    CHECK(deframe_all(strict, join({short_long, pingresp})).text() ==
+          "corrupt(garbage_skipped) frame[05 16 61 02 17]");
     CHECK(!raw_frame(short_long).has_value());
 
     raw_deframer lenient({.accept_short_long_form = true});
@@ -132,10 +134,11 @@ TEST_CASE("a 3-octet Length under 256 is garbage by default, and a packet with a
     CHECK(raw_frame(short_long, {.accept_short_long_form = true}).value() == short_long);
 }
 
-TEST_CASE("Length octets 0x00 and 0x01 0x00 0x00 are skipped as one run of garbage and the next packet is found")
+TEST_CASE(
+    "Length octets 0x00 and 0x01 0x00 0x00 are skipped as one run of garbage and the next packet is found")
 {
-    const auto stream = join({hex("00 00 00"      // Length 0: never valid
-                                  "01 00 00"),    // 3-octet form announcing 0
+    const auto stream = join({hex("00 00 00"   // Length 0: never valid
+                                  "01 00 00"), // 3-octet form announcing 0
                               pingreq, pingresp});
     raw_deframer d;
     CHECK(deframe_bytewise(d, stream).text() == "corrupt(garbage_skipped) frame[02 16] frame[02 17]");
@@ -197,10 +200,11 @@ TEST_CASE("reset() forgets a partial packet and keeps the counters")
 
 TEST_CASE("raw_frame refuses a packet whose Length field does not describe it")
 {
-    CHECK(raw_frame(hex("03 16")).error() == make_error_code(errc::bad_length_field));      // says 3, has 2
-    CHECK(raw_frame(hex("02 16 00")).error() == make_error_code(errc::bad_length_field));   // says 2, has 3
-    CHECK(raw_frame(hex("01 00 02")).error() == make_error_code(errc::bad_length_field));   // 3-octet form, 2
+    CHECK(raw_frame(hex("03 16")).error() == make_error_code(errc::bad_length_field));    // says 3, has 2
+    CHECK(raw_frame(hex("02 16 00")).error() == make_error_code(errc::bad_length_field)); // says 2, has 3
+    CHECK(raw_frame(hex("01 00 02")).error() == make_error_code(errc::bad_length_field)); // 3-octet form, 2
     CHECK(raw_frame(hex("00")).error() == make_error_code(errc::bad_length_field));
     CHECK(raw_frame({}).error() == make_error_code(errc::bad_length_field));
-    CHECK(raw_frame(long_publish(), {.max_frame_size = 64}).error() == make_error_code(errc::payload_too_large));
+    CHECK(raw_frame(long_publish(), {.max_frame_size = 64}).error() ==
+          make_error_code(errc::payload_too_large));
 }

@@ -16,10 +16,10 @@ using sngw::test::join;
 namespace {
 
 const auto pingreq = hex("02 16");
-const auto pingreq_slip = hex("c0"      // END (leading, flushes line noise)
-                              "02 16"   // PINGREQ
-                              "09 9a"   // CRC-16/CCITT-FALSE 0x099A, big-endian
-                              "c0");    // END
+const auto pingreq_slip = hex("c0"    // END (leading, flushes line noise)
+                              "02 16" // PINGREQ
+                              "09 9a" // CRC-16/CCITT-FALSE 0x099A, big-endian
+                              "c0");  // END
 
 // PUBLISH QoS 0, TopicId 1, Data c0 db 0b: both special octets in the payload, and a CRC (0xDB09)
 // whose high octet needs escaping too.
@@ -64,7 +64,8 @@ TEST_CASE("SLIP without CRC: the payload alone between ENDs, both ways")
 TEST_CASE("SLIP: a leading END and repeated ENDs make no empty frames; a frame without leading END is taken")
 {
     slip_deframer d;
-    CHECK(deframe_all(d, hex("c0 c0 c0 02 16 09 9a c0 c0 02 16 09 9a c0")).text() == "frame[02 16] frame[02 16]");
+    CHECK(deframe_all(d, hex("c0 c0 c0 02 16 09 9a c0 c0 02 16 09 9a c0")).text() ==
+          "frame[02 16] frame[02 16]");
     CHECK(d.counters().corrupt_total() == 0);
     CHECK(d.counters().bytes_skipped == 0);
 }
@@ -97,7 +98,8 @@ TEST_CASE("SLIP: ESC END is a bad escape, and that END still ends the frame")
 TEST_CASE("SLIP with CRC: a frame of one octet is too short for its trailer")
 {
     slip_deframer d;
-    CHECK(deframe_all(d, join({hex("c0 55 c0"), pingreq_slip})).text() == "corrupt(short_frame) frame[02 16]");
+    CHECK(deframe_all(d, join({hex("c0 55 c0"), pingreq_slip})).text() ==
+          "corrupt(short_frame) frame[02 16]");
 }
 
 TEST_CASE("SLIP: noise between frames is its own frame, rejected by the CRC, and the next frame is found")

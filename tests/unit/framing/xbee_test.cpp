@@ -38,7 +38,7 @@ const auto tx_mode1 = hex("7e"                      // start delimiter
 const auto tx_mode2 = hex("7e 00 16 10 01"
                           "00 7d 33 a2 00 40 0a 01 27" // 0x13 escaped: 7D 33
                           "ff fe 00 00 54 78 44 61 74 61 30 41"
-                          "7d 33");                    // the checksum 0x13 escaped too
+                          "7d 33"); // the checksum 0x13 escaped too
 
 // Digi's Receive Packet example: "RxData" from 0013A20040522BAA, 16-bit address 7D84.
 const auto rx_mode1 = hex("7e"                      // start delimiter
@@ -57,34 +57,34 @@ const auto rx_mode2 = hex("7e 00 12 90"
 // A sensor's MQTT-SN CONNECT in a Receive Packet, from an address holding 0x11 and 0x7E.
 const auto connect = hex("08 04 04 01 00 3c 73 31"); // CONNECT, CleanSession, Duration 60 s, "s1"
 const auto connect_mode2 = hex("7e"
-                               "00 14"                         // length 20
-                               "90"                            // Receive Packet
+                               "00 14"                            // length 20
+                               "90"                               // Receive Packet
                                "00 7d 33 a2 00 41 b2 7d 31 7d 5e" // source 0013A20041B2117E, escaped
-                               "ff fe"                         // 16-bit source unknown (DigiMesh)
-                               "01"                            // options
-                               "08 04 04 01 00 3c 73 31"       // RF data: the CONNECT
-                               "49");                          // checksum
+                               "ff fe"                            // 16-bit source unknown (DigiMesh)
+                               "01"                               // options
+                               "08 04 04 01 00 3c 73 31"          // RF data: the CONNECT
+                               "49");                             // checksum
 
 const auto modem_status = hex("7e 00 02"
-                              "8a"          // Modem Status
-                              "06"          // coordinator started
+                              "8a" // Modem Status
+                              "06" // coordinator started
                               "6f");
 const auto tx_status_ok = hex("7e 00 07"
-                              "8b"          // Transmit Status
-                              "01"          // frame id
-                              "7d 84"       // 16-bit destination (mode 1: not escaped)
-                              "00"          // retries
-                              "00"          // delivery status: success
-                              "01"          // discovery status: address discovery
+                              "8b"    // Transmit Status
+                              "01"    // frame id
+                              "7d 84" // 16-bit destination (mode 1: not escaped)
+                              "00"    // retries
+                              "00"    // delivery status: success
+                              "01"    // discovery status: address discovery
                               "71");
 const auto tx_status_failed = hex("7e 00 07 8b 02 ff fe 03"
-                                  "21"      // delivery status 0x21: network ACK failure
+                                  "21" // delivery status 0x21: network ACK failure
                                   "00 51");
 const auto at_response = hex("7e 00 05"
-                             "88"           // AT Command Response
-                             "01"           // frame id
-                             "42 44"        // "BD"
-                             "00"           // status OK
+                             "88"    // AT Command Response
+                             "01"    // frame id
+                             "42 44" // "BD"
+                             "00"    // status OK
                              "f0");
 
 } // namespace
@@ -102,7 +102,8 @@ TEST_CASE("XBee Transmit Request: Digi's example in mode 1 and mode 2")
     }
 }
 
-TEST_CASE("XBee Receive Packet: Digi's example in mode 1 and mode 2 gives the RF data and both source addresses")
+TEST_CASE(
+    "XBee Receive Packet: Digi's example in mode 1 and mode 2 gives the RF data and both source addresses")
 {
     for (const auto& [wire, options] : {std::pair{rx_mode1, mode1}, std::pair{rx_mode2, mode2}}) {
         xbee_deframer d(options);
@@ -133,7 +134,8 @@ TEST_CASE("XBee mode 2: an MQTT-SN CONNECT from a sensor whose address needs esc
     auto m = sngw::sn::v1_2::decode(got.frames[0]);
     REQUIRE(m.has_value());
     CHECK(std::get<sngw::sn::v1_2::connect_msg>(*m).client_id == "s1");
-    const xbee_receive_packet p{.source64 = 0x0013A20041B2117EULL, .source16 = 0xFFFE, .options = 1, .data = connect};
+    const xbee_receive_packet p{
+        .source64 = 0x0013A20041B2117EULL, .source16 = 0xFFFE, .options = 1, .data = connect};
     CHECK(xbee_frame(encode_xbee_frame(p)).value() == connect_mode2);
 }
 
@@ -142,22 +144,25 @@ TEST_CASE("XBee broadcast: a Transmit Request to 000000000000FFFF, its length 0x
     const auto advertise = hex("05 00 01 03 84"); // ADVERTISE GwId 1, Duration 900 s
     CHECK(xbee_transmit(0, xbee_broadcast_address, advertise, xbee_api_mode::escaped).value() ==
           hex("7e"
-              "00 7d 33"                 // length 19: 0x13 escaped
-              "10"                       // Transmit Request
-              "00"                       // frame id 0: no Transmit Status wanted
-              "00 00 00 00 00 00 ff ff"  // broadcast
-              "ff fe"                    // 16-bit destination unknown
-              "00 00"                    // radius, options
-              "05 00 01 03 84"           // the ADVERTISE
-              "67"));                    // checksum
+              "00 7d 33"                // length 19: 0x13 escaped
+              "10"                      // Transmit Request
+              "00"                      // frame id 0: no Transmit Status wanted
+              "00 00 00 00 00 00 ff ff" // broadcast
+              "ff fe"                   // 16-bit destination unknown
+              "00 00"                   // radius, options
+              "05 00 01 03 84"          // the ADVERTISE
+              "67"));                   // checksum
 }
 
-TEST_CASE("XBee: Transmit Status, Modem Status and AT responses are reported as other and counted, not as data")
+TEST_CASE(
+    "XBee: Transmit Status, Modem Status and AT responses are reported as other and counted, not as data")
 {
     xbee_deframer d(mode1);
-    const auto got = deframe_bytewise(d, join({tx_status_ok, modem_status, tx_status_failed, at_response, rx_mode1}));
-    CHECK(got.text() == "other[8b 01 7d 84 00 00 01] other[8a 06] other[8b 02 ff fe 03 21 00] other[88 01 42 44 00] "
-                        "frame[52 78 44 61 74 61]");
+    const auto got =
+        deframe_bytewise(d, join({tx_status_ok, modem_status, tx_status_failed, at_response, rx_mode1}));
+    CHECK(got.text() ==
+          "other[8b 01 7d 84 00 00 01] other[8a 06] other[8b 02 ff fe 03 21 00] other[88 01 42 44 00] "
+          "frame[52 78 44 61 74 61]");
     CHECK(d.counters().frames == 1);
     CHECK(d.counters().others == 4);
     CHECK(d.xbee_stats().transmit_status_delivered == 1);
@@ -172,8 +177,11 @@ TEST_CASE("XBee: the parsed status frames carry their fields")
     xbee_deframer d(mode1);
     REQUIRE(d.put(tx_status_failed).status == deframe_status::other);
     const auto s = std::get<xbee_transmit_status>(d.last_frame().value());
-    CHECK(s == xbee_transmit_status{.frame_id = 2, .destination16 = 0xFFFE, .retry_count = 3,
-                                    .delivery_status = 0x21, .discovery_status = 0});
+    CHECK(s == xbee_transmit_status{.frame_id = 2,
+                                    .destination16 = 0xFFFE,
+                                    .retry_count = 3,
+                                    .delivery_status = 0x21,
+                                    .discovery_status = 0});
     CHECK(!s.delivered());
     REQUIRE(d.put(at_response).status == deframe_status::other);
     const auto a = std::get<xbee_at_response>(d.last_frame().value());
@@ -187,7 +195,9 @@ TEST_CASE("XBee: the parsed status frames carry their fields")
 TEST_CASE("XBee: a bad checksum is counted corrupt and the next frame is decoded, in both modes")
 {
     for (const auto& [good, options] : {std::pair{rx_mode1, mode1}, std::pair{rx_mode2, mode2}}) {
-        CAPTURE(static_cast<int>(options.mode));
+        const int mode =
+            static_cast<int>(options.mode); // clang 14: no structured binding in CAPTURE's lambda
+        CAPTURE(mode);
         auto bad = good;
         bad.back() = std::byte{0x0e}; // checksum 0x0D expected
         xbee_deframer d(options);
@@ -201,7 +211,8 @@ TEST_CASE("XBee: a bad checksum is counted corrupt and the next frame is decoded
 TEST_CASE("XBee: garbage before a start delimiter is one report per run, and the frame after it is found")
 {
     xbee_deframer d;
-    const auto got = deframe_bytewise(d, join({hex("55 aa 00 ff"), modem_status, hex("0d 0a"), modem_status}));
+    const auto got =
+        deframe_bytewise(d, join({hex("55 aa 00 ff"), modem_status, hex("0d 0a"), modem_status}));
     CHECK(got.text() == "corrupt(garbage_skipped) other[8a 06] corrupt(garbage_skipped) other[8a 06]");
     CHECK(d.counters().bytes_skipped == 6);
 }
@@ -247,8 +258,8 @@ TEST_CASE("XBee mode 1: a false start in noise does not swallow the good frames 
     // 7E 00 30 announces 48 octets: they include the whole Receive Packet and part of the Modem Status
     // that follow. The checksum fails, the octets are searched again, and both frames are found.
     xbee_deframer d(mode1);
-    const auto stream = join({hex("7e 00 30"), rx_mode1, modem_status, modem_status, modem_status, modem_status,
-                              modem_status, modem_status, modem_status});
+    const auto stream = join({hex("7e 00 30"), rx_mode1, modem_status, modem_status, modem_status,
+                              modem_status, modem_status, modem_status, modem_status});
     const auto got = deframe_bytewise(d, stream);
     CHECK(got.events.front() == "corrupt(bad_checksum)");
     CHECK(got.frames.size() == 1);
@@ -279,10 +290,18 @@ TEST_CASE("XBee: every frame type parses and encodes back to the same frame data
 {
     const auto payload = bytes("xyz");
     const std::vector<xbee_api_frame> frames{
-        xbee_receive_packet{.source64 = 0x0013A20040522BAAULL, .source16 = 0x7D84, .options = 2, .data = payload},
-        xbee_transmit_request{.frame_id = 7, .destination64 = 42, .destination16 = 0x1234, .broadcast_radius = 3,
-                              .options = 0x40, .data = payload},
-        xbee_transmit_status{.frame_id = 1, .destination16 = 0xFFFE, .retry_count = 2, .delivery_status = 0x24,
+        xbee_receive_packet{
+            .source64 = 0x0013A20040522BAAULL, .source16 = 0x7D84, .options = 2, .data = payload},
+        xbee_transmit_request{.frame_id = 7,
+                              .destination64 = 42,
+                              .destination16 = 0x1234,
+                              .broadcast_radius = 3,
+                              .options = 0x40,
+                              .data = payload},
+        xbee_transmit_status{.frame_id = 1,
+                             .destination16 = 0xFFFE,
+                             .retry_count = 2,
+                             .delivery_status = 0x24,
                              .discovery_status = 0},
         xbee_modem_status{.status = 2},
         xbee_at_response{.frame_id = 9, .command = {'N', 'I'}, .status = 0, .data = payload},

@@ -47,16 +47,12 @@ std::optional<put_result> cobs_deframer::step(std::byte b)
             start_frame();
             return std::nullopt;
         }
-        if (raw_octets_ == 0)
-            return std::nullopt; // leading or repeated delimiter: no frame
-        if (block_left_ != 0)
-            return corrupt(errc::bad_block);
+        if (raw_octets_ == 0) return std::nullopt; // leading or repeated delimiter: no frame
+        if (block_left_ != 0) return corrupt(errc::bad_block);
         // The zero the last block stands for is the implied one: dropped (pending_zero_).
         if (options_.crc) {
-            if (buffer_.size() < detail::crc_size)
-                return corrupt(errc::short_frame);
-            if (!detail::crc_matches(buffer_))
-                return corrupt(errc::bad_crc);
+            if (buffer_.size() < detail::crc_size) return corrupt(errc::short_frame);
+            if (!detail::crc_matches(buffer_)) return corrupt(errc::bad_crc);
             buffer_.resize(buffer_.size() - detail::crc_size);
         }
         start_frame();
@@ -73,8 +69,7 @@ std::optional<put_result> cobs_deframer::step(std::byte b)
     if (block_left_ == 0) {
         // A code octet: the previous block, if it was not full, stood for a zero that is now known
         // not to be the implied last one.
-        if (pending_zero_)
-            buffer_.push_back(delimiter);
+        if (pending_zero_) buffer_.push_back(delimiter);
         const unsigned code = std::to_integer<unsigned>(b);
         block_left_ = code - 1;
         pending_zero_ = code != full_block;
@@ -100,8 +95,7 @@ put_result cobs_deframer::corrupt(errc e)
 
 std::span<const std::byte> cobs_deframer::frame() const noexcept
 {
-    if (!complete_)
-        return {};
+    if (!complete_) return {};
     return buffer_;
 }
 
@@ -116,16 +110,13 @@ void cobs_deframer::reset() noexcept
 boost::system::result<std::vector<std::byte>> cobs_frame(std::span<const std::byte> payload,
                                                          const cobs_options& options)
 {
-    if (payload.size() > options.max_frame_size)
-        return errc::payload_too_large;
+    if (payload.size() > options.max_frame_size) return errc::payload_too_large;
     std::vector<std::byte> data(payload.begin(), payload.end());
-    if (options.crc)
-        detail::append_crc(payload, data);
+    if (options.crc) detail::append_crc(payload, data);
 
     std::vector<std::byte> out;
     out.reserve(data.size() + data.size() / 254 + 3);
-    if (options.leading_delimiter)
-        out.push_back(delimiter);
+    if (options.leading_delimiter) out.push_back(delimiter);
     std::size_t code_at = out.size();
     out.push_back(std::byte{0}); // the code of the first block, written when the block ends
     unsigned code = 1;

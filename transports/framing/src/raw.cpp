@@ -5,7 +5,10 @@ namespace sngw::framing {
 
 namespace {
 
-unsigned octet(std::byte b) noexcept { return std::to_integer<unsigned>(b); }
+unsigned octet(std::byte b) noexcept
+{
+    return std::to_integer<unsigned>(b);
+}
 
 // MQTT-SN v1.2 §5.2.1: the 3-octet form starts with 0x01 and is meant for packets of 256 octets
 // and more; a packet is at least Length + MsgType, i.e. 2 octets (1-octet form) or 4 (3-octet form).
@@ -23,8 +26,7 @@ std::size_t min_long_form(const raw_options& o) noexcept
 
 raw_deframer::raw_deframer(raw_options options) : options_(options)
 {
-    if (options_.max_frame_size > max_mqttsn_packet)
-        options_.max_frame_size = max_mqttsn_packet;
+    if (options_.max_frame_size > max_mqttsn_packet) options_.max_frame_size = max_mqttsn_packet;
     replay_.reserve(4);
 }
 
@@ -56,8 +58,7 @@ std::optional<put_result> raw_deframer::step(std::byte b)
 {
     buffer_.push_back(b);
     if (need_ != 0) {
-        if (buffer_.size() < need_)
-            return std::nullopt;
+        if (buffer_.size() < need_) return std::nullopt;
         complete_ = true;
         need_ = 0;
         ++counters_.frames;
@@ -77,8 +78,7 @@ std::optional<put_result> raw_deframer::step(std::byte b)
     } else {
         length = octet(buffer_[0]);
     }
-    if (!decided)
-        return std::nullopt;
+    if (!decided) return std::nullopt;
 
     if (!valid_length(length)) {
         // Skip the first octet; the ones after it may start a packet. They go back in front of
@@ -87,7 +87,8 @@ std::optional<put_result> raw_deframer::step(std::byte b)
         ++counters_.bytes_skipped;
         if (buffer_.size() > 1) {
             std::vector<std::byte> again(buffer_.begin() + 1, buffer_.end());
-            again.insert(again.end(), replay_.begin() + static_cast<std::ptrdiff_t>(replay_pos_), replay_.end());
+            again.insert(again.end(), replay_.begin() + static_cast<std::ptrdiff_t>(replay_pos_),
+                         replay_.end());
             replay_ = std::move(again);
             replay_pos_ = 0;
         }
@@ -113,8 +114,7 @@ bool raw_deframer::valid_length(std::size_t length) const noexcept
 
 std::span<const std::byte> raw_deframer::frame() const noexcept
 {
-    if (!complete_)
-        return {};
+    if (!complete_) return {};
     return buffer_;
 }
 
@@ -131,21 +131,18 @@ void raw_deframer::reset() noexcept
 boost::system::result<std::vector<std::byte>> raw_frame(std::span<const std::byte> packet,
                                                         const raw_options& options)
 {
-    const std::size_t max = options.max_frame_size < max_mqttsn_packet ? options.max_frame_size : max_mqttsn_packet;
-    if (packet.size() > max)
-        return errc::payload_too_large;
-    if (packet.size() < min_short_form)
-        return errc::bad_length_field;
+    const std::size_t max =
+        options.max_frame_size < max_mqttsn_packet ? options.max_frame_size : max_mqttsn_packet;
+    if (packet.size() > max) return errc::payload_too_large;
+    if (packet.size() < min_short_form) return errc::bad_length_field;
     std::size_t length = octet(packet[0]);
     std::size_t min = min_short_form;
     if (length == long_form_marker) {
-        if (packet.size() < 3)
-            return errc::bad_length_field;
+        if (packet.size() < 3) return errc::bad_length_field;
         length = octet(packet[1]) << 8 | octet(packet[2]);
         min = min_long_form(options);
     }
-    if (length < min || length != packet.size())
-        return errc::bad_length_field;
+    if (length < min || length != packet.size()) return errc::bad_length_field;
     return std::vector<std::byte>(packet.begin(), packet.end());
 }
 

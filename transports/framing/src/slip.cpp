@@ -56,15 +56,11 @@ std::optional<put_result> slip_deframer::step(std::byte b)
             raw_octets_ = 0;
             return std::nullopt;
         }
-        if (escaped_)
-            return corrupt(errc::bad_escape); // ESC END: the END still ends the frame
-        if (raw_octets_ == 0)
-            return std::nullopt; // leading END or END END: no frame
+        if (escaped_) return corrupt(errc::bad_escape); // ESC END: the END still ends the frame
+        if (raw_octets_ == 0) return std::nullopt;      // leading END or END END: no frame
         if (options_.crc) {
-            if (buffer_.size() < detail::crc_size)
-                return corrupt(errc::short_frame);
-            if (!detail::crc_matches(buffer_))
-                return corrupt(errc::bad_crc);
+            if (buffer_.size() < detail::crc_size) return corrupt(errc::short_frame);
+            if (!detail::crc_matches(buffer_)) return corrupt(errc::bad_crc);
             buffer_.resize(buffer_.size() - detail::crc_size);
         }
         raw_octets_ = 0;
@@ -113,8 +109,7 @@ put_result slip_deframer::corrupt(errc e)
 
 std::span<const std::byte> slip_deframer::frame() const noexcept
 {
-    if (!complete_)
-        return {};
+    if (!complete_) return {};
     return buffer_;
 }
 
@@ -130,12 +125,10 @@ void slip_deframer::reset() noexcept
 boost::system::result<std::vector<std::byte>> slip_frame(std::span<const std::byte> payload,
                                                          const slip_options& options)
 {
-    if (payload.size() > options.max_frame_size)
-        return errc::payload_too_large;
+    if (payload.size() > options.max_frame_size) return errc::payload_too_large;
     std::vector<std::byte> out;
     out.reserve(2 * (payload.size() + detail::crc_size) + 2);
-    if (options.leading_end)
-        out.push_back(end);
+    if (options.leading_end) out.push_back(end);
     for (std::byte b : payload)
         put_escaped(b, out);
     if (options.crc) {

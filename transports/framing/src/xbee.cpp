@@ -22,7 +22,10 @@ constexpr std::size_t transmit_status_fixed = 7;
 constexpr std::size_t modem_status_fixed = 2;
 constexpr std::size_t at_response_fixed = 5;
 
-unsigned octet(std::byte b) noexcept { return std::to_integer<unsigned>(b); }
+unsigned octet(std::byte b) noexcept
+{
+    return std::to_integer<unsigned>(b);
+}
 
 std::uint64_t be64(std::span<const std::byte> p) noexcept
 {
@@ -37,9 +40,15 @@ std::uint16_t be16(std::span<const std::byte> p) noexcept
     return static_cast<std::uint16_t>(octet(p[0]) << 8 | octet(p[1]));
 }
 
-std::uint8_t u8(std::byte b) noexcept { return static_cast<std::uint8_t>(b); }
+std::uint8_t u8(std::byte b) noexcept
+{
+    return static_cast<std::uint8_t>(b);
+}
 
-void put8(std::vector<std::byte>& out, unsigned v) { out.push_back(static_cast<std::byte>(v & 0xFFU)); }
+void put8(std::vector<std::byte>& out, unsigned v)
+{
+    out.push_back(static_cast<std::byte>(v & 0xFFU));
+}
 
 void put16(std::vector<std::byte>& out, std::uint16_t v)
 {
@@ -77,13 +86,15 @@ bool same(std::span<const std::byte> a, std::span<const std::byte> b) noexcept
 
 bool operator==(const xbee_receive_packet& a, const xbee_receive_packet& b) noexcept
 {
-    return a.source64 == b.source64 && a.source16 == b.source16 && a.options == b.options && same(a.data, b.data);
+    return a.source64 == b.source64 && a.source16 == b.source16 && a.options == b.options &&
+           same(a.data, b.data);
 }
 
 bool operator==(const xbee_transmit_request& a, const xbee_transmit_request& b) noexcept
 {
-    return a.frame_id == b.frame_id && a.destination64 == b.destination64 && a.destination16 == b.destination16 &&
-           a.broadcast_radius == b.broadcast_radius && a.options == b.options && same(a.data, b.data);
+    return a.frame_id == b.frame_id && a.destination64 == b.destination64 &&
+           a.destination16 == b.destination16 && a.broadcast_radius == b.broadcast_radius &&
+           a.options == b.options && same(a.data, b.data);
 }
 
 bool operator==(const xbee_at_response& a, const xbee_at_response& b) noexcept
@@ -98,19 +109,16 @@ bool operator==(const xbee_unknown_frame& a, const xbee_unknown_frame& b) noexce
 
 boost::system::result<xbee_api_frame> parse_xbee_frame(std::span<const std::byte> d) noexcept
 {
-    if (d.empty())
-        return errc::bad_length;
+    if (d.empty()) return errc::bad_length;
     switch (static_cast<xbee_frame_type>(d[0])) {
     case xbee_frame_type::receive_packet:
-        if (d.size() < receive_packet_fixed)
-            return errc::bad_api_frame;
+        if (d.size() < receive_packet_fixed) return errc::bad_api_frame;
         return xbee_api_frame{xbee_receive_packet{.source64 = be64(d.subspan(1)),
                                                   .source16 = be16(d.subspan(9)),
                                                   .options = u8(d[11]),
                                                   .data = d.subspan(receive_packet_fixed)}};
     case xbee_frame_type::transmit_request:
-        if (d.size() < transmit_request_fixed)
-            return errc::bad_api_frame;
+        if (d.size() < transmit_request_fixed) return errc::bad_api_frame;
         return xbee_api_frame{xbee_transmit_request{.frame_id = u8(d[1]),
                                                     .destination64 = be64(d.subspan(2)),
                                                     .destination16 = be16(d.subspan(10)),
@@ -118,20 +126,17 @@ boost::system::result<xbee_api_frame> parse_xbee_frame(std::span<const std::byte
                                                     .options = u8(d[13]),
                                                     .data = d.subspan(transmit_request_fixed)}};
     case xbee_frame_type::transmit_status:
-        if (d.size() < transmit_status_fixed)
-            return errc::bad_api_frame;
+        if (d.size() < transmit_status_fixed) return errc::bad_api_frame;
         return xbee_api_frame{xbee_transmit_status{.frame_id = u8(d[1]),
                                                    .destination16 = be16(d.subspan(2)),
                                                    .retry_count = u8(d[4]),
                                                    .delivery_status = u8(d[5]),
                                                    .discovery_status = u8(d[6])}};
     case xbee_frame_type::modem_status:
-        if (d.size() < modem_status_fixed)
-            return errc::bad_api_frame;
+        if (d.size() < modem_status_fixed) return errc::bad_api_frame;
         return xbee_api_frame{xbee_modem_status{.status = u8(d[1])}};
     case xbee_frame_type::at_command_response:
-        if (d.size() < at_response_fixed)
-            return errc::bad_api_frame;
+        if (d.size() < at_response_fixed) return errc::bad_api_frame;
         return xbee_api_frame{xbee_at_response{.frame_id = u8(d[1]),
                                                .command = {static_cast<char>(d[2]), static_cast<char>(d[3])},
                                                .status = u8(d[4]),
@@ -242,7 +247,8 @@ std::ostream& operator<<(std::ostream& os, const xbee_api_frame& f)
         }
         void operator()(const xbee_at_response& p) const
         {
-            os << "at_response{id:" << unsigned{p.frame_id} << ",cmd:" << hex_out{static_cast<unsigned char>(p.command[0]), 2}
+            os << "at_response{id:" << unsigned{p.frame_id}
+               << ",cmd:" << hex_out{static_cast<unsigned char>(p.command[0]), 2}
                << hex_out{static_cast<unsigned char>(p.command[1]), 2} << ",status:" << hex_out{p.status, 2}
                << ",len:" << p.data.size() << '}';
         }
@@ -257,8 +263,7 @@ std::ostream& operator<<(std::ostream& os, const xbee_api_frame& f)
 
 xbee_deframer::xbee_deframer(xbee_options options) : options_(options)
 {
-    if (options_.max_frame_size > max_api_length)
-        options_.max_frame_size = max_api_length;
+    if (options_.max_frame_size > max_api_length) options_.max_frame_size = max_api_length;
 }
 
 put_result xbee_deframer::put(std::span<const std::byte> in)
@@ -333,14 +338,12 @@ std::optional<put_result> xbee_deframer::step(std::byte b)
     if (state_ == state::hunt) {
         if (b == start_delimiter) {
             begin_frame();
-            if (garbage_run_ == 0)
-                return std::nullopt;
+            if (garbage_run_ == 0) return std::nullopt;
             garbage_run_ = 0;
             return report(errc::garbage_skipped);
         }
         ++counters_.bytes_skipped;
-        if (!quiet_)
-            ++garbage_run_;
+        if (!quiet_) ++garbage_run_;
         return std::nullopt;
     }
 
@@ -373,22 +376,18 @@ std::optional<put_result> xbee_deframer::step(std::byte b)
         return std::nullopt;
     case state::length_lo:
         length_ |= octet(b);
-        if (length_ == 0)
-            return fail(errc::bad_length);
-        if (length_ > options_.max_frame_size)
-            return fail(errc::oversized);
+        if (length_ == 0) return fail(errc::bad_length);
+        if (length_ > options_.max_frame_size) return fail(errc::oversized);
         data_.reserve(length_);
         state_ = state::data;
         return std::nullopt;
     case state::data:
         data_.push_back(b);
         sum_ += octet(b);
-        if (data_.size() == length_)
-            state_ = state::checksum;
+        if (data_.size() == length_) state_ = state::checksum;
         return std::nullopt;
     case state::checksum:
-        if (((sum_ + octet(b)) & 0xFFU) != 0xFFU)
-            return fail(errc::bad_checksum);
+        if (((sum_ + octet(b)) & 0xFFU) != 0xFFU) return fail(errc::bad_checksum);
         return complete();
     case state::hunt:
         break;
@@ -440,18 +439,15 @@ std::span<const std::byte> xbee_deframer::frame() const noexcept
 
 std::span<const std::byte> xbee_deframer::api_frame() const noexcept
 {
-    if (!complete_)
-        return {};
+    if (!complete_) return {};
     return data_;
 }
 
 std::optional<xbee_api_frame> xbee_deframer::last_frame() const noexcept
 {
-    if (!complete_)
-        return std::nullopt;
+    if (!complete_) return std::nullopt;
     auto parsed = parse_xbee_frame(data_);
-    if (!parsed)
-        return std::nullopt;
+    if (!parsed) return std::nullopt;
     return *parsed;
 }
 
@@ -465,12 +461,11 @@ void xbee_deframer::reset() noexcept
     complete_ = false;
 }
 
-boost::system::result<std::vector<std::byte>> xbee_frame(std::span<const std::byte> frame_data, xbee_api_mode mode)
+boost::system::result<std::vector<std::byte>> xbee_frame(std::span<const std::byte> frame_data,
+                                                         xbee_api_mode mode)
 {
-    if (frame_data.empty())
-        return errc::bad_length;
-    if (frame_data.size() > max_api_length)
-        return errc::payload_too_large;
+    if (frame_data.empty()) return errc::bad_length;
+    if (frame_data.size() > max_api_length) return errc::payload_too_large;
     std::vector<std::byte> out;
     out.reserve(2 * frame_data.size() + 8);
     out.push_back(start_delimiter);
@@ -486,14 +481,14 @@ boost::system::result<std::vector<std::byte>> xbee_frame(std::span<const std::by
     return out;
 }
 
-boost::system::result<std::vector<std::byte>> xbee_transmit(std::uint8_t frame_id, std::uint64_t destination64,
-                                                            std::span<const std::byte> data, xbee_api_mode mode)
+boost::system::result<std::vector<std::byte>> xbee_transmit(std::uint8_t frame_id,
+                                                            std::uint64_t destination64,
+                                                            std::span<const std::byte> data,
+                                                            xbee_api_mode mode)
 {
-    if (data.size() > max_api_length - transmit_request_fixed)
-        return errc::payload_too_large;
-    return xbee_frame(encode_xbee_frame(xbee_transmit_request{.frame_id = frame_id,
-                                                              .destination64 = destination64,
-                                                              .data = data}),
+    if (data.size() > max_api_length - transmit_request_fixed) return errc::payload_too_large;
+    return xbee_frame(encode_xbee_frame(xbee_transmit_request{
+                          .frame_id = frame_id, .destination64 = destination64, .data = data}),
                       mode);
 }
 

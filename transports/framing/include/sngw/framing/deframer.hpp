@@ -80,9 +80,9 @@ std::string_view to_string(deframe_status s) noexcept;
 std::ostream& operator<<(std::ostream& os, deframe_status s);
 
 struct put_result {
-    std::size_t consumed = 0;                      // octets taken from the span given to put()
+    std::size_t consumed = 0; // octets taken from the span given to put()
     deframe_status status = deframe_status::need_more;
-    errc error{};                                  // set when status == corrupt
+    errc error{}; // set when status == corrupt
 };
 
 /// Counters kept by every deframer (reset() keeps them).
@@ -108,16 +108,29 @@ inline constexpr std::size_t max_mqttsn_packet = 65535;
 
 /// What the serial transport needs from any deframer.
 template <class D>
-concept deframer = requires(D d, const D cd, std::span<const std::byte> in) {
-    { d.put(in) } -> std::same_as<put_result>;
-    { cd.frame() } -> std::same_as<std::span<const std::byte>>;
-    { cd.counters() } -> std::same_as<const deframer_counters&>;
-    { cd.max_frame_size() } -> std::same_as<std::size_t>;
-    { cd.buffered() } -> std::same_as<std::size_t>;
-    { d.reset() } noexcept;
+concept deframer = requires(D d, const D cd, std::span<const std::byte> in)
+{
+    {
+        d.put(in)
+        } -> std::same_as<put_result>;
+    {
+        cd.frame()
+        } -> std::same_as<std::span<const std::byte>>;
+    {
+        cd.counters()
+        } -> std::same_as<const deframer_counters&>;
+    {
+        cd.max_frame_size()
+        } -> std::same_as<std::size_t>;
+    {
+        cd.buffered()
+        } -> std::same_as<std::size_t>;
+    {
+        d.reset()
+    }
+    noexcept;
 };
 
 } // namespace sngw::framing
 
-template <>
-struct boost::system::is_error_code_enum<sngw::framing::errc> : std::true_type {};
+template <> struct boost::system::is_error_code_enum<sngw::framing::errc> : std::true_type {};

@@ -67,12 +67,12 @@ private:
 
     raw_options options_;
     deframer_counters counters_;
-    std::vector<std::byte> buffer_;       // the packet being read (or the Length field octets)
-    std::size_t need_ = 0;                // total size of the packet being read; 0 while reading a Length
-    std::vector<std::byte> replay_;       // Length field octets to try again after a skipped octet
+    std::vector<std::byte> buffer_; // the packet being read (or the Length field octets)
+    std::size_t need_ = 0;          // total size of the packet being read; 0 while reading a Length
+    std::vector<std::byte> replay_; // Length field octets to try again after a skipped octet
     std::size_t replay_pos_ = 0;
-    std::uint64_t garbage_run_ = 0;       // octets skipped since the last report
-    bool complete_ = false;               // buffer_ holds a packet returned by the last put()
+    std::uint64_t garbage_run_ = 0; // octets skipped since the last report
+    bool complete_ = false;         // buffer_ holds a packet returned by the last put()
 };
 
 /// The raw framing of one MQTT-SN packet: the packet itself, checked first so that a peer reading

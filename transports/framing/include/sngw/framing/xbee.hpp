@@ -134,10 +134,10 @@ struct xbee_options {
 /// Counters by frame type, beside the common ones (counters().frames counts receive packets).
 struct xbee_counters {
     std::uint64_t transmit_status_delivered = 0;
-    std::uint64_t transmit_status_failed = 0;   // delivery status other than 0x00
+    std::uint64_t transmit_status_failed = 0; // delivery status other than 0x00
     std::uint64_t modem_status = 0;
     std::uint64_t at_responses = 0;
-    std::uint64_t other_types = 0;              // every other frame type (including 0x10, 0x08)
+    std::uint64_t other_types = 0; // every other frame type (including 0x10, 0x08)
 };
 
 /// XBee API deframer, mode 1 or 2.
@@ -183,7 +183,10 @@ public:
     std::size_t max_frame_size() const noexcept { return options_.max_frame_size; }
     /// Octets held: the frame data in progress, and in mode 1 the octets kept to search again;
     /// at most 3 * (max_frame_size + 3).
-    std::size_t buffered() const noexcept { return data_.size() + raw_.size() + (replay_.size() - replay_pos_); }
+    std::size_t buffered() const noexcept
+    {
+        return data_.size() + raw_.size() + (replay_.size() - replay_pos_);
+    }
     /// Forgets any partial frame (a reopened port); keeps the counters.
     void reset() noexcept;
 
@@ -200,9 +203,9 @@ private:
     deframer_counters counters_;
     xbee_counters xbee_counters_;
     state state_ = state::hunt;
-    std::vector<std::byte> data_;   // unescaped frame data
-    std::vector<std::byte> raw_;    // mode 1: octets after the start delimiter, to search again
-    std::size_t raw_octets_ = 0;    // octets after the start delimiter, as received
+    std::vector<std::byte> data_; // unescaped frame data
+    std::vector<std::byte> raw_;  // mode 1: octets after the start delimiter, to search again
+    std::size_t raw_octets_ = 0;  // octets after the start delimiter, as received
     std::size_t length_ = 0;
     unsigned sum_ = 0;
     bool escaped_ = false;          // mode 2: the previous octet was 0x7D
@@ -222,7 +225,8 @@ boost::system::result<std::vector<std::byte>> xbee_frame(std::span<const std::by
 /// A Transmit Request 0x10 carrying `data` to `destination64` (xbee_broadcast_address to broadcast),
 /// 16-bit destination 0xFFFE, broadcast radius 0, options 0, framed for `mode`.
 /// Errors: payload_too_large when the frame data would exceed 65,535 octets.
-boost::system::result<std::vector<std::byte>> xbee_transmit(std::uint8_t frame_id, std::uint64_t destination64,
+boost::system::result<std::vector<std::byte>> xbee_transmit(std::uint8_t frame_id,
+                                                            std::uint64_t destination64,
                                                             std::span<const std::byte> data,
                                                             xbee_api_mode mode = xbee_api_mode::escaped);
 
