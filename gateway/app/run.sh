@@ -63,4 +63,14 @@ else
 fi
 
 echo "make run: $bin ${args[*]} (Ctrl-C stops it)"
-"$bin" "${args[@]}"
+# In the background so that a SIGTERM for this script (make forwards one when it is terminated)
+# can be passed on; Ctrl-C reaches sngw directly (same process group; its signal handler replaces
+# the SIG_IGN a background command starts with).
+"$bin" "${args[@]}" &
+sngw_pid=$!
+trap '' INT
+trap 'kill -TERM "$sngw_pid" 2>/dev/null' TERM
+while kill -0 "$sngw_pid" 2>/dev/null; do
+    wait "$sngw_pid"
+done
+wait "$sngw_pid"
