@@ -217,9 +217,12 @@ struct runner::impl {
         o.host = a.host.empty() ? cfg.broker.host : a.host;
         o.port = a.host.empty() ? cfg.broker.port : a.port;
         o.tls = tls;
-        o.tls_server_name = cfg.tls_server_name;
+        // --tls-server-name names the configured broker; another host (a Server Reference) is
+        // checked against its own name.
+        if (a.host.empty()) o.tls_server_name = cfg.tls_server_name;
         o.connect_timeout = cfg.core.broker_connect_timeout;
         if (a.max_packet_size != 0) o.max_packet_size = a.max_packet_size;
+        auto where = to_string(host_port{o.host, o.port});
         auto c = broker_connection::create(io.get_executor(), std::move(o));
         const auto s = a.session;
         const auto serial = next_serial++;
@@ -238,8 +241,8 @@ struct runner::impl {
                     apply(core.on_broker_bytes(s, packet, core::clock::now()));
                     rearm();
                 },
-            .on_closed = [this, s, serial](close_reason r,
-                                           error_code ec) { on_link_closed(s, serial, r, ec); },
+            .on_closed = [this, s, serial, where = std::move(where)](
+                             close_reason r, error_code ec) { on_link_closed(s, serial, where, r, ec); },
         });
     }
 
@@ -329,7 +332,8 @@ struct runner::impl {
 
     // ---- broker link ends -----------------------------------------------------------------------
 
-    void on_link_closed(core::session_id s, std::uint64_t serial, close_reason r, error_code ec)
+    void on_link_closed(core::session_id s, std::uint64_t serial, const std::string& where, close_reason r,
+                        error_code ec)
     {
         if (closing.erase(serial) != 0) {
             log.debug(client_text(s) + ": broker link closed (" + std::string(to_string(r)) + ')');
@@ -338,7 +342,7 @@ struct runner::impl {
         }
         if (!current(s, serial)) return;
         broker.erase(s);
-        log_link_end(s, r, ec);
+        log_link_end(s, where, r, ec);
         if (!done) {
             apply(core.on_broker_link_down(s, core::clock::now()));
             rearm();
@@ -346,10 +350,10 @@ struct runner::impl {
         maybe_finish();
     }
 
-    void log_link_end(core::session_id s, close_reason r, const error_code& ec)
+    void log_link_end(core::session_id s, const std::string& where, close_reason r, const error_code& ec)
     {
-        std::string line = client_text(s) + ": broker link to " + to_string(cfg.broker) +
-                           " ended: " + std::string(to_string(r));
+        std::string line =
+            client_text(s) + ": broker link to " + where + " ended: " + std::string(to_string(r));
         if (ec) line += " (" + ec.message() + ')';
         auto level = log_level::debug;
         if (link_failure(r) && !stopping) {
