@@ -114,7 +114,7 @@ TEST_CASE("COBS: a full last block followed by an empty block decodes like the s
     CHECK(got.frames[0] == run(1, 254));
 }
 
-TEST_CASE("COBS: leading and repeated delimiters make no empty frames; leading_delimiter sends one")
+TEST_CASE("COBS: leading and repeated delimiters make no empty frames, and leading_delimiter sends one")
 {
     cobs_deframer d;
     CHECK(deframe_all(d, join({hex("00 00"), pingreq_cobs, hex("00"), pingreq_cobs})).text() ==
@@ -146,7 +146,7 @@ TEST_CASE("COBS with CRC: a frame of one octet is too short for its trailer")
           "corrupt(short_frame) frame[02 16]");
 }
 
-TEST_CASE("COBS: noise before a frame spoils that frame only; with a leading delimiter it spoils none")
+TEST_CASE("COBS: noise before a frame spoils that frame only, and with a leading delimiter none")
 {
     const auto noise = hex("55 aa 13 37");
     cobs_deframer d;

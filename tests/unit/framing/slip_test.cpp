@@ -61,7 +61,7 @@ TEST_CASE("SLIP without CRC: the payload alone between ENDs, both ways")
           "frame[02 16] frame[0a 0c 00 00 01 00 00 c0 db 0b]");
 }
 
-TEST_CASE("SLIP: a leading END and repeated ENDs make no empty frames; a frame without leading END is taken")
+TEST_CASE("SLIP: a leading END and repeated ENDs make no empty frames, and a frame without leading END is taken")
 {
     slip_deframer d;
     CHECK(deframe_all(d, hex("c0 c0 c0 02 16 09 9a c0 c0 02 16 09 9a c0")).text() ==
@@ -80,7 +80,7 @@ TEST_CASE("SLIP: a bad CRC is counted corrupt and the next frame is decoded")
     CHECK(d.counters().frames == 1);
 }
 
-TEST_CASE("SLIP: ESC followed by a plain octet is a bad escape; the rest up to END is dropped")
+TEST_CASE("SLIP: ESC followed by a plain octet is a bad escape, and the rest up to END is dropped")
 {
     slip_deframer d;
     const auto got = deframe_bytewise(d, join({hex("c0 02 db 16 09 9a c0"), pingreq_slip}));
