@@ -144,11 +144,12 @@ TEST_CASE("every QoS 1 message a sensor got a PUBACK for reaches the subscriber 
     std::ostringstream list;
     for (const auto& m : missing)
         list << m << " ";
-    CHECK_MESSAGE(missing.empty(), missing.size() << " of " << acked.size()
-                                                  << " acknowledged messages never reached the subscriber: "
-                                                  << list.str());
-    MESSAGE(acked.size() << " messages acknowledged, " << acked_after_restart << " after the restart, "
-                         << next << " sent; restart took "
-                         << std::chrono::duration_cast<std::chrono::milliseconds>(restarted_at - killed_at).count()
-                         << " ms");
+    CHECK_MESSAGE(missing.empty(),
+                  missing.size() << " of " << acked.size()
+                                 << " acknowledged messages never reached the subscriber: " << list.str());
+    MESSAGE(acked.size()
+            << " messages acknowledged, " << acked_after_restart << " after the restart, " << next
+            << " sent; restart took "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(restarted_at - killed_at).count()
+            << " ms");
 }

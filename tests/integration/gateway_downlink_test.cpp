@@ -32,7 +32,8 @@ std::string show(const v1_2::message& m)
 v1_2::message next(sngw::sn_client::client& s, gateway_env& env, std::chrono::milliseconds limit = 5s)
 {
     auto m = s.receive(limit);
-    REQUIRE_MESSAGE(m.has_value(), "sensor received nothing: " << m.error().message() << "\n" << env.describe());
+    REQUIRE_MESSAGE(m.has_value(), "sensor received nothing: " << m.error().message() << "\n"
+                                                               << env.describe());
     return *m;
 }
 
@@ -118,8 +119,8 @@ TEST_CASE("subscriptions by short name and by predefined id deliver with that to
 {
     SNGW_REQUIRE_GATEWAY();
     sngw::test::temp_dir files;
-    gateway_env env(
-        gateway_env::with_predefined(gateway_env::default_args(), files / "topics.csv", {{40, "dl/pre/forty"}}));
+    gateway_env env(gateway_env::with_predefined(gateway_env::default_args(), files / "topics.csv",
+                                                 {{40, "dl/pre/forty"}}));
     auto s = env.connected_sensor("downlink-3");
     const auto short_ack = s.subscribe(topic::short_name('d', 's'), qos::zero);
     REQUIRE(short_ack.has_value());

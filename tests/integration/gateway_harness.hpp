@@ -113,7 +113,8 @@ public:
         o.session.connect.client_id = settings_.client_id;
         o.session.connect.clean_start = settings_.clean_start;
         o.session.connect.keep_alive = settings_.keep_alive;
-        if (settings_.session_expiry > 0) o.session.connect.props.session_expiry_interval = settings_.session_expiry;
+        if (settings_.session_expiry > 0)
+            o.session.connect.props.session_expiry_interval = settings_.session_expiry;
         o.session.connect_timeout = std::chrono::seconds(3);
         mqtt_bridge::mqtt_client_handlers h;
         h.on_connected = [this](const gw_detail::mqtt5::connected& c) { on_connected(c); };
@@ -187,8 +188,9 @@ public:
 
     /// Subscribes (and re-subscribes after every CONNACK with Session Present 0, when reconnecting).
     /// The SUBACK's reason code, or nullopt when none came in time.
-    std::optional<gw_detail::mqtt5::reason_code> subscribe(const std::string& filter, gw_detail::mqtt5::qos q,
-                                                           std::chrono::milliseconds limit = std::chrono::seconds(5))
+    std::optional<gw_detail::mqtt5::reason_code>
+    subscribe(const std::string& filter, gw_detail::mqtt5::qos q,
+              std::chrono::milliseconds limit = std::chrono::seconds(5))
     {
         std::promise<std::uint16_t> id;
         run([&] {
@@ -208,9 +210,9 @@ public:
 
     /// Publishes; for QoS 1/2 waits for the completion: its reason code (nullopt: none in time).
     /// QoS 0: success once handed to the client.
-    std::optional<gw_detail::mqtt5::reason_code> publish(const std::string& topic, std::string_view data,
-                                                         gw_detail::mqtt5::qos q, bool retain = false,
-                                                         std::chrono::milliseconds limit = std::chrono::seconds(5))
+    std::optional<gw_detail::mqtt5::reason_code>
+    publish(const std::string& topic, std::string_view data, gw_detail::mqtt5::qos q, bool retain = false,
+            std::chrono::milliseconds limit = std::chrono::seconds(5))
     {
         std::promise<gw_detail::mqtt5::request_result> sent;
         run([&] { sent.set_value(client_->publish(topic, payload(data), q, retain)); });
@@ -237,7 +239,8 @@ public:
     }
 
     /// Waits until at least `n` messages were received in all; returns them.
-    std::vector<message> wait_for_messages(std::size_t n, std::chrono::milliseconds limit = std::chrono::seconds(5))
+    std::vector<message> wait_for_messages(std::size_t n,
+                                           std::chrono::milliseconds limit = std::chrono::seconds(5))
     {
         wait([&] { return messages_.size() >= n; }, limit);
         return messages();
@@ -369,7 +372,8 @@ struct gateway_env {
         return {"--retry-interval", "1", "--retry-count", "2", "--log-level", "debug", "--gateway-id", "7"};
     }
 
-    explicit gateway_env(std::vector<std::string> extra_args = default_args(), mosquitto_config broker_config = {})
+    explicit gateway_env(std::vector<std::string> extra_args = default_args(),
+                         mosquitto_config broker_config = {})
         : broker(std::move(broker_config)), args(std::move(extra_args))
     {
         start_gateway();
@@ -385,7 +389,8 @@ struct gateway_env {
 
     /// Writes a predefined-topics file (`ID,NAME` lines) into the gateway's directory and returns the
     /// option pair for it.
-    static std::vector<std::string> with_predefined(std::vector<std::string> args_in, const std::filesystem::path& file,
+    static std::vector<std::string> with_predefined(std::vector<std::string> args_in,
+                                                    const std::filesystem::path& file,
                                                     const std::map<std::uint16_t, std::string>& topics)
     {
         std::ofstream out(file);
@@ -409,7 +414,10 @@ struct gateway_env {
         return o;
     }
 
-    sngw::sn_client::client sensor(std::string client_id) const { return open_sensor(sensor_options(std::move(client_id))); }
+    sngw::sn_client::client sensor(std::string client_id) const
+    {
+        return open_sensor(sensor_options(std::move(client_id)));
+    }
 
     static sngw::sn_client::client open_sensor(sngw::sn_client::client_options o)
     {

@@ -86,7 +86,8 @@ std::vector<std::vector<std::byte>> templates()
     for (const auto& m : ms)
         out.push_back(wire(m));
     // A forwarder encapsulation (§5.5) around a CONNECT.
-    out.push_back(wire(v1_2::encapsulated_msg{0, payload("node"), wire(v1_2::connect_msg{false, true, 30, "fwd"})}));
+    out.push_back(
+        wire(v1_2::encapsulated_msg{0, payload("node"), wire(v1_2::connect_msg{false, true, 30, "fwd"})}));
     return out;
 }
 
@@ -177,9 +178,11 @@ TEST_CASE("a PUBLISH before CONNECT is answered with DISCONNECT and a normal sen
     // No session: the gateway answers a v1.2 message that needs one with a bare DISCONNECT.
     for (const auto q : {qos::zero, qos::one, qos::two}) {
         CAPTURE(static_cast<int>(q));
-        REQUIRE(stranger.send(v1_2::publish_msg{false, q, false, topic_id_type::normal, 1,
-                                                q == qos::zero ? std::uint16_t{0} : std::uint16_t{5}, payload("x")})
-                    .has_value());
+        REQUIRE(
+            stranger
+                .send(v1_2::publish_msg{false, q, false, topic_id_type::normal, 1,
+                                        q == qos::zero ? std::uint16_t{0} : std::uint16_t{5}, payload("x")})
+                .has_value());
         const auto m = stranger.receive(3s);
         REQUIRE_MESSAGE(m.has_value(), "no answer: " << m.error().message() << "\n" << env.describe());
         CHECK(std::holds_alternative<v1_2::disconnect_msg>(*m));

@@ -92,7 +92,8 @@ TEST_CASE("SIGTERM sends DISCONNECT to every connected sensor and the gateway ex
     const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - sent_at);
     REQUIRE_MESSAGE(status.has_value(), "still running 5 s after SIGTERM\n" << env.describe());
     CHECK_MESSAGE((WIFEXITED(*status) && WEXITSTATUS(*status) == 0),
-                  sngw::test::gateway_process::describe_status(status) << "\n" << env.describe());
+                  sngw::test::gateway_process::describe_status(status) << "\n"
+                                                                       << env.describe());
     CHECK(took <= 5s);
     MESSAGE("exited " << took.count() << " ms after SIGTERM");
     // A sleeping sensor is not told (it could not hear it; a DISCONNECT right after its sleep request

@@ -22,8 +22,9 @@ using v1_2::qos;
 
 mqtt5::qos as_mqtt5(qos q)
 {
-    return q == qos::two ? mqtt5::qos::exactly_once : q == qos::one ? mqtt5::qos::at_least_once
-                                                                    : mqtt5::qos::at_most_once;
+    return q == qos::two   ? mqtt5::qos::exactly_once
+           : q == qos::one ? mqtt5::qos::at_least_once
+                           : mqtt5::qos::at_most_once;
 }
 
 /// The message the subscriber got with `body`, checked for topic and QoS.
@@ -76,18 +77,20 @@ TEST_CASE("QoS 0, 1 and 2 publishes to a short topic name and a predefined topic
     }
 }
 
-TEST_CASE("QoS -1 publishes to a short name and a predefined id from senders without a session reach the subscriber")
+TEST_CASE("QoS -1 publishes to a short name and a predefined id from senders without a session reach the "
+          "subscriber")
 {
     SNGW_REQUIRE_GATEWAY();
     sngw::test::temp_dir files;
-    gateway_env env(
-        gateway_env::with_predefined(gateway_env::default_args(), files / "topics.csv", {{2, "up/minus/two"}}));
+    gateway_env env(gateway_env::with_predefined(gateway_env::default_args(), files / "topics.csv",
+                                                 {{2, "up/minus/two"}}));
     auto sub = subscriber(env.broker.port(), "#");
     // Never connected: QoS -1 needs no session (MQTT-SN v1.2 §6.8).
     auto s = env.sensor("never-connected");
     // The gateway's own upstream connection may still be coming up when it already answers SEARCHGW,
     // and QoS -1 has no acknowledgement: send every 200 ms until one arrives (at most 5 s).
-    const auto send_until_seen = [&](sngw::sn_client::topic t, const std::string& body, const std::string& name) {
+    const auto send_until_seen = [&](sngw::sn_client::topic t, const std::string& body,
+                                     const std::string& name) {
         std::optional<sngw::test::mqtt_peer::message> seen;
         for (int i = 0; i < 25 && !seen; ++i) {
             REQUIRE(s.publish(t, payload(body), qos::minus_one).has_value());

@@ -23,7 +23,8 @@ using sngw::test::payload;
 using sngw::test::subscriber;
 using v1_2::qos;
 
-sngw::sn_client::client_options with_will(const gateway_env& env, const std::string& id, std::uint16_t keep_alive)
+sngw::sn_client::client_options with_will(const gateway_env& env, const std::string& id,
+                                          std::uint16_t keep_alive)
 {
     auto o = env.sensor_options(id);
     o.keep_alive = keep_alive;
@@ -81,7 +82,8 @@ TEST_CASE("no will is published when the gateway stops on SIGTERM")
     const auto status = env.gateway->wait_for(5s);
     REQUIRE_MESSAGE(status.has_value(), "still running 5 s after SIGTERM\n" << env.describe());
     CHECK_MESSAGE((WIFEXITED(*status) && WEXITSTATUS(*status) == 0),
-                  sngw::test::gateway_process::describe_status(status) << "\n" << env.describe());
+                  sngw::test::gateway_process::describe_status(status) << "\n"
+                                                                       << env.describe());
     const auto will = sub->wait_for_topic("will/bystander", 2s);
     CHECK_MESSAGE(!will.has_value(), "a will after the gateway's SIGTERM\n" << env.describe());
 }

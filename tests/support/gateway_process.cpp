@@ -25,7 +25,8 @@ bool wait_for_gwinfo(std::uint16_t port, std::chrono::milliseconds limit,
     const auto deadline = std::chrono::steady_clock::now() + limit;
     while (std::chrono::steady_clock::now() < deadline && still_worth_waiting()) {
         (void)::send(fd.get(), searchgw.data(), searchgw.size(), 0); // ECONNREFUSED until it binds
-        const auto probe_end = std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(100));
+        const auto probe_end =
+            std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(100));
         for (;;) {
             const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
                 probe_end - std::chrono::steady_clock::now());
@@ -42,8 +43,8 @@ bool wait_for_gwinfo(std::uint16_t port, std::chrono::milliseconds limit,
     return false;
 }
 
-std::optional<std::filesystem::path> gateway_process::find_binary(
-    const std::optional<std::filesystem::path>& built)
+std::optional<std::filesystem::path>
+gateway_process::find_binary(const std::optional<std::filesystem::path>& built)
 {
     if (const char* env = std::getenv("SNGW_GATEWAY_BINARY"); env && *env) {
         if (std::filesystem::exists(env)) return std::filesystem::path(env);
@@ -56,10 +57,8 @@ std::optional<std::filesystem::path> gateway_process::find_binary(
 gateway_process::gateway_process(gateway_options options) : options_(std::move(options))
 {
     if (options_.udp_port == 0) options_.udp_port = free_udp_port();
-    std::vector<std::string> argv{options_.binary.string(),
-                                  "--udp",
-                                  "127.0.0.1:" + std::to_string(options_.udp_port),
-                                  "--broker",
+    std::vector<std::string> argv{options_.binary.string(), "--udp",
+                                  "127.0.0.1:" + std::to_string(options_.udp_port), "--broker",
                                   "127.0.0.1:" + std::to_string(options_.broker_port)};
     argv.insert(argv.end(), options_.extra_args.begin(), options_.extra_args.end());
     process_ = std::make_unique<child_process>(argv, dir() / "sngw.log");
@@ -69,9 +68,10 @@ gateway_process::gateway_process(gateway_options options) : options_(std::move(o
         std::string cmd;
         for (const auto& a : argv)
             cmd += a + " ";
-        throw std::runtime_error("sngw did not answer SEARCHGW on 127.0.0.1:" + std::to_string(options_.udp_port) +
-                                 (exited ? " (it exited: " + describe_status(status) + ")" : " within the start timeout") +
-                                 "\ncommand: " + cmd + "\nits log:\n" + log());
+        throw std::runtime_error(
+            "sngw did not answer SEARCHGW on 127.0.0.1:" + std::to_string(options_.udp_port) +
+            (exited ? " (it exited: " + describe_status(status) + ")" : " within the start timeout") +
+            "\ncommand: " + cmd + "\nits log:\n" + log());
     }
 }
 
@@ -90,8 +90,8 @@ std::string gateway_process::describe() const
     auto text = log();
     constexpr std::size_t keep = 8192;
     if (text.size() > keep) text = "...\n" + text.substr(text.size() - keep);
-    return "sngw on 127.0.0.1:" + std::to_string(options_.udp_port) + " (pid " + std::to_string(process_->pid()) +
-           "); its log:\n" + text;
+    return "sngw on 127.0.0.1:" + std::to_string(options_.udp_port) + " (pid " +
+           std::to_string(process_->pid()) + "); its log:\n" + text;
 }
 
 bool gateway_process::running()

@@ -17,9 +17,9 @@ namespace sngw::test {
 
 /// How one sngw daemon is started for a test.
 struct gateway_options {
-    std::filesystem::path binary{};  // the sngw executable (see gateway_process::find_binary)
-    std::uint16_t broker_port = 0;   // a broker on 127.0.0.1 (--broker 127.0.0.1:PORT)
-    std::uint16_t udp_port = 0;      // --udp 127.0.0.1:PORT; 0: a free port
+    std::filesystem::path binary{};        // the sngw executable (see gateway_process::find_binary)
+    std::uint16_t broker_port = 0;         // a broker on 127.0.0.1 (--broker 127.0.0.1:PORT)
+    std::uint16_t udp_port = 0;            // --udp 127.0.0.1:PORT; 0: a free port
     std::vector<std::string> extra_args{}; // appended as given: --retry-interval 1, --udp [::1]:P, ...
     std::chrono::milliseconds start_timeout{std::chrono::seconds(5)};
 };
@@ -38,7 +38,8 @@ public:
 
     /// The executable to test: $SNGW_GATEWAY_BINARY if set, else `built` (the build tree's sngw, passed
     /// by the test target as a compile definition) if it exists; nullopt: the test should skip.
-    static std::optional<std::filesystem::path> find_binary(const std::optional<std::filesystem::path>& built);
+    static std::optional<std::filesystem::path>
+    find_binary(const std::optional<std::filesystem::path>& built);
 
     std::uint16_t udp_port() const noexcept { return options_.udp_port; }
     pid_t pid() const noexcept { return process_->pid(); }
@@ -69,7 +70,8 @@ private:
 
 /// True once something answers SEARCHGW (03 01 00) with a GWINFO (type 0x02) on 127.0.0.1:port, probing
 /// every 100 ms; false after `limit`, or as soon as `still_worth_waiting()` is false.
-bool wait_for_gwinfo(std::uint16_t port, std::chrono::milliseconds limit,
-                     const std::function<bool()>& still_worth_waiting = [] { return true; });
+bool wait_for_gwinfo(
+    std::uint16_t port, std::chrono::milliseconds limit,
+    const std::function<bool()>& still_worth_waiting = [] { return true; });
 
 } // namespace sngw::test

@@ -75,8 +75,8 @@ struct settings {
     std::size_t sensors = 100;
     int qos = 1;
     double duration_s = 10;
-    double rate = 0;          // messages/s over all sensors; 0: as fast as the window allows
-    std::size_t window = 1;   // per sensor: QoS 1 unacknowledged, QoS 0 not yet seen by the subscriber
+    double rate = 0;        // messages/s over all sensors; 0: as fast as the window allows
+    std::size_t window = 1; // per sensor: QoS 1 unacknowledged, QoS 0 not yet seen by the subscriber
     std::size_t payload_size = 32;
     std::size_t parallel = 200;
     std::uint16_t keep_alive = 600;
@@ -110,8 +110,8 @@ bool raise_fd_limit(rlim_t needed)
     if (::getrlimit(RLIMIT_NOFILE, &r) != 0) return false;
     if (r.rlim_cur >= needed) return true;
     if (r.rlim_max != RLIM_INFINITY && r.rlim_max < needed) {
-        std::cerr << "error: " << needed << " file descriptors needed, the hard limit (ulimit -Hn) is " << r.rlim_max
-                  << "; ask for fewer --sensors or raise it\n";
+        std::cerr << "error: " << needed << " file descriptors needed, the hard limit (ulimit -Hn) is "
+                  << r.rlim_max << "; ask for fewer --sensors or raise it\n";
         return false;
     }
     r.rlim_cur = needed;
@@ -230,7 +230,8 @@ class bench {
 public:
     bench(settings cfg, bool reference) : cfg_(std::move(cfg)), reference_(reference)
     {
-        res_.mode = reference ? "reference (MQTT 5 straight to the broker)" : "gateway (MQTT-SN over UDP through sngw)";
+        res_.mode = reference ? "reference (MQTT 5 straight to the broker)"
+                              : "gateway (MQTT-SN over UDP through sngw)";
         res_.clients = cfg_.sensors;
     }
 
@@ -323,7 +324,8 @@ private:
     void refill(load_client& c)
     {
         if (!publishing_ || cfg_.rate > 0 || !c.ready) return;
-        while (c.inflight < cfg_.window && publishing_) send_one(c);
+        while (c.inflight < cfg_.window && publishing_)
+            send_one(c);
     }
     void send_one(load_client& c)
     {
@@ -450,7 +452,8 @@ public:
 
     void sweep(clock_type::time_point now) override
     {
-        const auto retry = std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(b_.cfg().retry_s));
+        const auto retry =
+            std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(b_.cfg().retry_s));
         if ((phase_ == phase::connecting || phase_ == phase::registering) && now - last_request_ > retry) {
             if (phase_ == phase::connecting)
                 send_connect();
@@ -467,8 +470,8 @@ public:
                 b_.on_ping_lost();
             }
         }
-        const auto ack_timeout =
-            std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(b_.cfg().ack_timeout_s));
+        const auto ack_timeout = std::chrono::duration_cast<clock_type::duration>(
+            std::chrono::duration<double>(b_.cfg().ack_timeout_s));
         while (!pending_.empty() && now - pending_.front().second > ack_timeout) {
             pending_.pop_front();
             b_.on_ack_timeout(*this);
@@ -637,9 +640,11 @@ public:
                     [this](const mqtt5::publish_completed& c) {
                         auto it = pending_.find(c.packet_id);
                         if (it == pending_.end()) return;
-                        const auto latency = std::chrono::duration_cast<micros>(clock_type::now() - it->second);
+                        const auto latency =
+                            std::chrono::duration_cast<micros>(clock_type::now() - it->second);
                         pending_.erase(it);
-                        b_.on_acked(*this, static_cast<int>(c.reason) < 0x80 ? 0 : static_cast<int>(c.reason), latency);
+                        b_.on_acked(*this, static_cast<int>(c.reason) < 0x80 ? 0 : static_cast<int>(c.reason),
+                                    latency);
                     },
                 .on_subscribe_result = {},
                 .on_unsubscribe_result = {},
@@ -762,11 +767,13 @@ bool bench::connect_subscriber()
             .on_link_lost = {},
             .on_protocol_error = {},
             .on_session_state_dropped = {},
-            .on_closed = [this](sngw::mqtt_bridge::close_reason, boost::system::error_code) { subscriber_connected_ = false; },
+            .on_closed = [this](sngw::mqtt_bridge::close_reason,
+                                boost::system::error_code) { subscriber_connected_ = false; },
         });
     subscriber_->connect();
     if (!run_until([&] { return subscriber_connected_; }, 5s)) return false;
-    subscriber_->subscribe(cfg_.topic_prefix + "#", cfg_.qos == 1 ? mqtt5::qos::at_least_once : mqtt5::qos::at_most_once);
+    subscriber_->subscribe(cfg_.topic_prefix + "#",
+                           cfg_.qos == 1 ? mqtt5::qos::at_least_once : mqtt5::qos::at_most_once);
     return run_until([&] { return subscribed_; }, 5s);
 }
 
@@ -801,7 +808,8 @@ results bench::run()
     const auto t0 = clock_type::now();
     start_more();
     run_until([&] { return next_ == clients_.size() && pending_ == 0; },
-              std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(cfg_.connect_timeout_s)));
+              std::chrono::duration_cast<clock_type::duration>(
+                  std::chrono::duration<double>(cfg_.connect_timeout_s)));
     res_.connect_phase_s =
         std::chrono::duration<double>((res_.connected ? last_connect_ : clock_type::now()) - t0).count();
     for (auto& c : clients_)
@@ -810,15 +818,18 @@ results bench::run()
 
     if (cfg_.connect_only) {
         // Hold them, then check that every one still answers PINGREQ.
-        run_until([] { return false; }, std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(cfg_.hold_s)));
+        run_until([] { return false; }, std::chrono::duration_cast<clock_type::duration>(
+                                            std::chrono::duration<double>(cfg_.hold_s)));
         ping_more();
-        run_until([&] { return next_ping_ == clients_.size() && pingresps_ + pings_lost_ >= pings_sent_; }, 120s);
+        run_until([&] { return next_ping_ == clients_.size() && pingresps_ + pings_lost_ >= pings_sent_; },
+                  120s);
         res_.alive = pingresps_;
     } else {
         // Publish for the duration, then let the last messages arrive (at most 5 s).
         publishing_ = true;
         publish_start_ = clock_type::now();
-        publish_end_ = publish_start_ + std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(cfg_.duration_s));
+        publish_end_ = publish_start_ + std::chrono::duration_cast<clock_type::duration>(
+                                            std::chrono::duration<double>(cfg_.duration_s));
         if (cfg_.rate > 0)
             arm_tick();
         else
@@ -868,7 +879,8 @@ results bench::run()
 /// what the broker acknowledges.
 double msgs_per_s(const results& r)
 {
-    const double span = std::max(r.publish_s, std::chrono::duration<double>(r.last_delivery - r.publish_start).count());
+    const double span =
+        std::max(r.publish_s, std::chrono::duration<double>(r.last_delivery - r.publish_start).count());
     return span > 0 ? static_cast<double>(r.delivered_in_window) / span : 0;
 }
 
@@ -877,8 +889,8 @@ void print(const settings& cfg, results& r)
     const auto n = std::max<std::size_t>(r.connected, 1);
     std::cout << std::fixed << std::setprecision(1);
     std::cout << "\n=== sngw-bench-gateway: " << r.mode << " ===\n"
-              << "clients:                  " << r.clients << " requested, " << r.connected << " connected in "
-              << r.connect_phase_s << " s (" << cfg.parallel << " at a time)\n"
+              << "clients:                  " << r.clients << " requested, " << r.connected
+              << " connected in " << r.connect_phase_s << " s (" << cfg.parallel << " at a time)\n"
               << "CONNECT->CONNACK:         p50 " << ms(percentile(r.connect_latency, 0.50)) << ", p99 "
               << ms(percentile(r.connect_latency, 0.99)) << ", max "
               << ms(r.connect_latency.empty() ? micros{} : r.connect_latency.back()) << "\n";
@@ -890,16 +902,17 @@ void print(const settings& cfg, results& r)
                   << static_cast<double>(r.rss_after_kib - r.rss_before_kib) * 1024.0 / static_cast<double>(n)
                   << " bytes per connected sensor\n";
     if (cfg.connect_only) {
-        std::cout << "still answering PINGREQ:  " << r.alive << " of " << r.connected << " after " << cfg.hold_s
-                  << " s\n";
+        std::cout << "still answering PINGREQ:  " << r.alive << " of " << r.connected << " after "
+                  << cfg.hold_s << " s\n";
         return;
     }
     std::cout << "publishing:               QoS " << cfg.qos << ", " << cfg.payload_size << "-byte payload, "
-              << (cfg.rate > 0 ? "target " + std::to_string(static_cast<long>(cfg.rate)) + " msg/s"
-                               : "as fast as a window of " + std::to_string(cfg.window) + " per client allows")
+              << (cfg.rate > 0
+                      ? "target " + std::to_string(static_cast<long>(cfg.rate)) + " msg/s"
+                      : "as fast as a window of " + std::to_string(cfg.window) + " per client allows")
               << ", " << r.publish_s << " s\n"
-              << "sent / delivered:         " << r.sent << " / " << r.delivered_in_window << " in the window ("
-              << r.delivered << " in all)\n"
+              << "sent / delivered:         " << r.sent << " / " << r.delivered_in_window
+              << " in the window (" << r.delivered << " in all)\n"
               << "delivered:                " << msgs_per_s(r) << " msg/s (publish start to last delivery)\n"
               << "PUBLISH->subscriber:      p50 " << ms(percentile(r.e2e_latency, 0.50)) << ", p99 "
               << ms(percentile(r.e2e_latency, 0.99)) << ", max "
@@ -907,10 +920,11 @@ void print(const settings& cfg, results& r)
     if (cfg.qos == 1)
         std::cout << "PUBLISH->PUBACK:          p50 " << ms(percentile(r.ack_latency, 0.50)) << ", p99 "
                   << ms(percentile(r.ack_latency, 0.99)) << " (" << r.acked << " acknowledged, "
-                  << (r.publish_s > 0 ? static_cast<double>(r.acked) / r.publish_s : 0) << "/s; " << r.ack_timeouts
-                  << " without PUBACK in " << cfg.ack_timeout_s << " s)\n";
+                  << (r.publish_s > 0 ? static_cast<double>(r.acked) / r.publish_s : 0) << "/s; "
+                  << r.ack_timeouts << " without PUBACK in " << cfg.ack_timeout_s << " s)\n";
     for (const auto& [code, count] : r.ack_refused)
-        std::cout << "  refused:                " << count << " x code 0x" << std::hex << code << std::dec << "\n";
+        std::cout << "  refused:                " << count << " x code 0x" << std::hex << code << std::dec
+                  << "\n";
     if (r.credit_timeouts) std::cout << "QoS 0 not seen in 2 s:    " << r.credit_timeouts << "\n";
     if (r.send_errors) std::cout << "send errors:              " << r.send_errors << "\n";
     if (r.lost_links) std::cout << "links lost:               " << r.lost_links << "\n";
@@ -921,9 +935,10 @@ void print_result_line(const settings& cfg, results& r, const char* mode)
 {
     const auto n = std::max<std::size_t>(r.connected, 1);
     std::cout << std::fixed << std::setprecision(3) << "RESULT mode=" << mode << " clients=" << r.clients
-              << " connected=" << r.connected << " qos=" << cfg.qos
-              << " connect_p50_ms=" << static_cast<double>(percentile(r.connect_latency, 0.5).count()) / 1000.0
-              << " connect_p99_ms=" << static_cast<double>(percentile(r.connect_latency, 0.99).count()) / 1000.0;
+              << " connected=" << r.connected << " qos=" << cfg.qos << " connect_p50_ms="
+              << static_cast<double>(percentile(r.connect_latency, 0.5).count()) / 1000.0
+              << " connect_p99_ms="
+              << static_cast<double>(percentile(r.connect_latency, 0.99).count()) / 1000.0;
     if (!cfg.connect_only)
         std::cout << " msgs_per_s=" << msgs_per_s(r)
                   << " e2e_p50_ms=" << static_cast<double>(percentile(r.e2e_latency, 0.5).count()) / 1000.0
@@ -934,7 +949,8 @@ void print_result_line(const settings& cfg, results& r, const char* mode)
         std::cout << " alive=" << r.alive << " connect_s=" << r.connect_phase_s;
     if (r.rss_before_kib > 0)
         std::cout << " rss_per_sensor_bytes="
-                  << static_cast<double>(r.rss_after_kib - r.rss_before_kib) * 1024.0 / static_cast<double>(n);
+                  << static_cast<double>(r.rss_after_kib - r.rss_before_kib) * 1024.0 /
+                         static_cast<double>(n);
     std::cout << "\n";
 }
 
@@ -975,7 +991,8 @@ int main(int argc, char** argv)
     std::string broker = "127.0.0.1:1883";
     po::options_description desc(
         "sngw-bench-gateway: N simulated MQTT-SN sensors (UDP) publish through a running sngw to a\n"
-        "subscriber on the broker; or the same load straight to the broker (--reference), or both (--compare).\n\n"
+        "subscriber on the broker; or the same load straight to the broker (--reference), or both "
+        "(--compare).\n\n"
         "Options");
     // clang-format off
     desc.add_options()
@@ -1013,9 +1030,11 @@ int main(int argc, char** argv)
         s.gateway = parse_host_port(gateway, "--gateway");
         s.broker = parse_host_port(broker, "--broker");
         if (s.qos != 0 && s.qos != 1) throw po::error("--qos must be 0 or 1");
-        if (s.sensors == 0 || s.parallel == 0 || s.window == 0) throw po::error("--sensors, --parallel, --window must be > 0");
+        if (s.sensors == 0 || s.parallel == 0 || s.window == 0)
+            throw po::error("--sensors, --parallel, --window must be > 0");
         if (s.reference && s.compare) throw po::error("--reference and --compare exclude each other");
-        if (s.connect_only && (s.reference || s.compare)) throw po::error("--connect-only is for the gateway only");
+        if (s.connect_only && (s.reference || s.compare))
+            throw po::error("--connect-only is for the gateway only");
     } catch (const po::error& e) {
         std::cerr << "error: " << e.what() << "\n\n" << desc << "\n";
         return 2;

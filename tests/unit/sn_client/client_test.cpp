@@ -292,7 +292,8 @@ TEST_CASE("subscribe and unsubscribe by short name carry the two characters, by 
 TEST_CASE("a REGISTER from the gateway is answered with REGACK and names the PUBLISH that follows")
 {
     scripted_gateway gw({
-        {v1_2::pingreq_msg{}, {wire(v1_2::register_msg{21, 77, "x/y/z"}), wire(publish_msg(qos::zero, 21, 0, "v"))}},
+        {v1_2::pingreq_msg{},
+         {wire(v1_2::register_msg{21, 77, "x/y/z"}), wire(publish_msg(qos::zero, 21, 0, "v"))}},
         {v1_2::regack_msg{21, 77, 0x00}, {wire(v1_2::pingresp_msg{})}},
     });
     auto c = open(options_for(gw));
@@ -310,10 +311,12 @@ TEST_CASE("wake collects every message until PINGRESP and acknowledges QoS 1 and
 {
     scripted_gateway gw({
         {v1_2::pingreq_msg{"s1"}, {wire(publish_msg(qos::one, 5, 10, "m1", topic_id_type::predefined))}},
-        {v1_2::puback_msg{5, 10, 0x00}, {wire(publish_msg(qos::two, 5, 11, "m2", topic_id_type::predefined))}},
+        {v1_2::puback_msg{5, 10, 0x00},
+         {wire(publish_msg(qos::two, 5, 11, "m2", topic_id_type::predefined))}},
         {v1_2::pubrec_msg{11}, {wire(v1_2::pubrel_msg{11})}},
-        {v1_2::pubcomp_msg{11}, {wire(publish_msg(qos::zero, 0x6162, 0, "m3", topic_id_type::short_name)),
-                                 wire(v1_2::pingresp_msg{})}},
+        {v1_2::pubcomp_msg{11},
+         {wire(publish_msg(qos::zero, 0x6162, 0, "m3", topic_id_type::short_name)),
+          wire(v1_2::pingresp_msg{})}},
     });
     auto o = options_for(gw);
     o.predefined_topics = {{5, "pre/five"}};
@@ -336,7 +339,8 @@ TEST_CASE("wake without acknowledging answers nothing but REGISTER and returns w
     scripted_gateway gw({
         {v1_2::pingreq_msg{"s1"}, {wire(v1_2::register_msg{3, 1, "t/3"})}},
         {v1_2::regack_msg{3, 1, 0x00},
-         {wire(publish_msg(qos::one, 3, 2, "m")), wire(publish_msg(qos::one, 3, 2, "m", topic_id_type::normal, true))}},
+         {wire(publish_msg(qos::one, 3, 2, "m")),
+          wire(publish_msg(qos::one, 3, 2, "m", topic_id_type::normal, true))}},
         {std::nullopt, {}, 500ms},
     });
     auto c = open(options_for(gw));
@@ -352,8 +356,9 @@ TEST_CASE("wake without acknowledging answers nothing but REGISTER and returns w
 TEST_CASE("manual acknowledgement sends nothing until acknowledge is called")
 {
     scripted_gateway gw({
-        {v1_2::pingreq_msg{}, {wire(publish_msg(qos::one, 8, 40, "a")), wire(publish_msg(qos::two, 8, 41, "b")),
-                               wire(v1_2::pingresp_msg{})}},
+        {v1_2::pingreq_msg{},
+         {wire(publish_msg(qos::one, 8, 40, "a")), wire(publish_msg(qos::two, 8, 41, "b")),
+          wire(v1_2::pingresp_msg{})}},
         {std::nullopt, {}, 300ms},
         {v1_2::puback_msg{8, 40, 0x02}, {}},
         {v1_2::pubrec_msg{41}, {}},

@@ -105,7 +105,8 @@ private:
         if (::poll(&p, 1, static_cast<int>(limit.count())) <= 0) return std::nullopt;
         std::vector<std::byte> buf(65536);
         peer_len_ = sizeof peer_;
-        const auto n = ::recvfrom(fd_, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&peer_), &peer_len_);
+        const auto n =
+            ::recvfrom(fd_, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&peer_), &peer_len_);
         if (n < 0) return std::nullopt;
         buf.resize(static_cast<std::size_t>(n));
         return buf;

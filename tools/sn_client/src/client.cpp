@@ -75,8 +75,7 @@ void set_dup(message& m) noexcept
     if (auto* s = std::get_if<v1_2::subscribe_msg>(&m)) s->dup = true;
 }
 
-template <class T>
-bool is(const message& m) noexcept
+template <class T> bool is(const message& m) noexcept
 {
     return std::holds_alternative<T>(m);
 }
@@ -94,16 +93,14 @@ result<client> client::open(client_options options)
 
 client::client(client_options options, int fd) noexcept
     : options_(std::move(options)), fd_(fd), buffer_(max_datagram + 1)
-{
-}
+{}
 
 client::client(client&& other) noexcept
     : options_(std::move(other.options_)), fd_(std::exchange(other.fd_, -1)),
       next_msg_id_(other.next_msg_id_), inbox_(std::move(other.inbox_)),
       id_to_name_(std::move(other.id_to_name_)), name_to_id_(std::move(other.name_to_id_)),
       counters_(other.counters_), buffer_(std::move(other.buffer_))
-{
-}
+{}
 
 client& client::operator=(client&& other) noexcept
 {
@@ -351,7 +348,8 @@ std::string client::topic_name(topic t) const
         if (auto it = options_.predefined_topics.find(t.id); it != options_.predefined_topics.end())
             return it->second;
         return {};
-    case topic_id_type::short_name: return t.short_text();
+    case topic_id_type::short_name:
+        return t.short_text();
     }
     return {};
 }
@@ -364,10 +362,11 @@ publication client::to_publication(const v1_2::publish_msg& p) const
 result<v1_2::regack_msg> client::register_topic(std::string_view topic_name)
 {
     const std::uint16_t msg_id = next_msg_id();
-    auto answer = exchange(v1_2::register_msg{0, msg_id, std::string(topic_name)}, [msg_id](const message& m) {
-        const auto* a = std::get_if<v1_2::regack_msg>(&m);
-        return a && a->msg_id == msg_id;
-    });
+    auto answer =
+        exchange(v1_2::register_msg{0, msg_id, std::string(topic_name)}, [msg_id](const message& m) {
+            const auto* a = std::get_if<v1_2::regack_msg>(&m);
+            return a && a->msg_id == msg_id;
+        });
     if (!answer) return answer.error();
     const auto& regack = std::get<v1_2::regack_msg>(*answer);
     if (regack.return_code == rc::accepted) remember(regack.topic_id, topic_name);
@@ -401,8 +400,8 @@ result<std::uint8_t> client::connect()
         if (is<v1_2::willtopicreq_msg>(*m)) {
             v1_2::willtopic_msg topic_answer; // empty WILLTOPIC: no will
             if (options_.will)
-                topic_answer.will = v1_2::will_topic_fields{options_.will->q, options_.will->retain,
-                                                            options_.will->topic};
+                topic_answer.will =
+                    v1_2::will_topic_fields{options_.will->q, options_.will->retain, options_.will->topic};
             if (auto sent = send(topic_answer); !sent) return sent.error();
         } else {
             v1_2::willmsg_msg msg_answer;
@@ -438,7 +437,8 @@ result<wake_result> client::wake(wake_options wo)
         if (!got) return got.error();
         if (!*got) return out; // timed out: the result says how far it got
         message& m = **got;
-        if (const auto* p = std::get_if<v1_2::publish_msg>(&m)) out.publications.push_back(to_publication(*p));
+        if (const auto* p = std::get_if<v1_2::publish_msg>(&m))
+            out.publications.push_back(to_publication(*p));
         out.pingresp = is<v1_2::pingresp_msg>(m);
         out.disconnected = is<v1_2::disconnect_msg>(m);
         out.received.push_back(std::move(m));
@@ -591,7 +591,8 @@ result<void> client::unsubscribe(topic t)
 
 result<v1_2::gwinfo_msg> client::search_gateway(std::uint8_t radius)
 {
-    auto answer = exchange(v1_2::searchgw_msg{radius}, [](const message& m) { return is<v1_2::gwinfo_msg>(m); });
+    auto answer =
+        exchange(v1_2::searchgw_msg{radius}, [](const message& m) { return is<v1_2::gwinfo_msg>(m); });
     if (!answer) return answer.error();
     return std::get<v1_2::gwinfo_msg>(*answer);
 }

@@ -16,11 +16,16 @@ public:
     std::string message(int ev) const override
     {
         switch (static_cast<errc>(ev)) {
-        case errc::timeout: return "no answer from the gateway in time";
-        case errc::disconnected: return "the gateway sent DISCONNECT";
-        case errc::bad_address: return "bad gateway address";
-        case errc::encode_failed: return "message cannot be encoded";
-        case errc::invalid_argument: return "invalid argument";
+        case errc::timeout:
+            return "no answer from the gateway in time";
+        case errc::disconnected:
+            return "the gateway sent DISCONNECT";
+        case errc::bad_address:
+            return "bad gateway address";
+        case errc::encode_failed:
+            return "message cannot be encoded";
+        case errc::invalid_argument:
+            return "invalid argument";
         }
         return "unknown sn-client error " + std::to_string(ev);
     }

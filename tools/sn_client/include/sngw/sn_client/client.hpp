@@ -36,8 +36,7 @@ namespace v1_2 = ::sngw::sn::v1_2;
 using clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-template <class T>
-using result = boost::system::result<T>;
+template <class T> using result = boost::system::result<T>;
 
 /// A topic as PUBLISH, SUBSCRIBE and UNSUBSCRIBE carry it by id (MQTT-SN v1.2 §5.3.11, §6.7).
 struct topic {
@@ -59,10 +58,7 @@ struct topic {
                                            static_cast<unsigned char>(second))};
     }
     /// The two characters of a short_name topic.
-    std::string short_text() const
-    {
-        return {static_cast<char>(id >> 8), static_cast<char>(id & 0xFF)};
-    }
+    std::string short_text() const { return {static_cast<char>(id >> 8), static_cast<char>(id & 0xFF)}; }
     friend bool operator==(const topic&, const topic&) = default;
 };
 
@@ -205,7 +201,8 @@ public:
 
     /// PUBLISH with the full flow of its QoS: -1 and 0 send and return; 1 waits for PUBACK; 2 waits
     /// for PUBREC (or a refusing PUBACK), sends PUBREL and waits for PUBCOMP. No session needed for -1.
-    result<publish_result> publish(topic t, std::span<const std::byte> data, v1_2::qos q, bool retain = false);
+    result<publish_result> publish(topic t, std::span<const std::byte> data, v1_2::qos q,
+                                   bool retain = false);
     /// The same to a topic name, REGISTERed first if no id is known for it (not for QoS -1:
     /// errc::invalid_argument).
     result<publish_result> publish(std::string_view topic_name, std::span<const std::byte> data, v1_2::qos q,
@@ -270,7 +267,8 @@ private:
     /// A DISCONNECT that does not match ends the wait with errc::disconnected, or with
     /// `skip_disconnect` is dropped (CONNECT: a DISCONNECT is never its answer, only a late one to
     /// something sent before).
-    result<v1_2::message> await(const predicate& matches, clock::time_point deadline, bool skip_disconnect = false);
+    result<v1_2::message> await(const predicate& matches, clock::time_point deadline,
+                                bool skip_disconnect = false);
     /// `request`, then await the answer; re-sent (DUP where the message has it) after each
     /// reply_timeout, options().retries times. `transmissions` counts the sends.
     result<v1_2::message> exchange(v1_2::message request, const predicate& matches,
