@@ -465,16 +465,22 @@ bool runner::open()
     auto& d = *impl_;
     const auto& cfg = d.cfg;
     // --multicast goes to the first listener of its address family (config checked there is one).
-    std::optional<asio::ip::udp::endpoint> group;
-    if (cfg.multicast) group.emplace(asio::ip::make_address(cfg.multicast->host), cfg.multicast->port);
+    // A plain endpoint + flag, not std::optional: g++ 12 -O2 warns maybe-uninitialized on copying an
+    // optional<udp::endpoint> (a false positive that -Werror turns into a build failure).
+    asio::ip::udp::endpoint group_endpoint;
+    bool group_pending = false;
+    if (cfg.multicast) {
+        group_endpoint = {asio::ip::make_address(cfg.multicast->host), cfg.multicast->port};
+        group_pending = true;
+    }
     for (std::size_t i = 0; i < cfg.udp.size(); ++i) {
         const auto& u = cfg.udp[i];
         transport::udp_options o;
         o.link = static_cast<std::uint32_t>(i + 1);
         o.listen = asio::ip::udp::endpoint(asio::ip::make_address(u.host), u.port);
-        if (group && group->address().is_v4() == o.listen.address().is_v4()) {
-            o.multicast = group;
-            group.reset();
+        if (group_pending && group_endpoint.address().is_v4() == o.listen.address().is_v4()) {
+            o.multicast = group_endpoint;
+            group_pending = false;
         }
         // Every client record may hold a peer; strays are forgotten at once (forget_peer).
         o.max_peers = cfg.core.max_clients + 1024;
