@@ -156,6 +156,14 @@ public:
     /// is dropped at CONNACK (session_state_dropped).
     void set_clean_start(bool clean_start) noexcept { clean_start_ = clean_start; }
 
+    /// The Will Message of the next CONNECT (§3.1.2.5, §3.1.3.2-§3.1.3.4; none: Will Flag 0). It
+    /// applies from the next on_link_up: MQTT cannot change the will of a live connection, so the
+    /// connection in progress keeps the will its CONNECT carried. To bring a new will into force
+    /// without losing anything, disconnect() with 0x00 (session kept, no will published) and open a
+    /// new link: the CONNECT has Clean Start 0 and this will, and QoS 1/2 state resumes (§4.4).
+    /// config().connect.will shows it.
+    void set_will(std::optional<will_message> will) { config_.connect.will = std::move(will); }
+
     // ---- observers ------------------------------------------------------------------------------
 
     session_state state() const noexcept { return state_; }
