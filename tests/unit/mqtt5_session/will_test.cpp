@@ -50,8 +50,8 @@ TEST_CASE("set_will changes the next CONNECT only, byte-exact: Clean Start 0, Wi
     CHECK(to_hex(b.wire().back()) == "10 1b"              // CONNECT, Remaining Length 27
                                      " 00 04 4d 51 54 54" // Protocol Name "MQTT"
                                      " 05"                // Protocol Version 5
-                                     " 2c"    // Flags: Will Retain, Will QoS 1, Will, Clean Start 0
-                                     " 00 3c" // Keep Alive 60 s
+                                     " 2c"                // Flags: Will Retain, QoS 1, Will; Clean Start 0
+                                     " 00 3c"             // Keep Alive 60 s
                                      " 05 27 00 01 04 00" // Properties: Maximum Packet Size 66,560
                                      " 00 02 63 31"       // Client Identifier "c1"
                                      " 00"                // Will Properties: none
