@@ -18,7 +18,6 @@
 #include <cerrno>
 #include <deque>
 #include <map>
-#include <unordered_map>
 #include <utility>
 #include <variant>
 
@@ -93,37 +92,68 @@ std::string hex64(std::uint64_t v)
 std::optional<unsigned> termios_speed(std::uint32_t baud) noexcept
 {
     switch (baud) {
-    case 50: return B50;
-    case 75: return B75;
-    case 110: return B110;
-    case 134: return B134;
-    case 150: return B150;
-    case 200: return B200;
-    case 300: return B300;
-    case 600: return B600;
-    case 1200: return B1200;
-    case 1800: return B1800;
-    case 2400: return B2400;
-    case 4800: return B4800;
-    case 9600: return B9600;
-    case 19200: return B19200;
-    case 38400: return B38400;
-    case 57600: return B57600;
-    case 115200: return B115200;
-    case 230400: return B230400;
-    case 460800: return B460800;
-    case 500000: return B500000;
-    case 576000: return B576000;
-    case 921600: return B921600;
-    case 1000000: return B1000000;
-    case 1152000: return B1152000;
-    case 1500000: return B1500000;
-    case 2000000: return B2000000;
-    case 2500000: return B2500000;
-    case 3000000: return B3000000;
-    case 3500000: return B3500000;
-    case 4000000: return B4000000;
-    default: return std::nullopt;
+    case 50:
+        return B50;
+    case 75:
+        return B75;
+    case 110:
+        return B110;
+    case 134:
+        return B134;
+    case 150:
+        return B150;
+    case 200:
+        return B200;
+    case 300:
+        return B300;
+    case 600:
+        return B600;
+    case 1200:
+        return B1200;
+    case 1800:
+        return B1800;
+    case 2400:
+        return B2400;
+    case 4800:
+        return B4800;
+    case 9600:
+        return B9600;
+    case 19200:
+        return B19200;
+    case 38400:
+        return B38400;
+    case 57600:
+        return B57600;
+    case 115200:
+        return B115200;
+    case 230400:
+        return B230400;
+    case 460800:
+        return B460800;
+    case 500000:
+        return B500000;
+    case 576000:
+        return B576000;
+    case 921600:
+        return B921600;
+    case 1000000:
+        return B1000000;
+    case 1152000:
+        return B1152000;
+    case 1500000:
+        return B1500000;
+    case 2000000:
+        return B2000000;
+    case 2500000:
+        return B2500000;
+    case 3000000:
+        return B3000000;
+    case 3500000:
+        return B3500000;
+    case 4000000:
+        return B4000000;
+    default:
+        return std::nullopt;
     }
 }
 
@@ -153,7 +183,7 @@ struct serial_transport::impl {
     bool got_data = false;
 
     std::map<peer_key, std::uint64_t> ids{};
-    std::unordered_map<std::uint64_t, peer_entry> peers{};
+    std::map<std::uint64_t, peer_entry> peers{}; // by address: broadcasts go out in a stable order
     std::uint64_t next_address = 1;
 
     std::deque<std::vector<std::byte>> queue{};
@@ -259,6 +289,9 @@ struct serial_transport::impl {
         is_open = false;
         stats.open = false;
         error_code ignored;
+        // TIOCEXCL stays on the tty while anyone else holds it open: release it, or our own reopen
+        // of a port that is still there would get EBUSY.
+        if (port.is_open()) (void)::ioctl(port.native_handle(), TIOCNXCL);
         port.close(ignored); // pending read and write end with operation_aborted
         idle_timer.cancel();
         queue.clear();
@@ -468,7 +501,8 @@ struct serial_transport::impl {
     void enqueue(std::vector<std::byte> octets)
     {
         const auto bound = options.max_queued_bytes;
-        if (bound != 0 && queued_bytes != 0 && (queued_bytes >= bound || octets.size() > bound - queued_bytes)) {
+        if (bound != 0 && queued_bytes != 0 &&
+            (queued_bytes >= bound || octets.size() > bound - queued_bytes)) {
             ++counters.send_errors;
             return;
         }

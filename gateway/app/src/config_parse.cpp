@@ -47,7 +47,14 @@ po::options_description setting_options()
          po::value<std::vector<std::string>>()
              ->value_name("HOST:PORT")
              ->default_value({"0.0.0.0:1883"}, "0.0.0.0:1883"),
-         "listen for MQTT-SN over UDP on this address; repeatable (IPv6: [::]:1883)") //
+         "listen for MQTT-SN over UDP on this address; repeatable (IPv6: [::]:1883); the default "
+         "applies unless --udp or --serial is given") //
+        ("serial",
+         po::value<std::vector<std::string>>()->value_name(
+             "DEVICE[,baud=N][,framing=raw|slip|cobs|xbee][,crc=on|off][,addressing=single|forwarder]"),
+         "MQTT-SN over a serial port; repeatable. Defaults: baud=115200, framing=raw, crc=on (slip and "
+         "cobs only), addressing=single (one sensor; with xbee one per source address); forwarder: many "
+         "sensors behind an MQTT-SN forwarder (encapsulation 0xFE/0xFC)") //
         ("multicast", po::value<std::string>()->value_name("GROUP:PORT"),
          "send ADVERTISE to this multicast group and receive SEARCHGW on it (default: none)") //
         ("gateway-id", po::value<long long>()->value_name("N")->default_value(defaults.gateway_id),
@@ -177,6 +184,82 @@ template <class T> T file_or_fail(file_parse<T> parsed, const std::string& path)
     fail(message);
 }
 
+/// One --serial value: `DEVICE[,baud=N][,framing=raw|slip|cobs|xbee][,crc=on|off]
+/// [,addressing=single|forwarder]` (the syntax is fixed: scripts depend on it).
+transport::serial_settings parse_serial(const std::string& text)
+{
+    using transport::serial_addressing;
+    using transport::serial_framing;
+    const auto bad = [&](const std::string& why) -> transport::serial_settings {
+        fail("--serial " + text + ": " + why);
+    };
+    transport::serial_settings s;
+    std::set<std::string, std::less<>> seen_keys;
+    std::size_t start = 0;
+    bool first = true;
+    while (start <= text.size()) {
+        auto end = text.find(',', start);
+        if (end == std::string::npos) end = text.size();
+        const auto item = std::string_view(text).substr(start, end - start);
+        start = end + 1;
+        if (first) {
+            first = false;
+            if (item.empty()) return bad("the device comes first (e.g. /dev/ttyUSB0,framing=slip)");
+            if (item.find('=') != std::string_view::npos)
+                return bad("the device comes first, then key=value settings");
+            s.device = std::string(item);
+            continue;
+        }
+        const auto eq = item.find('=');
+        if (item.empty() || eq == std::string_view::npos || eq == 0)
+            return bad("expected key=value after the device, got '" + std::string(item) + "'");
+        const auto key = item.substr(0, eq);
+        const auto value = item.substr(eq + 1);
+        if (!seen_keys.emplace(key).second) return bad(std::string(key) + " is given twice");
+        if (key == "baud") {
+            std::uint32_t baud = 0;
+            const auto* e = value.data() + value.size();
+            const auto [p, ec] = std::from_chars(value.data(), e, baud);
+            if (value.empty() || ec != std::errc{} || p != e || !transport::is_supported_baud(baud)) {
+                std::string list;
+                for (auto b : transport::supported_bauds)
+                    if (b >= 1200) list += (list.empty() ? "" : ", ") + std::to_string(b);
+                return bad("baud must be a rate the port can set (" + list + ", or 50..600), got '" +
+                           std::string(value) + "'");
+            }
+            s.baud = baud;
+        } else if (key == "framing") {
+            if (value == "raw")
+                s.framing = serial_framing::raw;
+            else if (value == "slip")
+                s.framing = serial_framing::slip;
+            else if (value == "cobs")
+                s.framing = serial_framing::cobs;
+            else if (value == "xbee")
+                s.framing = serial_framing::xbee;
+            else
+                return bad("framing must be raw, slip, cobs or xbee, got '" + std::string(value) + "'");
+        } else if (key == "crc") {
+            if (value == "on")
+                s.crc = true;
+            else if (value == "off")
+                s.crc = false;
+            else
+                return bad("crc must be on or off, got '" + std::string(value) + "'");
+        } else if (key == "addressing") {
+            if (value == "single")
+                s.addressing = serial_addressing::single;
+            else if (value == "forwarder")
+                s.addressing = serial_addressing::forwarder;
+            else
+                return bad("addressing must be single or forwarder, got '" + std::string(value) + "'");
+        } else {
+            return bad("unknown setting '" + std::string(key) + "' (baud, framing, crc, addressing)");
+        }
+    }
+    return s;
+}
+
 bool is_ip_literal(const std::string& host)
 {
     boost::system::error_code ec;
@@ -190,9 +273,19 @@ app_config build(const po::variables_map& vm, const file_reader& read)
     auto& core = c.core;
 
     // ---- sensors ---------------------------------------------------------------------------------
+    std::set<std::string> devices;
+    if (vm.count("serial"))
+        for (const auto& text : vm["serial"].as<std::vector<std::string>>()) {
+            auto s = parse_serial(text);
+            if (!devices.insert(s.device).second) fail("--serial " + s.device + " is given twice");
+            c.serial.push_back(std::move(s));
+        }
     c.udp.clear();
     std::set<std::pair<std::string, std::uint16_t>> seen;
-    for (const auto& u : vm["udp"].as<std::vector<std::string>>()) {
+    // The default listener is for a gateway told nothing; one given serial ports listens where told.
+    std::vector<std::string> udp;
+    if (!vm["udp"].defaulted() || c.serial.empty()) udp = vm["udp"].as<std::vector<std::string>>();
+    for (const auto& u : udp) {
         auto hp = parse_host_port(u, "--udp", 1883, true);
         if (!is_ip_literal(hp.host))
             fail("--udp " + u + ": the host must be an IP address (0.0.0.0, ::, 192.168.1.2, ...)");
@@ -358,7 +451,7 @@ std::string help_text()
 {
     std::ostringstream os;
     os << "Usage: sngw [OPTION]...\n"
-          "MQTT-SN v1.2 gateway: sensors over UDP, each an MQTT 5 client of the broker.\n\n"
+          "MQTT-SN v1.2 gateway: sensors over UDP and serial ports, each an MQTT 5 client of the broker.\n\n"
        << general_options() << '\n'
        << setting_options();
     return os.str();

@@ -7,6 +7,7 @@
 #include <sngw/mqtt_bridge/tls_context.hpp>
 #include <sngw/mqtt5/io.hpp>
 #include <sngw/sn/errc.hpp>
+#include <sngw/transport/serial_transport.hpp>
 #include <sngw/transport/udp_transport.hpp>
 
 #include <boost/asio/post.hpp>
@@ -107,7 +108,9 @@ struct runner::impl {
     runner_options opts;
     core::gateway core;
 
-    std::vector<std::unique_ptr<transport::udp_transport>> links{};
+    /// Every link, UDP first then serial, index = peer_id::link - 1.
+    std::vector<std::unique_ptr<transport::datagram_transport>> links{};
+    std::vector<transport::udp_transport*> udp_links{}; // the UDP ones, in --udp order
     std::shared_ptr<asio::ssl::context> tls{};
 
     struct broker_link {
@@ -164,7 +167,7 @@ struct runner::impl {
 
     // ---- actions --------------------------------------------------------------------------------
 
-    transport::udp_transport* link_of(std::uint32_t index)
+    transport::datagram_transport* link_of(std::uint32_t index)
     {
         if (index == 0 || index > links.size()) {
             log.error("core named link " + std::to_string(index) + ", which does not exist");
@@ -413,7 +416,11 @@ struct runner::impl {
                 log.info(l->name() + ": " + std::to_string(c.datagrams_in) + " datagrams in, " +
                          std::to_string(c.datagrams_out) + " out, " + std::to_string(c.receive_errors) +
                          " receive errors, " + std::to_string(c.send_errors) + " send errors, " +
-                         std::to_string(c.drops) + " dropped by the link");
+                         std::to_string(c.drops) + " dropped by the link" +
+                         (c.framing_errors + c.crc_errors != 0
+                              ? ", " + std::to_string(c.framing_errors) + " framing errors, " +
+                                    std::to_string(c.crc_errors) + " CRC errors"
+                              : std::string{}));
                 l->stop();
             }
             std::string dropped;
@@ -422,6 +429,26 @@ struct runner::impl {
             if (!dropped.empty()) log.info("datagrams dropped by the core: " + dropped);
             log.info("stopped");
         });
+    }
+
+    void log_serial_event(const std::string& name, const std::string& settings,
+                          const transport::serial_event& e)
+    {
+        using kind = transport::serial_event::kind;
+        const auto retry = std::to_string(e.retry_in.count()) + " ms";
+        switch (e.what) {
+        case kind::opened:
+            log.info(name + ": open (" + settings + ")");
+            return;
+        case kind::open_failed:
+            // Once, then quietly: a device that is unplugged for hours is retried every 10 s.
+            log.log(e.failures == 1 ? log_level::warn : log_level::debug,
+                    name + ": cannot open: " + e.error.message() + "; retrying in " + retry);
+            return;
+        case kind::lost:
+            log.warn(name + ": lost (" + e.error.message() + "); reopening in " + retry);
+            return;
+        }
     }
 
     void wait_signal()
@@ -490,9 +517,23 @@ bool runner::open()
                         (o.multicast ? " with multicast " + to_string(*cfg.multicast) : std::string{}) +
                         ": " + r.error().message());
             d.links.clear();
+            d.udp_links.clear();
             return false;
         }
+        d.udp_links.push_back(r->get());
         d.links.push_back(std::move(*r));
+    }
+    // Serial ports never fail here: a port that cannot be opened is retried with back-off (a USB
+    // adapter plugged in later), and the log says so.
+    for (const auto& s : cfg.serial) {
+        transport::serial_options o;
+        o.link = static_cast<std::uint32_t>(d.links.size() + 1);
+        o.settings = s;
+        o.max_datagram_size = cfg.core.max_datagram_size;
+        o.max_peers = cfg.core.max_clients + 1024;
+        o.on_event = [&d, name = "serial " + s.device, text = transport::to_string(s)](
+                         const transport::serial_event& e) { d.log_serial_event(name, text, e); };
+        d.links.push_back(std::make_unique<transport::serial_transport>(d.io.get_executor(), std::move(o)));
     }
     if (cfg.broker_tls) {
         auto t = mqtt_bridge::make_tls_context(
@@ -500,6 +541,7 @@ bool runner::open()
         if (!t) {
             d.log.error("cannot set up TLS toward the broker: " + t.error().message());
             d.links.clear();
+            d.udp_links.clear();
             return false;
         }
         d.tls = std::move(*t);
@@ -550,7 +592,7 @@ bool runner::finished() const noexcept
 std::vector<asio::ip::udp::endpoint> runner::local_endpoints() const
 {
     std::vector<asio::ip::udp::endpoint> out;
-    for (const auto& l : impl_->links)
+    for (const auto* l : impl_->udp_links)
         out.push_back(l->local_endpoint());
     return out;
 }

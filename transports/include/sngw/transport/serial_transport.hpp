@@ -38,13 +38,13 @@ struct serial_event {
 /// link_counters::bytes_in/bytes_out are octets read from / written to the port, framing included).
 struct serial_stats {
     bool open = false;
-    std::uint64_t opens = 0;           // successful opens, the first one included
-    std::uint64_t reopens = 0;         // successful opens after a loss or a failed first open
-    std::uint64_t open_failures = 0;   // failed open attempts
-    std::uint64_t losses = 0;          // an open port lost: EOF (hang-up), EIO (unplug), I/O errors
-    std::uint64_t idle_resets = 0;     // raw: a partial packet dropped after the line was idle
-    std::uint64_t forwarder_errors = 0; // forwarder port: frames that were no valid encapsulation
-    std::uint64_t forwarder_orphans = 0; // raw forwarder: a v1.2 header not followed by its message
+    std::uint64_t opens = 0;               // successful opens, the first one included
+    std::uint64_t reopens = 0;             // successful opens after a loss or a failed first open
+    std::uint64_t open_failures = 0;       // failed open attempts
+    std::uint64_t losses = 0;              // an open port lost: EOF (hang-up), EIO (unplug), I/O errors
+    std::uint64_t idle_resets = 0;         // raw: a partial packet dropped after the line was idle
+    std::uint64_t forwarder_errors = 0;    // forwarder port: frames that were no valid encapsulation
+    std::uint64_t forwarder_orphans = 0;   // raw forwarder: a v1.2 header not followed by its message
     framing::deframer_counters deframer{}; // by reason (see sngw::framing::errc)
     framing::xbee_counters xbee{};         // xbee: transmit status, modem status, other frames
 };

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <sngw/core/config.hpp>
+#include <sngw/transport/serial_settings.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -32,8 +33,11 @@ std::string to_string(const host_port& hp);
 /// Built by parse_arguments(); plain data.
 struct app_config {
     core::config core{};
-    /// --udp: one UDP listener each, link index = position + 1.
+    /// --udp: one UDP listener each, link index = position + 1. The default listener applies
+    /// unless --udp or --serial is given.
     std::vector<host_port> udp{{"0.0.0.0", 1883}};
+    /// --serial: one serial port each, link index = udp.size() + position + 1.
+    std::vector<transport::serial_settings> serial{};
     /// --broker.
     host_port broker{"127.0.0.1", 1883};
     /// --multicast: ADVERTISE destination and SEARCHGW group, on the first listener of its family.

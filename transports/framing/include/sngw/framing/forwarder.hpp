@@ -116,7 +116,7 @@ public:
     /// until the next put() (it may point into `frame` or into the joiner).
     std::optional<std::span<const std::byte>> put(std::span<const std::byte> frame);
     void reset() noexcept { pending_.clear(); }
-    bool waiting() const noexcept { return !pending_.empty(); }
+    bool waiting() const noexcept { return !pending_.empty() && !joined_; }
     std::uint64_t orphans() const noexcept { return orphans_; }
 
 private:

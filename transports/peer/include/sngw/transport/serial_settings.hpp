@@ -64,9 +64,9 @@ constexpr std::string_view to_string(serial_addressing a) noexcept
 
 /// The line rates a Linux termios can set (B50 .. B4000000), which `baud=` accepts.
 inline constexpr std::uint32_t supported_bauds[] = {
-    50,     75,     110,    134,    150,    200,     300,     600,     1200,    1800,    2400,
-    4800,   9600,   19200,  38400,  57600,  115200,  230400,  460800,  500000,  576000,  921600,
-    1000000, 1152000, 1500000, 2000000, 2500000, 3000000, 3500000, 4000000};
+    50,     75,     110,     134,     150,     200,     300,     600,     1200,    1800,
+    2400,   4800,   9600,    19200,   38400,   57600,   115200,  230400,  460800,  500000,
+    576000, 921600, 1000000, 1152000, 1500000, 2000000, 2500000, 3000000, 3500000, 4000000};
 
 constexpr bool is_supported_baud(std::uint32_t baud) noexcept
 {
