@@ -79,9 +79,10 @@ std::string_view cause_name(mqtt5::link_lost_cause c) noexcept
 // impl: helpers
 // ============================================================================================
 
-client_session::impl::impl(session_id sid, std::string cid, peer_id p, const config& c, gateway_stats& s)
+client_session::impl::impl(session_id sid, std::string cid, peer_id p, const config& c,
+                           const predefined_table& pre, gateway_stats& s)
     : id(sid), client_id(std::move(cid)), peer(p), cfg(c), stats(s), upstream(mqtt5::session_config{}),
-      topics(c.predefined_topics, c.max_topics_per_client)
+      topics(pre, c.max_topics_per_client)
 {
     upstream = mqtt5::client_session(make_session_config(true));
 }
@@ -151,22 +152,10 @@ mqtt5::session_config client_session::impl::make_session_config(bool clean_start
     return sc;
 }
 
-bool client_session::impl::can_rebuild_upstream() const noexcept
+bool client_session::impl::publishes_upstream() const noexcept
 {
-    // mqtt5::client_session takes its will from the CONNECT template it was built with; a new will
-    // means a new session object, which would forget QoS 1/2 flows in progress and packet ids the
-    // broker still holds. So only while it holds none (and no SUBSCRIBE is waiting).
-    return upstream.outbound_pending() == 0 && upstream.inbound_pending() == 0 && sub_requests.empty();
-}
-
-void client_session::impl::rebuild_upstream(bool clean_start)
-{
-    upstream = mqtt5::client_session(make_session_config(clean_start));
-    if (clean_start) broker_session = false;
-    upstream_will_stale = false;
-    // Delivery tokens name the old object's deliveries: none can be acknowledged any more.
-    for (auto& d : queue)
-        d.delivery = {};
+    return connected_sensor() && !shut_down &&
+           (relinking || (link_state == link::up && upstream.state() == mqtt5::session_state::connected));
 }
 
 void client_session::impl::open_link(time_point now, std::vector<action>& out)
@@ -201,25 +190,52 @@ void client_session::impl::close_link(time_point now, std::vector<action>& out)
 void client_session::impl::relink(time_point now, std::vector<action>& out)
 {
     // Issue #4: "resume the upstream session with the new will": MQTT 5 cannot change the will of
-    // a live connection, so DISCONNECT 0x00 (session kept, no will published), then CONNECT with
-    // Clean Start 0 and the new will (MQTT 5.0 §3.1.2.4: Session Present 1 resumes it).
+    // a live connection, so DISCONNECT 0x00 (session kept, no will published), then a new link on
+    // the same mqtt5 session: CONNECT with Clean Start 0 and the new will (MQTT 5.0 §3.1.2.4:
+    // Session Present 1 resumes it). QoS 1/2 flows both ways and packet ids carry over (§4.4).
+    upstream.set_will(desired_will());
     close_link(now, out);
-    rebuild_upstream(false);
+    upstream.set_clean_start(false);
     open_link(now, out);
     relinking = true;
 }
 
 void client_session::impl::maybe_relink_for_will(time_point now, std::vector<action>& out)
 {
-    if (!upstream_will_stale || relinking || shut_down) return;
-    if (upstream.config().connect.will == desired_will()) {
-        upstream_will_stale = false; // changed back meanwhile
-        return;
-    }
-    if (state != active && state != asleep) return;
+    // A will the connection on the link does not carry (WILLTOPICUPD / WILLMSGUPD, or a CONNECT's
+    // will that came while a link was connecting): relinked once the session is connected and no
+    // SUBSCRIBE / UNSUBSCRIBE waits for the broker (ending the link would answer it with congestion).
+    if (relinking || shut_down) return;
+    if (state != active && state != asleep && state != awake) return;
     if (link_state != link::up || upstream.state() != mqtt5::session_state::connected) return;
-    if (!can_rebuild_upstream()) return;
+    if (will_in_force() || !sub_requests.empty()) return;
     relink(now, out);
+}
+
+void client_session::impl::send_will_resp(v12::msg_type type, std::uint8_t return_code,
+                                          std::vector<action>& out)
+{
+    if (type == v12::msg_type::willtopicresp)
+        send(v12::willtopicresp_msg{return_code}, out);
+    else
+        send(v12::willmsgresp_msg{return_code}, out);
+}
+
+void client_session::impl::release_held(time_point now, std::vector<action>& out)
+{
+    // The relink's CONNACK: what the sensor published meanwhile goes up now, in order.
+    auto msgs = std::exchange(held, {});
+    for (auto& m : msgs)
+        publish_qos0(std::move(m), now, out);
+}
+
+void client_session::impl::drop_held(std::vector<action>& out)
+{
+    if (held.empty()) return;
+    const auto n = held.size();
+    held.clear();
+    drop(errc::broker_unavailable,
+         std::to_string(n) + " PUBLISH QoS 0 held while the upstream session resumed", out);
 }
 
 void client_session::impl::apply(std::vector<mqtt5::action>&& actions, time_point now,
@@ -284,20 +300,17 @@ void client_session::impl::on_upstream_connected(const mqtt5::connected& c, time
     // subscriptions are gone upstream, so make them again; the sensor cannot be told (v1.2 CONNACK
     // has no Session Present).
     if (!c.session_present && !subscriptions.empty()) resubscribe(now, out);
+    release_held(now, out);
 
     if (state == connecting_upstream) {
         accept_connect(now, out);
         return;
     }
     event(client_event_kind::upstream_up, c.session_present ? "session resumed" : "new session", out);
-    if (will_resp_owed) {
+    if (will_resp_owed && will_in_force()) {
         // §6.4: the new will is in force upstream (after the relink, or a reconnect that followed
-        // a failed one).
-        const auto type = *std::exchange(will_resp_owed, std::nullopt);
-        if (type == v12::msg_type::willtopicresp)
-            send(v12::willtopicresp_msg{v12::return_codes::accepted}, out);
-        else
-            send(v12::willmsgresp_msg{v12::return_codes::accepted}, out);
+        // a failed one). A link whose CONNECT still had the old will is relinked first.
+        send_will_resp(*std::exchange(will_resp_owed, std::nullopt), v12::return_codes::accepted, out);
         event(client_event_kind::will_updated, "", out);
     }
     pump(now, out);
@@ -322,6 +335,7 @@ void client_session::impl::on_upstream_end(std::optional<mqtt5::reason_code> rea
         send(v12::connack_msg{code}, out);
         state = disconnected;
         closed_since = now;
+        drop_held(out);
         event(client_event_kind::connect_refused, "CONNACK " + hex_code(code) + ": " + detail, out);
         return;
     }
@@ -352,20 +366,15 @@ void client_session::impl::on_upstream_end(std::optional<mqtt5::reason_code> rea
     // Giving up: the sensor must reconnect (§6.12 unsolicited DISCONNECT). A sleeping one cannot
     // hear it: it gets the DISCONNECT instead of PINGRESP at its next wake-up (design §4).
     reconnect_attempts = 0;
+    drop_held(out);
     if (will_resp_owed) {
         // §6.4: the new will never came into force upstream: "rejected: congestion", and the
-        // stored will is the one before it.
+        // stored will is the one before it (a later CONNECT without Will keeps that one, §6.3).
         const auto type = *std::exchange(will_resp_owed, std::nullopt);
         will_topic = std::move(will_topic_before);
         will_msg = std::move(will_msg_before);
-        if (can_rebuild_upstream())
-            rebuild_upstream(false);
-        else
-            upstream_will_stale = true;
-        if (type == v12::msg_type::willtopicresp)
-            send(v12::willtopicresp_msg{v12::return_codes::rejected_congestion}, out);
-        else
-            send(v12::willmsgresp_msg{v12::return_codes::rejected_congestion}, out);
+        upstream.set_will(desired_will());
+        send_will_resp(type, v12::return_codes::rejected_congestion, out);
     }
     if (state == asleep) {
         disconnect_owed = true;
@@ -411,11 +420,14 @@ void client_session::impl::on_connect(const v12::connect_msg& m, time_point now,
         will_topic.reset();
         will_msg.clear();
         clear_downlink();
-        upstream_will_stale = false;
+        drop_held(out);
     } else {
         // §6.3 CleanSession=false: the gateway keeps all stored data; a sensor that refused one of
-        // our REGISTERs may accept it on this connection.
+        // our REGISTERs may accept it on this connection. §6.5, §6.10: after a reconnect the
+        // sensor may have lost its topic ids, so each normal id is REGISTERed again (same id)
+        // before the gateway uses it.
         topics.forget_refusals();
+        topics.forget_announcements();
     }
 
     if (m.will) {
@@ -436,44 +448,34 @@ void client_session::impl::continue_connect(time_point now, std::vector<action>&
     state = connecting_upstream;
 
     if (clean_session) {
-        // Design §2: the sensor's CONNACK follows the broker's (end to end).
+        // Design §2: the sensor's CONNACK follows the broker's (end to end). Clean Start 1 drops
+        // every QoS state, so a new session object.
         close_link(now, out);
-        rebuild_upstream(true);
+        upstream = mqtt5::client_session(make_session_config(true));
+        broker_session = false;
         open_link(now, out);
         return;
     }
 
-    const bool will_in_force = upstream.config().connect.will == desired_will();
-    if (will_in_force) upstream_will_stale = false;
+    // §6.3 CleanSession=false: resume whatever session the broker holds (MQTT 5.0 §3.1.2.4) with
+    // this CONNECT's will, which the next upstream CONNECT carries.
+    upstream.set_will(desired_will());
     if (link_state == link::up && upstream.state() == mqtt5::session_state::connected) {
-        if (will_in_force) {
+        if (will_in_force()) {
             // The sensor's session is already up (it reconnects while active, asleep or awake,
             // §6.14): nothing to ask the broker.
             accept_connect(now, out);
             return;
         }
-        if (can_rebuild_upstream()) {
-            relink(now, out);  // CONNACK after the broker's
-            relinking = false; // a CONNECT, not a will update: the CONNACK answers it
-            return;
-        }
-        // QoS flows in progress would be lost by a new session object: keep the link, and apply
-        // the new will as soon as they are done (maybe_relink_for_will).
-        upstream_will_stale = true;
-        accept_connect(now, out);
+        relink(now, out);  // CONNACK after the broker's
+        relinking = false; // a CONNECT, not a will update: the CONNACK answers it
         return;
     }
-    if ((link_state == link::up || link_state == link::opening) && will_in_force)
-        return; // a link is being set up with the right will: its CONNACK answers this CONNECT
+    // A link whose CONNECT is still to go out (it carries this will), or one connecting with it:
+    // its CONNACK answers this CONNECT.
+    if (link_state == link::opening || (link_state == link::up && will_in_force())) return;
 
     close_link(now, out);
-    if (!will_in_force) {
-        if (can_rebuild_upstream())
-            rebuild_upstream(false);
-        else
-            upstream_will_stale = true;
-    }
-    // §6.3 CleanSession=false: resume whatever session the broker holds (MQTT 5.0 §3.1.2.4).
     upstream.set_clean_start(false);
     open_link(now, out);
 }
@@ -596,6 +598,7 @@ void client_session::impl::handle(const v12::disconnect_msg& m, time_point now, 
     state = disconnected; // first: nothing more goes to the sensor
     closed_since = now;
     close_link(now, out);
+    drop_held(out);
     will_req_deadline.reset();
     will_resp_owed.reset();
     pending_will_topic.reset();
@@ -614,12 +617,36 @@ void client_session::impl::lose(std::string detail, time_point now, std::vector<
         out.emplace_back(close_broker_link{id, mqtt5::close_mode::abrupt});
     link_state = link::closed;
     relinking = false;
+    drop_held(out);
     will_req_deadline.reset();
     will_resp_owed.reset();
     pause_delivery();
     closed_since = now;
     ++stats.clients_lost;
     event(client_event_kind::lost, std::move(detail), out);
+}
+
+void client_session::impl::detach(std::string detail, time_point now, std::vector<action>& out)
+{
+    // Another client id now speaks from this record's address, so nothing can reach the sensor
+    // there. A sensor that listens (or is connecting) is taken as gone: lost at once, the upstream
+    // link aborted so the broker publishes its will, as keep-alive expiry would have done (which
+    // never comes with keep-alive 0). A sleeping one keeps its record: it may wake from a new
+    // address (§6.14), and its sleep timer still runs.
+    peer = peer_id{};
+    switch (state) {
+    case active:
+    case awake:
+    case connecting_upstream:
+    case awaiting_will_topic:
+    case awaiting_will_msg:
+        lose(std::move(detail), now, out);
+        return;
+    case asleep:
+    case disconnected:
+    case lost:
+        return;
+    }
 }
 
 // ============================================================================================
@@ -649,34 +676,32 @@ void client_session::impl::update_will(std::optional<v12::will_topic_fields> top
                                        std::vector<std::byte> msg, v12::msg_type resp, time_point now,
                                        std::vector<action>& out)
 {
-    auto answer = [&](std::uint8_t code) {
-        if (resp == v12::msg_type::willtopicresp)
-            send(v12::willtopicresp_msg{code}, out);
-        else
-            send(v12::willmsgresp_msg{code}, out);
-    };
-    if (will_resp_owed) return; // a repeat while the relink runs: its answer is on the way
+    if (will_resp_owed) return; // a repeat while the update runs: its answer is on the way
 
     auto old_topic = std::exchange(will_topic, std::move(topic));
     auto old_msg = std::exchange(will_msg, std::move(msg));
-    if (upstream.config().connect.will == desired_will()) {
-        // Nothing changes upstream (a will message without a will topic, or the same will).
-        answer(v12::return_codes::accepted);
+    if (link_state == link::closed) {
+        // No upstream session to carry it (not reached while the sensor is connected: a session
+        // that cannot be re-opened ends the sensor's connection). "Rejected: congestion"
+        // (§5.3.10), the will is unchanged.
+        will_topic = std::move(old_topic);
+        will_msg = std::move(old_msg);
+        send_will_resp(resp, v12::return_codes::rejected_congestion, out);
         return;
     }
-    if (link_state == link::up && upstream.state() == mqtt5::session_state::connected && !relinking &&
-        can_rebuild_upstream()) {
-        relink(now, out);
-        will_resp_owed = resp; // answered with the broker's CONNACK
-        will_topic_before = std::move(old_topic);
-        will_msg_before = std::move(old_msg);
+    upstream.set_will(desired_will()); // the next upstream CONNECT carries it
+    if (link_state == link::up && upstream.state() == mqtt5::session_state::connected && will_in_force()) {
+        // Nothing changes upstream (a will message without a will topic, the same will).
+        send_will_resp(resp, v12::return_codes::accepted, out);
         return;
     }
-    // The upstream session is not up, or QoS flows are in progress that a new session object would
-    // lose: "rejected: congestion" (§5.3.10), the sensor tries again later; the will is unchanged.
-    will_topic = std::move(old_topic);
-    will_msg = std::move(old_msg);
-    answer(v12::return_codes::rejected_congestion);
+    // In force after a relink (now, or once the pending SUBSCRIBEs are answered), or with the
+    // CONNECT of the link being opened: answered after the broker's CONNACK. QoS flows in progress
+    // carry over (§4.4), so the sensor never needs to be told to wait.
+    will_resp_owed = resp;
+    will_topic_before = std::move(old_topic);
+    will_msg_before = std::move(old_msg);
+    maybe_relink_for_will(now, out);
 }
 
 // ============================================================================================
@@ -792,8 +817,8 @@ std::optional<time_point> client_session::impl::next_deadline() const
 // ============================================================================================
 
 client_session::client_session(session_id id, std::string client_id, peer_id peer, const config& cfg,
-                               gateway_stats& stats)
-    : impl_(std::make_unique<impl>(id, std::move(client_id), peer, cfg, stats))
+                               const predefined_table& predefined, gateway_stats& stats)
+    : impl_(std::make_unique<impl>(id, std::move(client_id), peer, cfg, predefined, stats))
 {}
 
 client_session::~client_session() = default;
@@ -813,6 +838,16 @@ void client_session::rebind(peer_id p) noexcept
     impl_->peer = p;
 }
 
+void client_session::detach(std::string detail, time_point now, std::vector<action>& out)
+{
+    impl_->detach(std::move(detail), now, out);
+}
+
+bool client_session::publishes_upstream() const noexcept
+{
+    return impl_->publishes_upstream();
+}
+
 void client_session::on_broker_link_up(time_point now, std::vector<action>& out)
 {
     auto& s = *impl_;
@@ -823,6 +858,7 @@ void client_session::on_broker_link_up(time_point now, std::vector<action>& out)
         return;
     }
     s.link_state = impl::link::up;
+    s.link_will = s.upstream.config().connect.will; // what this link's CONNECT carries
     s.apply(s.upstream.on_link_up(now), now, out);
 }
 
@@ -878,6 +914,7 @@ void client_session::shutdown(time_point now, std::vector<action>& out)
     }
     // Upstream DISCONNECT 0x00 with the session kept: no will fires because the gateway stopped.
     s.close_link(now, out);
+    s.drop_held(out);
     s.shut_down = true;
     s.pause_delivery();
     s.will_req_deadline.reset();
@@ -891,8 +928,13 @@ bool client_session::removable(time_point now) const
     if (s.state != disconnected && s.state != lost) return false;
     // §6.12: subscriptions and will data persist after DISCONNECT (whatever CleanSession was) until
     // a CONNECT with CleanSession=true; the broker keeps the session as long (MQTT 5.0
-    // §3.1.2.11.2, Session Expiry from the config). A record the broker never accepted holds nothing.
-    if (!s.broker_session) return true;
+    // §3.1.2.11.2, Session Expiry from the config). §6.3: a sensor that connected without
+    // CleanSession keeps its topic ids and subscriptions also when its upstream session could not
+    // be re-opened. Only a record that holds nothing goes at once.
+    const bool holds =
+        s.broker_session ||
+        (!s.clean_session && (s.topics.size() > 0 || !s.subscriptions.empty() || s.will_topic.has_value()));
+    if (!holds) return true;
     return now >= s.closed_since + seconds(s.cfg.session_expiry);
 }
 

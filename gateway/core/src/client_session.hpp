@@ -17,6 +17,8 @@
 
 namespace sngw::core::detail {
 
+class predefined_table;
+
 /// One MQTT-SN v1.2 client and its upstream MQTT 5 session (design §2 transparent mode: one MQTT 5
 /// connection per sensor, client id = prefix + the sensor's). Owns a mqtt5::client_session by value.
 ///
@@ -31,8 +33,9 @@ namespace sngw::core::detail {
 /// All calls append actions to `out`; none reads a clock.
 class client_session {
 public:
+    /// `cfg`, `predefined` and `stats` are the gateway's: they outlive every client.
     client_session(session_id id, std::string client_id, peer_id peer, const config& cfg,
-                   gateway_stats& stats);
+                   const predefined_table& predefined, gateway_stats& stats);
     ~client_session();
     client_session(const client_session&) = delete;
     client_session& operator=(const client_session&) = delete;
@@ -49,6 +52,15 @@ public:
     /// The client now speaks from `p` (wake-up from a new address, reconnect). The gateway updates
     /// its peer table and emits forget_peer for the old one.
     void rebind(peer_id p) noexcept;
+
+    /// Another client id took this client's address: the record has no peer any more. A sensor
+    /// that listens is lost at once (upstream aborted: its will fires); a sleeping one waits to
+    /// wake from elsewhere. `detail` says who took the address.
+    void detach(std::string detail, time_point now, std::vector<action>& out);
+
+    /// A QoS -1 PUBLISH from this client goes through its own upstream session (transparent mode,
+    /// design §2): it is active or awake and the session is connected (or resuming for a new will).
+    bool publishes_upstream() const noexcept;
 
     void on_broker_link_up(time_point now, std::vector<action>& out);
     void on_broker_bytes(std::span<const std::byte> whole_packet, time_point now, std::vector<action>& out);

@@ -21,7 +21,8 @@ namespace sngw::core::detail {
 namespace v12 = sngw::sn::v1_2;
 
 struct client_session::impl {
-    impl(session_id sid, std::string cid, peer_id p, const config& c, gateway_stats& s);
+    impl(session_id sid, std::string cid, peer_id p, const config& c, const predefined_table& pre,
+         gateway_stats& s);
 
     // ---- identity -------------------------------------------------------------------------------
     session_id id;
@@ -46,10 +47,7 @@ struct client_session::impl {
     std::optional<v12::will_topic_fields> pending_will_topic; // WILLTOPIC received, WILLMSG awaited
     std::optional<time_point> will_req_deadline;              // WILLTOPICREQ / WILLMSGREQ re-send
     std::uint8_t will_req_retries = 0;
-    /// The stored will differs from the one the upstream CONNECT carried; applied by a relink as
-    /// soon as the upstream session holds no QoS state (see can_rebuild_upstream()).
-    bool upstream_will_stale = false;
-    /// WILLTOPICRESP / WILLMSGRESP owed once the relink's CONNACK arrives.
+    /// WILLTOPICRESP / WILLMSGRESP owed once a CONNACK for a CONNECT with the new will arrives.
     std::optional<v12::msg_type> will_resp_owed;
     /// The will data before that update: restored if the update never comes into force.
     std::optional<v12::will_topic_fields> will_topic_before;
@@ -67,9 +65,11 @@ struct client_session::impl {
     time_point link_deadline{};
     std::uint8_t reconnect_attempts = 0; // re-opens since the link was last connected
     bool relinking = false;              // the current link replaces one we closed for a new will
-    bool disconnect_owed = false;        // asleep: answer its next PINGREQ with DISCONNECT
-    bool broker_session = false;         // a CONNACK Success since the last Clean Start 1: the broker
-                                         // holds a session for Session Expiry seconds
+    /// The will of the CONNECT on the current link (upstream.config() holds the next CONNECT's).
+    std::optional<mqtt5::will_message> link_will;
+    bool disconnect_owed = false; // asleep: answer its next PINGREQ with DISCONNECT
+    bool broker_session = false;  // a CONNACK Success since the last Clean Start 1: the broker
+                                  // holds a session for Session Expiry seconds
     std::optional<std::uint8_t> last_disconnect_reason;
     std::optional<time_point> last_disconnect_time;
 
@@ -81,7 +81,18 @@ struct client_session::impl {
         std::uint16_t packet_id = 0; // upstream
     };
     std::vector<uplink> uplinks;               // published upstream, broker's ack awaited
-    std::vector<std::uint16_t> pubrel_awaited; // QoS 2: PUBREC sent to the sensor
+    std::vector<std::uint16_t> pubrel_awaited; // QoS 2: the broker's flow completed, PUBREL awaited
+    /// QoS 0 / -1 PUBLISHes from the sensor while a relink for a new will runs: sent after its
+    /// CONNACK (at most config::max_buffered_messages).
+    struct held_publish {
+        std::string topic;
+        std::vector<std::byte> payload;
+        bool retain = false;
+        v12::qos q = v12::qos::zero; // zero or minus_one
+        std::uint16_t topic_id = 0;  // as the sensor sent them, for a PUBACK with a rejection
+        std::uint16_t msg_id = 0;
+    };
+    std::vector<held_publish> held;
 
     // ---- SUBSCRIBE / UNSUBSCRIBE (§6.9) ---------------------------------------------------------
     struct sub_request {
@@ -124,6 +135,9 @@ struct client_session::impl {
     std::uint16_t last_completed_msg_id = 0;  // a late duplicate ack for it is not an error
     std::optional<time_point> retry_deadline; // T_RETRY of the one in flight (active/awake only)
     std::uint8_t retries = 0;                 // re-sends of the one in flight
+    /// The sensor answered the one in flight with "rejected: congestion" (§5.3.10): retry_deadline
+    /// is the T_WAIT pause before it is offered again, which N_RETRY does not count.
+    bool congested = false;
     std::uint64_t retransmissions = 0;
     std::uint64_t dropped_qos0 = 0;
 
@@ -135,8 +149,10 @@ struct client_session::impl {
 
     mqtt5::session_config make_session_config(bool clean_start) const;
     std::optional<mqtt5::will_message> desired_will() const;
-    bool can_rebuild_upstream() const noexcept;
-    void rebuild_upstream(bool clean_start);
+    bool will_in_force() const { return link_will == desired_will(); }
+    /// The sensor publishes through its own upstream session (QoS 0 / -1): connected, and the
+    /// session is up or comes back from a relink.
+    bool publishes_upstream() const noexcept;
     void open_link(time_point now, std::vector<action>& out);
     void close_link(time_point now, std::vector<action>& out); // graceful, DISCONNECT 0x00 if up
     void relink(time_point now, std::vector<action>& out);
@@ -145,11 +161,15 @@ struct client_session::impl {
     void on_upstream_end(std::optional<mqtt5::reason_code> reason, std::string detail, time_point now,
                          std::vector<action>& out);
     void maybe_relink_for_will(time_point now, std::vector<action>& out);
+    void release_held(time_point now, std::vector<action>& out);
+    void drop_held(std::vector<action>& out);
+    void send_will_resp(v12::msg_type type, std::uint8_t return_code, std::vector<action>& out);
 
     void on_connect(const v12::connect_msg& m, time_point now, std::vector<action>& out);
     void continue_connect(time_point now, std::vector<action>& out);
     void accept_connect(time_point now, std::vector<action>& out);
     void lose(std::string detail, time_point now, std::vector<action>& out);
+    void detach(std::string detail, time_point now, std::vector<action>& out);
     void on_message(const v12::message& m, time_point now, std::vector<action>& out);
     void on_timeout(time_point now, std::vector<action>& out);
     std::optional<time_point> next_deadline() const;
@@ -174,6 +194,7 @@ struct client_session::impl {
     void handle(const v12::subscribe_msg& m, time_point now, std::vector<action>& out);
     void handle(const v12::unsubscribe_msg& m, time_point now, std::vector<action>& out);
 
+    void publish_qos0(held_publish m, time_point now, std::vector<action>& out);
     void on_publish_completed(const mqtt5::publish_completed& c, time_point now, std::vector<action>& out);
     void on_subscribe_result(const mqtt5::subscribe_result& r, time_point now, std::vector<action>& out);
     void on_unsubscribe_result(const mqtt5::unsubscribe_result& r, time_point now, std::vector<action>& out);
@@ -187,6 +208,7 @@ struct client_session::impl {
     void complete_front(time_point now, std::vector<action>& out);
     void undeliverable(downlink& d, errc e, std::string detail, time_point now, std::vector<action>& out);
     void pause_delivery() noexcept;
+    void wait_for_congestion(time_point now) noexcept;
     void retransmit(time_point now, std::vector<action>& out);
     void clear_downlink() noexcept;
 };

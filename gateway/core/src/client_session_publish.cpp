@@ -141,21 +141,20 @@ void client_session::impl::handle(const v12::publish_msg& m, time_point now, std
     ++stats.publishes_from_clients[qos_index(m.q)];
     const auto q = to_mqtt5(m.q);
     if (q == mqtt5::qos::at_most_once) {
-        // QoS 0 (and -1 from a connected sensor): sent if the link is up, else lost (counted).
-        auto r = upstream.publish(std::move(*topic), m.data, q, m.retain, {}, now);
-        switch (r.status) {
-        case mqtt5::request_status::sent:
-        case mqtt5::request_status::queued:
-            apply(std::move(r.actions), now, out);
-            return;
-        case mqtt5::request_status::not_connected:
-            drop(errc::broker_unavailable, "PUBLISH QoS 0", out);
-            return;
-        case mqtt5::request_status::refused:
-            // §6.6: a PUBACK with the rejection reaches the sensor whatever the QoS.
-            if (m.q != v12::qos::minus_one) puback(puback_return_code(r.reason));
+        held_publish p{std::move(*topic), m.data, m.retain, m.q, m.topic_id, m.msg_id};
+        if (relinking) {
+            // The link is being replaced for a new will (§6.4): the gateway's own doing, so what the
+            // sensor publishes meanwhile waits for the CONNACK instead of being lost; bounded.
+            if (held.size() >= cfg.max_buffered_messages) {
+                ++dropped_qos0;
+                ++stats.qos0_dropped;
+                drop(errc::buffer_full, "PUBLISH QoS 0 while the upstream session resumes", out);
+                return;
+            }
+            held.push_back(std::move(p));
             return;
         }
+        publish_qos0(std::move(p), now, out);
         return;
     }
 
@@ -182,6 +181,28 @@ void client_session::impl::handle(const v12::publish_msg& m, time_point now, std
     }
 }
 
+void client_session::impl::publish_qos0(held_publish m, time_point now, std::vector<action>& out)
+{
+    // QoS 0 (and -1 from a connected sensor, design §2): sent if the link is up, else lost (counted).
+    auto r = upstream.publish(std::move(m.topic), std::move(m.payload), mqtt5::qos::at_most_once, m.retain,
+                              {}, now);
+    switch (r.status) {
+    case mqtt5::request_status::sent:
+    case mqtt5::request_status::queued:
+        apply(std::move(r.actions), now, out);
+        return;
+    case mqtt5::request_status::not_connected:
+        drop(errc::broker_unavailable, m.q == v12::qos::minus_one ? "PUBLISH QoS -1" : "PUBLISH QoS 0", out);
+        return;
+    case mqtt5::request_status::refused:
+        // §6.6: a PUBACK with the rejection reaches the sensor whatever the QoS (QoS -1 has no
+        // answer, §6.8).
+        if (m.q != v12::qos::minus_one && connected_sensor())
+            send(v12::puback_msg{m.topic_id, m.msg_id, puback_return_code(r.reason)}, out);
+        return;
+    }
+}
+
 void client_session::impl::on_publish_completed(const mqtt5::publish_completed& c, time_point,
                                                 std::vector<action>& out)
 {
@@ -194,13 +215,17 @@ void client_session::impl::on_publish_completed(const mqtt5::publish_completed& 
     const auto code = c.local && c.reason == mqtt5::reason_code::unspecified_error
                           ? v12::return_codes::rejected_congestion
                           : puback_return_code(c.reason);
-    if (!connected_sensor()) return; // it went away: it re-sends on its next connection if it cares
     if (u.q == v12::qos::two && code == v12::return_codes::accepted) {
         // QoS 2: the broker's flow is complete (PUBCOMP), so PUBREC now; PUBREL -> PUBCOMP follow.
-        pubrel_awaited.push_back(u.msg_id);
-        send(v12::pubrec_msg{u.msg_id}, out);
+        // Recorded whatever the sensor's state: a sensor that cannot hear the PUBREC now (asleep,
+        // reconnecting) re-sends the PUBLISH with DUP, which is answered with PUBREC and not
+        // published a second time (exactly once, §6.6).
+        if (std::find(pubrel_awaited.begin(), pubrel_awaited.end(), u.msg_id) == pubrel_awaited.end())
+            pubrel_awaited.push_back(u.msg_id);
+        if (connected_sensor()) send(v12::pubrec_msg{u.msg_id}, out);
         return;
     }
+    if (!connected_sensor()) return; // it went away: it re-sends on its next connection if it cares
     // QoS 1 PUBACK, or the rejection of a QoS 2 PUBLISH (§6.6: a PUBACK carries it).
     send(v12::puback_msg{u.topic_id, u.msg_id, code}, out);
 }
@@ -429,8 +454,15 @@ void client_session::impl::on_message_received(mqtt5::message_received&& m, time
     d.delivery = m.delivery;
 
     // How the sensor knows the topic (§6.7, §6.10): a predefined id, a short name it subscribed to,
-    // or a normal id (REGISTERed first when the sensor has not been told it yet).
-    if (const auto pre = topics.predefined_id(d.topic)) {
+    // or a normal id (REGISTERed first when the sensor has not been told it yet). §6.10: the gateway
+    // uses the id the sensor got from its SUBACK or REGACK, so a predefined name it has a normal id
+    // for goes with that id, unless it subscribed by the predefined id.
+    const auto pre = topics.predefined_id(d.topic);
+    const bool by_predefined_id =
+        pre && std::any_of(subscriptions.begin(), subscriptions.end(), [&](const subscription& s) {
+            return s.type == v12::topic_id_type::predefined && s.filter == d.topic;
+        });
+    if (pre && (by_predefined_id || !topics.find(d.topic))) {
         d.type = v12::topic_id_type::predefined;
         d.topic_id = *pre;
     } else if (d.topic.size() == 2 &&
@@ -494,7 +526,18 @@ void client_session::impl::pump(time_point now, std::vector<action>& out)
     if (!connected_sensor() || shut_down) return;
     while (!in_flight() || !retry_deadline) {
         if (in_flight()) {
-            // Paused by sleep or a reconnect: send it again now (DUP on a PUBLISH, §5.3.4).
+            // Paused by sleep or a reconnect: send it again now (DUP on a PUBLISH, §5.3.4). A
+            // PUBLISH whose normal topic id the sensor may have lost (a CONNECT without
+            // CleanSession, §6.10) is preceded by a new REGISTER; it keeps its MsgId.
+            auto& d = queue.front();
+            if (d.at == stage::publish_sent && d.type == v12::topic_id_type::normal &&
+                !topics.announced(d.topic_id)) {
+                d.register_msg_id = allocate_msg_id();
+                d.at = stage::register_sent;
+                transmit_front(false, now, out);
+                retries = 0;
+                return;
+            }
             transmit_front(true, now, out);
             return;
         }
@@ -570,6 +613,15 @@ void client_session::impl::retransmit(time_point now, std::vector<action>& out)
         retry_deadline.reset();
         return;
     }
+    if (congested) {
+        // The T_WAIT after "rejected: congestion" is over (§5.3.10, §6.13): offered again (PUBLISH
+        // with DUP, or the REGISTER), not counted against N_RETRY: the sensor did answer.
+        congested = false;
+        ++retransmissions;
+        ++stats.retransmissions;
+        transmit_front(false, now, out);
+        return;
+    }
     // §6.13: N_RETRY re-sends, then the sensor is taken as gone.
     if (retries >= cfg.retry_count) {
         auto& d = queue.front();
@@ -593,6 +645,7 @@ void client_session::impl::complete_front(time_point now, std::vector<action>& o
     if (d.q == v12::qos::zero) --queued_qos0;
     queue.pop_front();
     retries = 0;
+    congested = false;
     retry_deadline.reset();
     pump(now, out);
 }
@@ -602,6 +655,17 @@ void client_session::impl::pause_delivery() noexcept
     // The one in flight stays at the front; pump() re-sends it when the sensor listens again.
     retry_deadline.reset();
     retries = 0;
+    congested = false;
+}
+
+void client_session::impl::wait_for_congestion(time_point now) noexcept
+{
+    // §5.3.10 "rejected: congestion", §6.13: the sensor cannot take it now; the message stays at
+    // the front (order kept, nothing acknowledged upstream) and is offered again after T_WAIT
+    // (config::retry_interval).
+    congested = true;
+    retries = 0;
+    retry_deadline = now + cfg.retry_interval;
 }
 
 void client_session::impl::clear_downlink() noexcept
@@ -610,6 +674,7 @@ void client_session::impl::clear_downlink() noexcept
     queued_qos0 = 0;
     retry_deadline.reset();
     retries = 0;
+    congested = false;
 }
 
 void client_session::impl::handle(const v12::regack_msg& m, time_point now, std::vector<action>& out)
@@ -631,22 +696,26 @@ void client_session::impl::handle(const v12::regack_msg& m, time_point now, std:
         pump(now, out);
         return;
     }
-    // §6.10: a rejection "corresponds to an unsubscribe to the topic name" (congestion: only this
-    // message). Every message queued for it goes, acknowledged upstream.
+    if (m.return_code == v12::return_codes::rejected_congestion) {
+        // §5.3.10: try again later: the same REGISTER (a new MsgId) after T_WAIT.
+        last_completed_msg_id = d.register_msg_id;
+        d.register_msg_id = allocate_msg_id();
+        wait_for_congestion(now);
+        return;
+    }
+    // §6.10: a rejection "corresponds to an unsubscribe to the topic name". Every message queued
+    // for it goes, acknowledged upstream.
     const auto topic_id = d.topic_id;
-    const bool refuse = m.return_code != v12::return_codes::rejected_congestion;
-    if (refuse) topics.set_refused(topic_id, true);
+    topics.set_refused(topic_id, true);
     const auto detail = "PUBLISH on " + d.topic + ": REGACK " + code_text(m.return_code);
     undeliverable(d, errc::unknown_topic, detail, now, out);
-    if (refuse) {
-        for (auto it = std::next(queue.begin()); it != queue.end();) {
-            if (it->type == v12::topic_id_type::normal && it->topic_id == topic_id) {
-                undeliverable(*it, errc::unknown_topic, detail, now, out);
-                if (it->q == v12::qos::zero) --queued_qos0;
-                it = queue.erase(it);
-            } else {
-                ++it;
-            }
+    for (auto it = std::next(queue.begin()); it != queue.end();) {
+        if (it->type == v12::topic_id_type::normal && it->topic_id == topic_id) {
+            undeliverable(*it, errc::unknown_topic, detail, now, out);
+            if (it->q == v12::qos::zero) --queued_qos0;
+            it = queue.erase(it);
+        } else {
+            ++it;
         }
     }
     complete_front(now, out);
@@ -672,6 +741,13 @@ void client_session::impl::handle(const v12::puback_msg& m, time_point now, std:
         complete_front(now, out);
         return;
     }
+    if (m.return_code == v12::return_codes::rejected_congestion) {
+        // §5.3.10, §6.6: the sensor cannot take it now, not never: the broker is not answered (the
+        // message is not acknowledged until the sensor really has it); offered again with DUP
+        // after T_WAIT.
+        wait_for_congestion(now);
+        return;
+    }
     if (m.return_code == v12::return_codes::rejected_invalid_topic_id &&
         d.type == v12::topic_id_type::normal && !d.reregistered) {
         // §6.10: "trigger the gateway to delete or correct the wrong topic id assignment": REGISTER
@@ -687,6 +763,8 @@ void client_session::impl::handle(const v12::puback_msg& m, time_point now, std:
         pump(now, out);
         return;
     }
+    // 0x02 again after a new REGISTER, or 0x03 "not supported": the sensor will never take it.
+    // Acknowledged upstream with 0x80 (the broker must not re-send it for ever) and counted.
     undeliverable(d, errc::unknown_topic, "PUBLISH on " + d.topic + ": PUBACK " + code_text(m.return_code),
                   now, out);
     complete_front(now, out);

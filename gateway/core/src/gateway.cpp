@@ -5,6 +5,7 @@
 #include <sngw/core/gateway.hpp>
 
 #include "client_session.hpp"
+#include "topic_registry.hpp"
 
 #include <sngw/core/errc.hpp>
 #include <sngw/mqtt5/io.hpp>
@@ -71,12 +72,13 @@ struct gateway::impl {
         : cfg(std::move(c)),
           own_client_id(cfg.gateway_client_id.empty() ? "sngw-" + std::to_string(cfg.gateway_id)
                                                       : cfg.gateway_client_id),
-          own(make_own_config())
+          predefined(cfg.predefined_topics), own(make_own_config())
     {}
 
     config cfg;
     gateway_stats stats{};
     std::string own_client_id;
+    detail::predefined_table predefined; // config.predefined_topics, hashed once (§6.7)
 
     // ---- client records --------------------------------------------------------------------
     std::map<session_id, record> sessions; // ordered by id = creation order (eviction: oldest first)
@@ -186,12 +188,21 @@ struct gateway::impl {
         if (p) forget_if_unknown(out, p);
     }
 
-    /// Points `p` at session `id`: a record that held `p` before is detached from it, the old peer
-    /// of `id` is forgotten.
-    void bind(session_id id, record& r, peer_id p, std::vector<action>& out)
+    /// Points `p` at session `id`: a record that held `p` before is detached from it (and ended if
+    /// its sensor listens: see client_session::detach), the old peer of `id` is forgotten.
+    void bind(session_id id, record& r, peer_id p, time_point now, std::vector<action>& out)
     {
-        if (auto* other = find_by_peer(p); other != nullptr && other != &r)
-            other->s->rebind(peer_id{}); // its datagrams would reach the new client; keep-alive ends it
+        if (auto pi = by_peer.find(p); pi != by_peer.end() && pi->second != id) {
+            const session_id other = pi->second;
+            by_peer.erase(pi);
+            if (auto* o = find(other)) {
+                // Its datagrams would reach the new client. Lost at once rather than left to a
+                // keep-alive that may never come (Duration 0): the sensor at that address is gone.
+                const std::size_t first = out.size();
+                o->s->detach("its address now belongs to client " + r.s->client_id(), now, out);
+                settle(other, out, first, now);
+            }
+        }
         by_peer[p] = id;
         const peer_id old = r.s->peer();
         if (old == p) return;
@@ -261,7 +272,10 @@ struct gateway::impl {
                     drop(out, from, r->s->client_id(), errc::unexpected_message,
                          "forwarder encapsulation (not supported yet)");
                 } else if constexpr (std::is_same_v<T, v12::publish_msg>) {
-                    if (msg.q == v12::qos::minus_one)
+                    // §6.8 QoS -1: a sensor with a connected session publishes as itself (design §2
+                    // transparent mode: its authorisation, its client id), as QoS 0; any other
+                    // sender through the gateway's own session.
+                    if (msg.q == v12::qos::minus_one && !r->s->publishes_upstream())
                         publish_qos_minus_one(from, r->s->client_id(), msg, now, out);
                     else
                         deliver(id, *m, now, out);
@@ -386,7 +400,7 @@ struct gateway::impl {
             id = create(m.client_id, from);
         }
         auto& r = *find(id);
-        bind(id, r, from, out);
+        bind(id, r, from, now, out);
         const std::size_t first = out.size();
         r.s->on_connect(m, now, out);
         settle(id, out, first, now);
@@ -395,7 +409,7 @@ struct gateway::impl {
     session_id create(const std::string& client_id, peer_id from)
     {
         const session_id id = next_session++;
-        auto s = std::make_unique<detail::client_session>(id, client_id, from, cfg, stats);
+        auto s = std::make_unique<detail::client_session>(id, client_id, from, cfg, predefined, stats);
         sessions.emplace(id, record{std::move(s), deadlines.end()});
         by_client.emplace(client_id, id);
         return id; // bind() enters the peer
@@ -427,7 +441,7 @@ struct gateway::impl {
         }
         const session_id id = it->second;
         auto& r = *find(id);
-        bind(id, r, from, out);
+        bind(id, r, from, now, out);
         const std::size_t first = out.size();
         r.s->on_message(m, now, out);
         settle(id, out, first, now);
@@ -463,14 +477,13 @@ struct gateway::impl {
             topic.push_back(static_cast<char>(m.topic_id & 0xFF));
             break;
         case v12::topic_id_type::predefined: {
-            auto it = std::find_if(cfg.predefined_topics.begin(), cfg.predefined_topics.end(),
-                                   [&](const predefined_topic& t) { return t.id == m.topic_id; });
-            if (it == cfg.predefined_topics.end()) {
+            const auto* name = predefined.name(m.topic_id);
+            if (name == nullptr) {
                 drop(out, from, client_id, errc::unknown_topic,
                      "PUBLISH QoS -1 to predefined topic id " + std::to_string(m.topic_id));
                 return;
             }
-            topic = it->name;
+            topic = *name;
             break;
         }
         case v12::topic_id_type::normal:

@@ -32,8 +32,31 @@ std::uint16_t short_name_id(std::string_view name) noexcept
                                       static_cast<unsigned char>(name[1]));
 }
 
-topic_registry::topic_registry(const std::vector<predefined_topic>& predefined,
-                               std::size_t max_topics) noexcept
+predefined_table::predefined_table(const std::vector<predefined_topic>& topics)
+{
+    by_id_.reserve(topics.size());
+    by_name_.reserve(topics.size());
+    for (const auto& t : topics) {
+        if (t.id == 0) continue; // §5.3.11: 0x0000 is reserved
+        by_id_.try_emplace(t.id, t.name);
+        by_name_.try_emplace(t.name, t.id);
+    }
+}
+
+const std::string* predefined_table::name(std::uint16_t id) const noexcept
+{
+    const auto it = by_id_.find(id);
+    return it == by_id_.end() ? nullptr : &it->second;
+}
+
+std::optional<std::uint16_t> predefined_table::id(std::string_view name) const noexcept
+{
+    const auto it = by_name_.find(name);
+    if (it == by_name_.end()) return std::nullopt;
+    return it->second;
+}
+
+topic_registry::topic_registry(const predefined_table& predefined, std::size_t max_topics) noexcept
     : predefined_(&predefined), max_topics_(max_topics)
 {}
 
@@ -104,16 +127,12 @@ std::optional<std::string> topic_registry::resolve(sn::v1_2::topic_id_type type,
 
 const std::string* topic_registry::predefined_name(std::uint16_t id) const noexcept
 {
-    for (const auto& p : *predefined_)
-        if (p.id == id && id != 0) return &p.name;
-    return nullptr;
+    return predefined_->name(id);
 }
 
 std::optional<std::uint16_t> topic_registry::predefined_id(std::string_view name) const noexcept
 {
-    for (const auto& p : *predefined_)
-        if (p.name == name && p.id != 0) return p.id;
-    return std::nullopt;
+    return predefined_->id(name);
 }
 
 bool topic_registry::announced(std::uint16_t id) const noexcept
@@ -142,6 +161,12 @@ void topic_registry::forget_refusals() noexcept
 {
     for (auto& e : entries_)
         e.refused = false;
+}
+
+void topic_registry::forget_announcements() noexcept
+{
+    for (auto& e : entries_)
+        e.announced = false;
 }
 
 void topic_registry::clear() noexcept

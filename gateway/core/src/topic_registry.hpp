@@ -8,9 +8,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace sngw::core::detail {
@@ -26,6 +28,28 @@ bool has_wildcard(std::string_view filter) noexcept;
 std::string short_name(std::uint16_t topic_id);
 std::uint16_t short_name_id(std::string_view name) noexcept;
 
+/// config::predefined_topics (MQTT-SN v1.2 §6.7) as two hash maps, built once by the gateway and
+/// shared by reference with every client: each PUBLISH looks one up. Id 0 is never valid (§5.3.11
+/// reserves it); a repeated id or name keeps its first entry.
+class predefined_table {
+public:
+    explicit predefined_table(const std::vector<predefined_topic>& topics);
+
+    /// The name of predefined id `id`, or nullptr.
+    const std::string* name(std::uint16_t id) const noexcept;
+    /// The predefined id of `name`, if it has one.
+    std::optional<std::uint16_t> id(std::string_view name) const noexcept;
+    std::size_t size() const noexcept { return by_id_.size(); }
+
+private:
+    struct name_hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    };
+    std::unordered_map<std::uint16_t, std::string> by_id_;
+    std::unordered_map<std::string, std::uint16_t, name_hash, std::equal_to<>> by_name_;
+};
+
 /// One sensor's topic ids, per client as §7.3 recommends (never a shared pool).
 ///
 /// - Normal ids (TopicIdType 0b00) are assigned here, from 1 upward, skipping the predefined ids,
@@ -38,8 +62,9 @@ std::uint16_t short_name_id(std::string_view name) noexcept;
 /// Each normal id remembers whether the sensor has been told about it on this connection
 /// (REGACK/SUBACK it got, or a REGISTER of ours it accepted), and whether it refused our REGISTER
 /// (§6.10: that reads as an unsubscribe from that name).
-/// Holds a reference to the predefined topics: they must outlive the registry (the gateway's config).
-/// Lookups are linear: a sensor has a handful of topics, and 10,000 sensors must stay small.
+/// Holds a reference to the predefined table: it must outlive the registry (the gateway's).
+/// Normal ids are looked up linearly: a sensor has a handful of topics, and 10,000 sensors must
+/// stay small.
 class topic_registry {
 public:
     enum class outcome : std::uint8_t { ok, limit, invalid_name };
@@ -48,7 +73,7 @@ public:
         std::uint16_t id = 0;
     };
 
-    topic_registry(const std::vector<predefined_topic>& predefined, std::size_t max_topics) noexcept;
+    topic_registry(const predefined_table& predefined, std::size_t max_topics) noexcept;
 
     /// The id of `name` (normal), assigning one if needed.
     result register_name(std::string_view name);
@@ -73,6 +98,10 @@ public:
     /// A new connection: refusals are forgotten (the sensor may accept now).
     void forget_refusals() noexcept;
 
+    /// A CONNECT without CleanSession (§6.5, §6.10): the sensor may have lost its table, so every
+    /// normal id is REGISTERed again before its next use (same id).
+    void forget_announcements() noexcept;
+
     /// CleanSession (§6.3): every normal id goes.
     void clear() noexcept;
     std::size_t size() const noexcept { return entries_.size(); }
@@ -88,7 +117,7 @@ private:
     const entry* find_entry(std::uint16_t id) const noexcept;
     std::optional<std::uint16_t> next_free_id() noexcept;
 
-    const std::vector<predefined_topic>* predefined_;
+    const predefined_table* predefined_;
     std::size_t max_topics_;
     std::uint16_t next_id_ = 1;
     std::vector<entry> entries_;

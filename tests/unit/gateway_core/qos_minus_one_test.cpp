@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// QoS -1 (MQTT-SN v1.2 §6.8): PUBLISH from senders without a session, published QoS 0 through the
-// gateway's own upstream session (design §2).
+// QoS -1 (MQTT-SN v1.2 §6.8): PUBLISH published QoS 0, through the sender's own upstream session
+// when it is connected (design §2 transparent mode), else through the gateway's own session.
 #include "core_harness.hpp"
 
 #include "support/hex.hpp"
@@ -8,6 +8,7 @@
 #include <sngw/core/errc.hpp>
 
 using sngw::test::core_harness;
+using strings = std::vector<std::string>;
 namespace core = sngw::core;
 namespace mqtt5 = sngw::mqtt5;
 using namespace std::chrono_literals;
@@ -99,17 +100,57 @@ TEST_CASE("QoS -1 PUBLISH to a predefined topic id is published under the predef
     CHECK(h.stats().publishes_from_clients[3] == 2);
 }
 
-TEST_CASE("QoS -1 PUBLISH from a connected sensor also goes through the gateway's own session")
+TEST_CASE("QoS -1 PUBLISH from a connected sensor goes through its own session as QoS 0")
 {
     core_harness h(qos_minus_one_config());
     h.auto_broker(true);
     const auto p = core_harness::peer(1);
     auto& sensor = h.connect_sensor(p, "s1");
+    h.send(p, "09"      // Length
+              "0c"      // PUBLISH
+              "62"      // Flags: QoS -1, TopicIdType short name
+              "61 62"   // TopicId: short name "ab"
+              "00 00"   // MsgId
+              "68 69"); // Data "hi"
+    // Design §2 transparent mode: the broker sees the sensor itself, not the gateway.
+    const auto pub = sensor.expect<mqtt5::publish_packet>();
+    CHECK(pub.topic == "ab");
+    CHECK(pub.qos == mqtt5::qos::at_most_once);
+    CHECK(pub.payload == sngw::test::bytes("hi"));
+    CHECK(h.gateway_broker().pending() == 0);
+    CHECK(h.sent_to(p).empty()); // §6.8: no answer
+    CHECK(h.forgotten().empty());
+    CHECK(h.state_of(p) == core::client_state::active);
+    CHECK(h.stats().publishes_from_clients[3] == 1);
+}
+
+TEST_CASE("QoS -1 PUBLISH from a sleeping sensor goes through the gateway's own session")
+{
+    core_harness h(qos_minus_one_config());
+    h.auto_broker(true);
+    const auto p = core_harness::peer(1);
+    auto& sensor = h.connect_sensor(p, "s1");
+    h.send(p, "04 18 00 64"); // DISCONNECT Duration 100 s: asleep
+    REQUIRE(h.sent_to(p) == strings{"02 18"});
+    h.send(p, "09 0c 62 61 62 00 00 68 69"); // QoS -1, short name "ab", "hi"
+    CHECK(h.gateway_broker().expect<mqtt5::publish_packet>().topic == "ab");
+    CHECK(sensor.pending() == 0);
+    CHECK(h.state_of(p) == core::client_state::asleep);
+}
+
+TEST_CASE("QoS -1 PUBLISH from a disconnected sensor goes through the gateway's own session")
+{
+    core_harness h(qos_minus_one_config());
+    h.auto_broker(true);
+    const auto p = core_harness::peer(1);
+    auto& sensor = h.connect_sensor(p, "s1", 60, false);
+    h.send(p, "02 18"); // DISCONNECT: the record is kept (clean 0)
+    REQUIRE(h.sent_to(p) == strings{"02 18"});
+    sensor.packets();
     h.send(p, "09 0c 62 61 62 00 00 68 69");
     CHECK(h.gateway_broker().expect<mqtt5::publish_packet>().topic == "ab");
     CHECK(sensor.pending() == 0);
-    CHECK(h.forgotten().empty());
-    CHECK(h.state_of(p) == core::client_state::active);
+    CHECK(h.sent_to(p).empty()); // not told to reconnect: QoS -1 needs no connection
 }
 
 TEST_CASE("QoS -1 PUBLISH with a normal topic id is dropped as unknown topic")

@@ -119,19 +119,77 @@ TEST_CASE("a will update that changes nothing upstream is answered at once")
     CHECK(h.broker("u2").opens() == 1);
 }
 
-TEST_CASE("a will update while a message for the sensor is in flight is answered with congestion")
+TEST_CASE("a will update while QoS flows are in progress both ways resumes the same session and loses none")
 {
     core_harness h(quiet());
     auto& b = with_will(h);
     h.send(sensor, "07 0a 00 00 00 01 61"); // REGISTER "a"
     h.sent_to(sensor);
     b.publish("a", "m", mqtt5::qos::at_least_once, 3); // held until the sensor's PUBACK
-    CHECK(h.sent_to(sensor).size() == 1);
-    h.send(sensor, "06 1a 20 6e 2f 74");
-    // A new upstream session object now would lose that QoS 1 flow: try again later.
-    CHECK(h.sent_to(sensor) == strings{"03 1b 01"});
-    CHECK(b.opens() == 1);
+    CHECK(h.sent_to(sensor) == strings{"08 0c 20 00 01 00 01 6d"});
+    h.send(sensor, "08 0c 20 00 01 00 09 75"); // the sensor's own PUBLISH QoS 1, msg id 9, "u"
+    const auto up = b.expect<mqtt5::publish_packet>();
+
+    h.send(sensor, "06 1a 20 6e 2f 74"); // WILLTOPICUPD QoS 1 "n/t"
+    const auto c = relinked(b);
+    REQUIRE(c.will);
+    CHECK(c.will->topic == "n/t");
+    b.connack_success(true);
+    CHECK(h.sent_to(sensor) == strings{"03 1b 00"});      // WILLTOPICRESP accepted
+    const auto again = b.expect<mqtt5::publish_packet>(); // §4.4: re-sent with DUP, same packet id
+    CHECK(again.dup);
+    CHECK(again.packet_id == up.packet_id);
+    b.puback(up.packet_id);
+    CHECK(h.sent_to(sensor) == strings{"07 0d 00 01 00 09 00"}); // PUBACK to the sensor, end to end
+    h.send(sensor, "07 0d 00 01 00 01 00");                      // the sensor's PUBACK for ours
+    CHECK(b.expect<mqtt5::puback_packet>().packet_id == 3);      // reaches the broker on the new link
     CHECK(b.pending() == 0);
+}
+
+TEST_CASE("a will update while a SUBSCRIBE waits for the broker relinks once the SUBACK is in")
+{
+    core_harness h(quiet());
+    auto& b = with_will(h);
+    h.send(sensor, "08 12 20 00 01 73 2f 74"); // SUBSCRIBE QoS 1, msg id 1, "s/t"
+    const auto sub = b.expect<mqtt5::subscribe_packet>();
+    h.send(sensor, "05 1c 6e 65 77"); // WILLMSGUPD "new"
+    CHECK(b.pending() == 0);          // ending the link now would answer the SUBSCRIBE with congestion
+    CHECK(h.sent_to(sensor).empty());
+    b.suback(sub.packet_id, {mqtt5::reason_code::granted_qos_1});
+    CHECK(h.sent_to(sensor) == strings{"08 13 20 00 01 00 01 00"}); // SUBACK QoS 1, topic id 1, msg id 1
+    const auto c = relinked(b);
+    REQUIRE(c.will);
+    CHECK(c.will->payload == bytes("new"));
+    b.connack_success(true);
+    CHECK(h.sent_to(sensor) == strings{"03 1d 00"}); // WILLMSGRESP accepted
+}
+
+TEST_CASE("QoS 0 messages from the sensor during a will update relink are sent after the CONNACK")
+{
+    auto cfg = quiet();
+    cfg.max_buffered_messages = 2;
+    core_harness h(cfg);
+    auto& b = with_will(h);
+    h.send(sensor, "07 0a 00 00 00 01 61"); // REGISTER "a"
+    h.sent_to(sensor);
+    h.send(sensor, "06 1a 20 6e 2f 74"); // WILLTOPICUPD
+    relinked(b);
+    h.send(sensor, "08 0c 00 00 01 00 00 31"); // PUBLISH QoS 0 "1"
+    h.send(sensor, "08 0c 00 00 01 00 00 32"); // PUBLISH QoS 0 "2"
+    h.send(sensor, "08 0c 00 00 01 00 00 33"); // PUBLISH QoS 0 "3": over max_buffered_messages
+    const auto d = h.dropped();
+    REQUIRE(d.size() == 1);
+    CHECK(d[0].error == core::make_error_code(core::errc::buffer_full));
+    CHECK(h.client("u1")->dropped_qos0 == 1);
+    CHECK(b.pending() == 0);
+    b.connack_success(true);
+    const auto first = b.expect<mqtt5::publish_packet>();
+    const auto second = b.expect<mqtt5::publish_packet>();
+    CHECK(first.payload == bytes("1"));
+    CHECK(second.payload == bytes("2"));
+    CHECK(first.topic == "a");
+    CHECK(first.qos == mqtt5::qos::at_most_once);
+    CHECK(h.sent_to(sensor) == strings{"03 1b 00"});
 }
 
 TEST_CASE(
