@@ -89,7 +89,7 @@ TEST_CASE("every --serial setting is parsed, in any order")
     CHECK(only_port({"--serial", "/dev/x,baud=50"}).baud == 50);
 }
 
-TEST_CASE("--serial is repeatable; each port keeps its own settings in the order given")
+TEST_CASE("--serial is repeatable and each port keeps its own settings in the order given")
 {
     const auto c = config({"--serial", "/dev/ttyUSB0,framing=xbee", "--serial",
                            "/dev/ttyACM0,framing=slip,baud=57600", "--udp", "127.0.0.1:1883"});
@@ -117,7 +117,7 @@ TEST_CASE("the default UDP listener applies unless --udp or --serial is given")
           std::string::npos);
 }
 
-TEST_CASE("serial ports in the INI file: one `serial =` line per port; the command line's list wins")
+TEST_CASE("serial ports in the INI file: one `serial =` line per port, and the command line list wins")
 {
     const files f{{"gw.conf", "serial = /dev/ttyUSB0,framing=xbee\n"
                               "serial = /dev/ttyS1,framing=slip,crc=off,baud=38400\n"}};
