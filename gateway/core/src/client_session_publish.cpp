@@ -334,9 +334,10 @@ void client_session::impl::on_subscribe_result(const mqtt5::subscribe_result& r,
         const auto granted = static_cast<mqtt5::qos>(static_cast<std::uint8_t>(rc));
         const auto existing = std::find_if(subscriptions.begin(), subscriptions.end(),
                                            [&](const subscription& s) { return s.filter == req.filter; });
-        if (existing != subscriptions.end())
+        if (existing != subscriptions.end()) {
             existing->granted = granted;
-        else
+            existing->type = req.type; // how the sensor named it last (§6.10 picks the id by it)
+        } else
             subscriptions.push_back(subscription{req.filter, req.type, granted});
         if (req.type == v12::topic_id_type::normal && req.topic_id != 0)
             topics.set_announced(req.topic_id, true);

@@ -449,3 +449,106 @@ TEST_CASE("the gateway's counters count publishes both ways by QoS")
     CHECK(s.publishes_to_clients[0] == 1);
     CHECK(s.publishes_to_clients[1] == 1);
 }
+
+// ---- review findings (issue #4) ---------------------------------------------------------------------
+
+TEST_CASE("a DUP re-send of a QoS 2 PUBLISH before the broker completed its flow is not published twice")
+{
+    core_harness h(quiet());
+    auto& b = with_topic_a(h);
+    h.send(sensor, "09 0c 40 00 01 00 07 68 69"); // PUBLISH QoS 2, topic id 1, msg id 7, "hi"
+    const auto p = b.expect<mqtt5::publish_packet>();
+    b.pubrec(p.packet_id);
+    CHECK(b.expect<mqtt5::pubrel_packet>().packet_id == p.packet_id);
+    h.send(sensor, "09"               // Length
+                   "0c"               // PUBLISH
+                   "c0"               // Flags: DUP, QoS 2, TopicIdType normal
+                   "00 01"            // TopicId 1
+                   "00 07"            // MsgId 7
+                   "68 69");          // "hi"
+    CHECK(b.pending() == 0);          // not published again
+    CHECK(h.sent_to(sensor).empty()); // nor answered before the broker's flow is complete
+    b.pubcomp(p.packet_id);
+    CHECK(h.sent_to(sensor) == strings{"04 0f 00 07"}); // PUBREC msg id 7, once
+    h.send(sensor, "04 10 00 07");                      // PUBREL
+    CHECK(h.sent_to(sensor) == strings{"04 0e 00 07"}); // PUBCOMP
+    CHECK(h.stats().publishes_from_clients[2] == 1);
+}
+
+TEST_CASE("a QoS 2 PUBLISH whose broker flow completes while the sensor reconnects is published once")
+{
+    core_harness h(quiet());
+    h.auto_broker(true);
+    auto& b = h.connect_sensor(sensor, "q2", 60, false);
+    h.send(sensor, "07 0a 00 00 00 01 61"); // REGISTER "a"
+    REQUIRE(h.sent_to(sensor) == strings{"07 0b 00 01 00 01 00"});
+    h.send(sensor, "09 0c 40 00 01 00 05 68 69"); // PUBLISH QoS 2, msg id 5, "hi"
+    const auto p = b.expect<mqtt5::publish_packet>();
+    // The sensor reconnects before its PUBREC came (CleanSession 0, Will 1).
+    h.send(sensor, "08"                             // Length
+                   "04"                             // CONNECT
+                   "08"                             // Flags: Will, CleanSession 0
+                   "01"                             // ProtocolId
+                   "00 3c"                          // Duration 60 s
+                   "71 32");                        // ClientId "q2"
+    REQUIRE(h.sent_to(sensor) == strings{"02 06"}); // WILLTOPICREQ
+    b.pubrec(p.packet_id);
+    b.expect<mqtt5::pubrel_packet>();
+    b.pubcomp(p.packet_id);           // the broker's flow completes during the will flow
+    CHECK(h.sent_to(sensor).empty()); // the sensor cannot take the PUBREC now
+    h.send(sensor, "02 07");          // empty WILLTOPIC: no will
+    REQUIRE(h.sent_to(sensor) == strings{"03 05 00"});
+    h.send(sensor, "09 0c c0 00 01 00 05 68 69");       // the sensor re-sends its PUBLISH with DUP (§6.13)
+    CHECK(b.pending() == 0);                            // exactly once
+    CHECK(h.sent_to(sensor) == strings{"04 0f 00 05"}); // PUBREC msg id 5
+    h.send(sensor, "04 10 00 05");
+    CHECK(h.sent_to(sensor) == strings{"04 0e 00 05"});
+}
+
+TEST_CASE("a sensor reconnecting without CleanSession gets REGISTER before the first message on its topic")
+{
+    core_harness h(quiet());
+    h.auto_broker(true);
+    auto& b = h.connect_sensor(sensor, "r2", 60, false);
+    h.send(sensor, "07 0a 00 00 00 01 61"); // REGISTER "a": topic id 1
+    REQUIRE(h.sent_to(sensor) == strings{"07 0b 00 01 00 01 00"});
+    h.send(sensor, "02 18"); // DISCONNECT
+    REQUIRE(h.sent_to(sensor) == strings{"02 18"});
+    CHECK(&h.connect_sensor(sensor, "r2", 60, false) == &b);
+    b.packets(); // the DISCONNECT that ended the old link
+    b.publish("a", "x");
+    // §6.5, §6.10: the sensor may have lost its ids: the same id is REGISTERed before it is used.
+    CHECK(h.sent_to(sensor) == strings{wire("07"     // Length
+                                            "0a"     // REGISTER
+                                            "00 01"  // TopicId 1 (the same id)
+                                            "00 01"  // MsgId 1
+                                            "61")}); // "a"
+    h.send(sensor, "07 0b 00 01 00 01 00");          // REGACK accepted
+    CHECK(h.sent_to(sensor) == strings{"08 0c 00 00 01 00 00 78"});
+    b.publish("a", "y"); // told now: no REGISTER
+    CHECK(h.sent_to(sensor) == strings{"08 0c 00 00 01 00 00 79"});
+    h.send(sensor, "08 0c 00 00 01 00 00 7a"); // and the sensor's own PUBLISH on id 1 still works
+    CHECK(b.expect<mqtt5::publish_packet>().topic == "a");
+}
+
+TEST_CASE("a PUBACK 0x03 from the sensor drops the message, acknowledges it upstream with 0x80 and counts it")
+{
+    core_harness h(quiet());
+    auto& b = with_topic_a(h);
+    b.publish("a", "m", mqtt5::qos::at_least_once, 9);
+    CHECK(h.sent_to(sensor) == strings{"08 0c 20 00 01 00 01 6d"});
+    h.send(sensor, "07"    // Length
+                   "0d"    // PUBACK
+                   "00 01" // TopicId 1
+                   "00 01" // MsgId 1
+                   "03");  // rejected: not supported
+    const auto ack = b.expect<mqtt5::puback_packet>();
+    CHECK(ack.packet_id == 9);
+    CHECK(ack.reason == mqtt5::reason_code::unspecified_error);
+    const auto d = h.dropped();
+    REQUIRE(d.size() == 1);
+    CHECK(d[0].detail == "PUBLISH on a: PUBACK 0x03");
+    CHECK(h.stats().datagrams_dropped == 1);
+    b.publish("a", "n"); // the next one goes out
+    CHECK(h.sent_to(sensor) == strings{"08 0c 00 00 01 00 00 6e"});
+}

@@ -223,3 +223,122 @@ TEST_CASE("subscriptions are made again when the broker has lost the session")
     CHECK(h.sent_to(sensor).empty()); // the sensor is not asked anything
     CHECK(h.client("s10")->subscriptions == strings{"t/#"});
 }
+
+TEST_CASE("a topic subscribed by name that is also predefined arrives with the SUBACK's topic id")
+{
+    auto c = quiet();
+    c.predefined_topics = {{5, "p/t"}};
+    core_harness h(c);
+    h.auto_broker(true);
+    auto& b = h.connect_sensor(sensor, "r5");
+    subscribe(h, b,
+              "08"        // Length
+              "12"        // SUBSCRIBE
+              "20"        // Flags: QoS 1, TopicIdType normal
+              "00 01"     // MsgId 1
+              "70 2f 74", // "p/t"
+              "p/t", mqtt5::qos::at_least_once, mqtt5::reason_code::granted_qos_1);
+    CHECK(h.sent_to(sensor) == strings{wire("08"     // Length
+                                            "13"     // SUBACK
+                                            "20"     // Flags: granted QoS 1
+                                            "00 01"  // TopicId 1 (normal: predefined 5 is skipped)
+                                            "00 01"  // MsgId 1
+                                            "00")}); // accepted
+    b.publish("p/t", "v");
+    // §6.10: the id the sensor got from its SUBACK, not the predefined one.
+    CHECK(h.sent_to(sensor) == strings{wire("08"     // Length
+                                            "0c"     // PUBLISH
+                                            "00"     // Flags: QoS 0, TopicIdType normal
+                                            "00 01"  // TopicId 1
+                                            "00 00"  // MsgId
+                                            "76")}); // "v"
+}
+
+TEST_CASE("a predefined topic subscribed by name and then by its id arrives with the predefined id")
+{
+    auto c = quiet();
+    c.predefined_topics = {{5, "p/t"}};
+    core_harness h(c);
+    h.auto_broker(true);
+    auto& b = h.connect_sensor(sensor, "r6");
+    subscribe(h, b, "08 12 00 00 01 70 2f 74", "p/t", mqtt5::qos::at_most_once,
+              mqtt5::reason_code::granted_qos_0);
+    CHECK(h.sent_to(sensor) == strings{"08 13 00 00 01 00 01 00"}); // normal id 1
+    subscribe(h, b, "07 12 01 00 02 00 05", "p/t", mqtt5::qos::at_most_once,
+              mqtt5::reason_code::granted_qos_0);
+    CHECK(h.sent_to(sensor) == strings{"08 13 00 00 05 00 02 00"}); // predefined id 5
+    b.publish("p/t", "v");
+    CHECK(h.sent_to(sensor) == strings{"08 0c 01 00 05 00 00 76"}); // TopicIdType predefined, id 5
+}
+
+TEST_CASE("UNSUBSCRIBE by predefined id unsubscribes its name, an unknown id is answered at once")
+{
+    auto c = quiet();
+    c.predefined_topics = {{7, "pre/seven"}};
+    core_harness h(c);
+    h.auto_broker(true);
+    auto& b = h.connect_sensor(sensor, "u1");
+    subscribe(h, b, "07 12 21 00 01 00 07", "pre/seven", mqtt5::qos::at_least_once,
+              mqtt5::reason_code::granted_qos_1);
+    h.sent_to(sensor);
+    h.send(sensor, "07"      // Length
+                   "14"      // UNSUBSCRIBE
+                   "01"      // Flags: TopicIdType predefined
+                   "00 02"   // MsgId 2
+                   "00 07"); // TopicId 7
+    const auto u = b.expect<mqtt5::unsubscribe_packet>();
+    CHECK(u.topic_filters == strings{"pre/seven"});
+    CHECK(h.sent_to(sensor).empty());
+    b.unsuback(u.packet_id);
+    CHECK(h.sent_to(sensor) == strings{"04 15 00 02"}); // UNSUBACK msg id 2
+    CHECK(h.client("u1")->subscriptions.empty());
+
+    h.send(sensor, "07 14 01 00 03 00 08");             // predefined id 8: unknown
+    CHECK(h.sent_to(sensor) == strings{"04 15 00 03"}); // nothing was subscribed under it
+    CHECK(b.pending() == 0);
+}
+
+TEST_CASE("UNSUBSCRIBE by short name unsubscribes the two-character topic")
+{
+    core_harness h(quiet());
+    h.auto_broker(true);
+    auto& b = h.connect_sensor(sensor, "u2");
+    subscribe(h, b, "07 12 02 00 01 61 62", "ab", mqtt5::qos::at_most_once,
+              mqtt5::reason_code::granted_qos_0);
+    CHECK(h.sent_to(sensor) == strings{"08 13 00 00 00 00 01 00"});
+    h.send(sensor, "07"      // Length
+                   "14"      // UNSUBSCRIBE
+                   "02"      // Flags: TopicIdType short name
+                   "00 02"   // MsgId 2
+                   "61 62"); // "ab"
+    const auto u = b.expect<mqtt5::unsubscribe_packet>();
+    CHECK(u.topic_filters == strings{"ab"});
+    b.unsuback(u.packet_id);
+    CHECK(h.sent_to(sensor) == strings{"04 15 00 02"});
+    CHECK(h.client("u2")->subscriptions.empty());
+}
+
+TEST_CASE("UNSUBSCRIBE while the upstream link is down is not answered and goes through when re-sent")
+{
+    core_harness h(quiet());
+    h.auto_broker(true);
+    auto& b = h.connect_sensor(sensor, "u3");
+    subscribe(h, b, "08 12 00 00 01 73 2f 74", "s/t", mqtt5::qos::at_most_once,
+              mqtt5::reason_code::granted_qos_0);
+    h.sent_to(sensor);
+    h.auto_broker(false);
+    b.link_down();                             // the gateway re-opens it at once
+    h.send(sensor, "08 14 00 00 02 73 2f 74"); // UNSUBSCRIBE msg id 2, "s/t"
+    CHECK(h.sent_to(sensor).empty());          // §6.13: the sensor re-sends it
+    const auto d = h.dropped();
+    REQUIRE(d.size() == 1);
+    CHECK(d[0].error == core::make_error_code(core::errc::broker_unavailable));
+    b.link_up();
+    b.expect<mqtt5::connect_packet>();
+    b.connack_success(true);
+    h.send(sensor, "08 14 80 00 02 73 2f 74"); // the re-send (DUP)
+    const auto u = b.expect<mqtt5::unsubscribe_packet>();
+    CHECK(u.topic_filters == strings{"s/t"});
+    b.unsuback(u.packet_id);
+    CHECK(h.sent_to(sensor) == strings{"04 15 00 02"});
+}
