@@ -421,6 +421,12 @@ struct runner::impl {
                               ? ", " + std::to_string(c.framing_errors) + " framing errors, " +
                                     std::to_string(c.crc_errors) + " CRC errors"
                               : std::string{}));
+                if (const auto* s = dynamic_cast<const transport::serial_transport*>(l.get())) {
+                    const auto& st = s->stats();
+                    log.info(l->name() + ": opened " + std::to_string(st.opens) + " times (" +
+                             std::to_string(st.reopens) + " reopens), lost " + std::to_string(st.losses) +
+                             " times, " + std::to_string(st.open_failures) + " failed opens");
+                }
                 l->stop();
             }
             std::string dropped;
