@@ -38,8 +38,8 @@ predefined_table::predefined_table(const std::vector<predefined_topic>& topics)
     by_name_.reserve(topics.size());
     for (const auto& t : topics) {
         if (t.id == 0) continue; // §5.3.11: 0x0000 is reserved
-        by_id_.try_emplace(t.id, t.name);
-        by_name_.try_emplace(t.name, t.id);
+        // A repeated id is ignored whole, so a name never maps to an id that names another topic.
+        if (by_id_.try_emplace(t.id, t.name).second) by_name_.try_emplace(t.name, t.id);
     }
 }
 

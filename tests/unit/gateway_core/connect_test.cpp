@@ -302,3 +302,84 @@ TEST_CASE("a broker DISCONNECT 0x8E Session taken over is not fought: the sensor
     CHECK(h.sent_to(sensor) == strings{"02 18"});
     CHECK(h.state_of(sensor) == core::client_state::disconnected);
 }
+
+TEST_CASE(
+    "a sensor given up while the broker stays down keeps its topic ids for a CONNECT without CleanSession")
+{
+    auto c = quiet();
+    c.session_expiry = 600;
+    core_harness h(c);
+    h.auto_broker(true);
+    auto& b = h.connect_sensor(sensor, "r4", 60, true); // CleanSession 1 first, as sensors often do
+    h.send(sensor, "07 0a 00 00 00 01 61");             // REGISTER "a": topic id 1
+    REQUIRE(h.sent_to(sensor) == strings{"07 0b 00 01 00 01 00"});
+    h.auto_broker(false);
+    b.link_down(); // the broker dies: re-opened at once, after 1 s, after 2 s
+    b.link_down();
+    h.advance(1s);
+    b.link_down();
+    h.advance(2s);
+    b.link_down();
+    REQUIRE(h.sent_to(sensor) == strings{"02 18"}); // given up: the sensor must CONNECT again
+    REQUIRE(h.client("r4"));
+    CHECK(h.client("r4")->state == core::client_state::disconnected);
+    CHECK(h.client("r4")->topics == 1);
+
+    h.send(sensor, "08 04 00 01 00 3c 72 34"); // CONNECT CleanSession 0: the broker is still down
+    b.link_down();
+    CHECK(h.sent_to(sensor) == strings{"03 05 01"}); // CONNACK congestion
+    h.advance(60s);
+    REQUIRE(h.client("r4")); // kept (§6.3), also when its upstream session could not be re-opened
+    CHECK(h.client("r4")->topics == 1);
+
+    h.auto_broker(true); // the broker is back
+    h.send(sensor, "08 04 00 01 00 3c 72 34");
+    CHECK(h.sent_to(sensor) == strings{"03 05 00"});
+    h.send(sensor, "08 0c 00 00 01 00 00 78"); // PUBLISH QoS 0 on topic id 1: still known
+    CHECK(h.sent_to(sensor).empty());          // no PUBACK 0x02
+    const auto p = b.packets();
+    REQUIRE_FALSE(p.empty());
+    REQUIRE(std::holds_alternative<mqtt5::publish_packet>(p.back()));
+    CHECK(std::get<mqtt5::publish_packet>(p.back()).topic == "a");
+}
+
+TEST_CASE("a record kept after a failed reconnect goes once its session expiry has passed")
+{
+    auto c = quiet();
+    c.session_expiry = 600;
+    core_harness h(c);
+    h.auto_broker(true);
+    auto& b = h.connect_sensor(sensor, "r5", 60, false);
+    h.send(sensor, "07 0a 00 00 00 01 61");
+    h.sent_to(sensor);
+    h.auto_broker(false);
+    b.link_down();
+    b.link_down();
+    h.advance(1s);
+    b.link_down();
+    h.advance(2s);
+    b.link_down();
+    REQUIRE(h.sent_to(sensor) == strings{"02 18"});
+    h.advance(599s);
+    CHECK(h.client("r5"));
+    h.advance(61s); // the next sweep after 600 s
+    CHECK_FALSE(h.client("r5"));
+}
+
+TEST_CASE("a will from a CONNECT the broker could not take is kept for the next CONNECT without Will")
+{
+    core_harness h(quiet());
+    h.send(sensor, "08 04 08 01 00 3c 72 36"); // CONNECT Will, CleanSession 0, "r6"
+    h.send(sensor, "06 07 20 77 2f 74");       // WILLTOPIC QoS 1, "w/t"
+    h.send(sensor, "06 09 67 6f 6e 65");       // WILLMSG "gone"
+    auto& b = h.broker("r6");
+    b.link_down(); // unreachable
+    CHECK(h.sent_to(sensor) == strings{"02 06", "02 08", "03 05 01"});
+    REQUIRE(h.client("r6"));                   // §6.3: the will is stored data of a CleanSession 0 client
+    h.send(sensor, "08 04 00 01 00 3c 72 36"); // CONNECT, no Will, CleanSession 0
+    b.link_up();
+    const auto connect = b.expect<mqtt5::connect_packet>();
+    REQUIRE(connect.will);
+    CHECK(connect.will->topic == "w/t");
+    CHECK(connect.will->payload == sngw::test::bytes("gone"));
+}

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 // The gateway's retransmissions toward a sensor (MQTT-SN v1.2 §6.13): one message in flight, re-sent
-// every T_RETRY (DUP set on a PUBLISH) up to N_RETRY times, then the sensor is lost.
+// every T_RETRY (DUP set on a PUBLISH) up to N_RETRY times, then the sensor is lost; a sensor's
+// "rejected: congestion" pauses delivery for T_WAIT without counting against N_RETRY.
 #include "core_harness.hpp"
+
+#include "support/hex.hpp"
 
 #include <sngw/core/errc.hpp>
 
@@ -23,6 +26,12 @@ core::config retrying(std::uint8_t count)
 }
 
 const auto sensor = core_harness::peer(1);
+
+// A datagram written field by field ("07" "0d" "00 01" ...) in sent_to()'s form.
+std::string wire(std::string_view fields)
+{
+    return sngw::test::to_hex(sngw::test::hex(fields));
+}
 
 // A connected sensor "t1" (no keep-alive supervision) that registered "a" (topic id 1).
 sngw::test::fake_broker& ready(core_harness& h)
@@ -140,4 +149,87 @@ TEST_CASE("only one message is in flight: the next waits for the answer, not for
     CHECK(h.sent_to(sensor) == strings{"08 0c a0 00 01 00 01 31"}); // the first again, not the second
     h.send(sensor, "07 0d 00 01 00 01 00");
     CHECK(h.sent_to(sensor) == strings{"08 0c 20 00 01 00 02 32"});
+}
+
+// ---- "rejected: congestion" from the sensor (MQTT-SN v1.2 §5.3.10, §6.13) ---------------------------
+
+TEST_CASE("a QoS 1 message the sensor refuses with congestion is offered again with DUP after T_WAIT")
+{
+    core_harness h(retrying(1));
+    auto& b = ready(h);
+    b.publish("a", "m", mqtt5::qos::at_least_once, 9);
+    REQUIRE(h.sent_to(sensor) == strings{"08 0c 20 00 01 00 01 6d"});
+    b.publish("a", "n");          // waits behind it, in order
+    for (int i = 0; i < 3; ++i) { // more refusals than N_RETRY: the sensor answers, it is not lost
+        h.send(sensor, "07"       // Length
+                       "0d"       // PUBACK
+                       "00 01"    // TopicId 1
+                       "00 01"    // MsgId 1
+                       "01");     // rejected: congestion
+        CHECK(b.pending() == 0);  // not acknowledged upstream: the sensor does not have it
+        h.advance(9999ms);
+        CHECK(h.sent_to(sensor).empty());
+        h.advance(1ms);                                  // T_WAIT (retry_interval) over
+        CHECK(h.sent_to(sensor) == strings{wire("08"     // Length
+                                                "0c"     // PUBLISH
+                                                "a0"     // Flags: DUP, QoS 1, TopicIdType normal
+                                                "00 01"  // TopicId 1
+                                                "00 01"  // MsgId 1 (the same message)
+                                                "6d")}); // "m"
+        CHECK(h.state_of(sensor) == core::client_state::active);
+    }
+    h.send(sensor, "07 0d 00 01 00 01 00"); // accepted at last
+    const auto ack = b.expect<mqtt5::puback_packet>();
+    CHECK(ack.packet_id == 9);
+    CHECK(ack.reason == mqtt5::reason_code::success);
+    CHECK(h.sent_to(sensor) == strings{"08 0c 00 00 01 00 00 6e"});
+    CHECK(h.dropped().empty());
+}
+
+TEST_CASE("a message re-offered after congestion that goes unanswered is retried N_RETRY times")
+{
+    core_harness h(retrying(2));
+    auto& b = ready(h);
+    b.publish("a", "m", mqtt5::qos::at_least_once, 9);
+    h.sent_to(sensor);
+    h.advance(10s); // one retransmission counted
+    CHECK(h.sent_to(sensor).size() == 1);
+    h.send(sensor, "07 0d 00 01 00 01 01"); // congestion: the count starts again
+    h.advance(10s);
+    CHECK(h.sent_to(sensor) == strings{"08 0c a0 00 01 00 01 6d"}); // after T_WAIT
+    h.advance(20s);                                                 // N_RETRY = 2 retransmissions
+    CHECK(h.sent_to(sensor).size() == 2);
+    CHECK(h.state_of(sensor) == core::client_state::active);
+    h.advance(10s);
+    CHECK(h.state_of(sensor) == core::client_state::lost);
+    for (const auto& p : b.packets())
+        CHECK_FALSE(std::holds_alternative<mqtt5::puback_packet>(p));
+}
+
+TEST_CASE("a REGACK with congestion makes the gateway REGISTER again after T_WAIT with a new MsgId")
+{
+    core_harness h(retrying(3));
+    h.auto_broker(true);
+    auto& b = h.connect_sensor(sensor, "t2", 0, false);
+    b.publish("x/y", "m", mqtt5::qos::at_least_once, 4);
+    CHECK(h.sent_to(sensor) == strings{"09 0a 00 01 00 01 78 2f 79"}); // REGISTER id 1, msg id 1, "x/y"
+    h.send(sensor, "07"                                                // Length
+                   "0b"                                                // REGACK
+                   "00 01"                                             // TopicId 1
+                   "00 01"                                             // MsgId 1
+                   "01");                                              // rejected: congestion
+    CHECK(b.pending() == 0);
+    CHECK(h.dropped().empty());
+    h.advance(10s);
+    CHECK(h.sent_to(sensor) == strings{wire("09"           // Length
+                                            "0a"           // REGISTER
+                                            "00 01"        // TopicId 1
+                                            "00 02"        // MsgId 2 (a new request)
+                                            "78 2f 79")}); // "x/y"
+    h.send(sensor, "07 0b 00 01 00 01 01");                // a late copy of the first answer: ignored
+    CHECK(h.dropped().empty());
+    h.send(sensor, "07 0b 00 01 00 02 00"); // accepted
+    CHECK(h.sent_to(sensor) == strings{"08 0c 20 00 01 00 03 6d"});
+    h.send(sensor, "07 0d 00 01 00 03 00");
+    CHECK(b.expect<mqtt5::puback_packet>().packet_id == 4);
 }

@@ -168,3 +168,51 @@ TEST_CASE("a sensor reconnecting from the same address keeps its record and upst
     CHECK(h.forgotten().empty());
     CHECK(h.state_of(p) == core::client_state::active);
 }
+
+TEST_CASE("a keep-alive 0 client whose address another client id takes is lost at once and its will fires")
+{
+    core_harness h(quiet());
+    h.auto_broker(true);
+    const auto p = core_harness::peer(1);
+    auto& a = h.connect_sensor(p, "ka0", 0, true); // Duration 0: no keep-alive supervision
+    h.events();
+    auto& other = h.connect_sensor(p, "other", 60, true);
+    REQUIRE(h.client("ka0"));
+    CHECK(h.client("ka0")->state == core::client_state::lost);
+    CHECK_FALSE(h.client("ka0")->peer);
+    CHECK(a.close_mode() == sngw::mqtt5::close_mode::abrupt); // no DISCONNECT: the broker publishes the will
+    CHECK(other.open());
+    bool lost = false;
+    for (const auto& e : h.events())
+        if (e.kind == core::client_event_kind::lost && e.client_id == "ka0") {
+            lost = true;
+            CHECK(e.detail == "its address now belongs to client other");
+        }
+    CHECK(lost);
+    CHECK(h.stats().clients_lost == 1);
+    h.send(p, "02 16"); // "other" pings: answered for "other"
+    CHECK(h.sent_to(p) == std::vector<std::string>{"02 17"});
+    CHECK(h.state_of(p) == core::client_state::active);
+}
+
+TEST_CASE("a sleeping client whose address another client id takes keeps its record and wakes elsewhere")
+{
+    core_harness h(quiet());
+    h.auto_broker(true);
+    const auto p = core_harness::peer(1);
+    auto& z = h.connect_sensor(p, "zz", 60, false);
+    h.send(p, "04 18 00 64"); // DISCONNECT Duration 100 s
+    REQUIRE(h.sent_to(p) == std::vector<std::string>{"02 18"});
+    h.connect_sensor(p, "other");
+    REQUIRE(h.client("zz"));
+    CHECK(h.client("zz")->state == core::client_state::asleep);
+    CHECK_FALSE(h.client("zz")->peer);
+    CHECK(z.open()); // its upstream session stays
+    const auto q = core_harness::peer(2);
+    h.send(q, "04"      // Length
+              "16"      // PINGREQ
+              "7a 7a"); // ClientId "zz"
+    CHECK(h.sent_to(q) == std::vector<std::string>{"02 17"});
+    CHECK(h.client("zz")->peer == q);
+    CHECK(h.state_of(p) == core::client_state::active); // "other" keeps the first address
+}

@@ -229,3 +229,70 @@ TEST_CASE("DISCONNECT without Duration ends the sleep: disconnected, upstream cl
     CHECK(h.state_of(sensor) == core::client_state::disconnected);
     CHECK(b.expect<mqtt5::disconnect_packet>().reason == mqtt5::reason_code::normal_disconnection);
 }
+
+TEST_CASE(
+    "an awake sensor that leaves a buffered message unanswered N_RETRY times is lost and its will fires")
+{
+    auto c = quiet();
+    c.retry_interval = 10s;
+    c.retry_count = 2;
+    core_harness h(c);
+    auto& b = asleep(h);
+    b.publish("a", "m", mqtt5::qos::at_least_once, 6);
+    h.send(sensor, wake);
+    CHECK(h.sent_to(sensor) == strings{"08 0c 20 00 01 00 01 6d"});
+    CHECK(h.state_of(sensor) == core::client_state::awake);
+    h.advance(20s); // two retransmissions with DUP
+    CHECK(h.sent_to(sensor) == strings{"08 0c a0 00 01 00 01 6d", "08 0c a0 00 01 00 01 6d"});
+    CHECK(h.state_of(sensor) == core::client_state::awake);
+    h.advance(10s);
+    CHECK(h.state_of(sensor) == core::client_state::lost);
+    CHECK(h.sent_to(sensor).empty());                   // no PINGRESP
+    CHECK(b.close_mode() == mqtt5::close_mode::abrupt); // the will fires
+    for (const auto& p : b.packets())                   // the broker keeps the message
+        CHECK_FALSE(std::holds_alternative<mqtt5::puback_packet>(p));
+}
+
+TEST_CASE("a new DISCONNECT with another Duration while asleep restarts the sleep timer with it")
+{
+    core_harness h(quiet());
+    auto& b = asleep(h); // 100 s: lost after 150 s of silence
+    h.advance(100s);
+    h.send(sensor, "04"                           // Length
+                   "18"                           // DISCONNECT
+                   "01 2c");                      // Duration 300 s
+    CHECK(h.sent_to(sensor) == strings{"02 18"}); // acknowledged like the first
+    CHECK(h.state_of(sensor) == core::client_state::asleep);
+    CHECK(h.client("z1")->sleep_duration == 300);
+    h.advance(449s); // 1.5 x 300 s from the new DISCONNECT
+    CHECK(h.state_of(sensor) == core::client_state::asleep);
+    CHECK(b.open());
+    h.advance(1s);
+    CHECK(h.state_of(sensor) == core::client_state::lost);
+}
+
+TEST_CASE("a PUBLISH from an awake sensor is handled as from an active one")
+{
+    core_harness h(quiet());
+    auto& b = asleep(h);
+    b.publish("a", "m", mqtt5::qos::at_least_once, 6);
+    h.send(sensor, wake);
+    CHECK(h.sent_to(sensor) == strings{"08 0c 20 00 01 00 01 6d"});
+    REQUIRE(h.state_of(sensor) == core::client_state::awake);
+    h.send(sensor, "08"    // Length
+                   "0c"    // PUBLISH
+                   "20"    // Flags: QoS 1, TopicIdType normal
+                   "00 01" // TopicId 1
+                   "00 09" // MsgId 9
+                   "75");  // "u"
+    const auto p = b.expect<mqtt5::publish_packet>();
+    CHECK(p.topic == "a");
+    CHECK(p.qos == mqtt5::qos::at_least_once);
+    b.puback(p.packet_id);
+    CHECK(h.sent_to(sensor) == strings{"07 0d 00 01 00 09 00"}); // PUBACK end to end
+    CHECK(h.state_of(sensor) == core::client_state::awake);      // still being flushed
+    h.send(sensor, "07 0d 00 01 00 01 00");                      // PUBACK for ours
+    CHECK(b.expect<mqtt5::puback_packet>().packet_id == 6);
+    CHECK(h.sent_to(sensor) == strings{"02 17"}); // PINGRESP: asleep again
+    CHECK(h.state_of(sensor) == core::client_state::asleep);
+}
