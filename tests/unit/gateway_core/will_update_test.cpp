@@ -240,3 +240,44 @@ TEST_CASE("WILLTOPICUPD from a sensor that is not connected is dropped")
     REQUIRE(d.size() == 1);
     CHECK(d[0].error == core::make_error_code(core::errc::unexpected_message));
 }
+
+TEST_CASE(
+    "a will update while the upstream session reconnects goes with the next CONNECT and is answered then")
+{
+    core_harness h(quiet());
+    auto& b = with_will(h);
+    b.link_down(); // re-opened at once (design §4)
+    CHECK(b.opens() == 2);
+    h.send(sensor, "05 1c 6e 65 77"); // WILLMSGUPD "new"
+    CHECK(h.sent_to(sensor).empty());
+    b.link_up();
+    const auto c = b.expect<mqtt5::connect_packet>();
+    CHECK_FALSE(c.clean_start);
+    REQUIRE(c.will);
+    CHECK(c.will->payload == bytes("new"));
+    b.connack_success(true);
+    CHECK(h.sent_to(sensor) == strings{"03 1d 00"}); // WILLMSGRESP accepted
+    CHECK(b.opens() == 2);                           // no relink needed
+}
+
+TEST_CASE(
+    "a will update while the CONNECT of a reconnect is on its way is applied by a relink after its CONNACK")
+{
+    core_harness h(quiet());
+    auto& b = with_will(h);
+    b.link_down();
+    b.link_up(); // CONNECT with the old will sent
+    CHECK(b.expect<mqtt5::connect_packet>().will->payload == bytes("gone"));
+    h.send(sensor, "05 1c 6e 65 77"); // WILLMSGUPD "new"
+    b.connack_success(true);
+    CHECK(h.sent_to(sensor).empty()); // the will in force is still the old one
+    CHECK(b.expect<mqtt5::disconnect_packet>().reason == mqtt5::reason_code::normal_disconnection);
+    CHECK(b.opens() == 3);
+    b.link_up();
+    const auto c = b.expect<mqtt5::connect_packet>();
+    CHECK_FALSE(c.clean_start);
+    REQUIRE(c.will);
+    CHECK(c.will->payload == bytes("new"));
+    b.connack_success(true);
+    CHECK(h.sent_to(sensor) == strings{"03 1d 00"});
+}
