@@ -12,6 +12,20 @@ args=("$@")
 
 broker=127.0.0.1:1883
 tls=false
+# The INI file first (-c FILE): its "broker =" and TLS keys; the command line wins over them.
+for ((i = 0; i < ${#args[@]}; i++)); do
+    case ${args[i]} in
+    -c | --config) conf=${args[i + 1]:-} ;;
+    --config=*) conf=${args[i]#--config=} ;;
+    *) continue ;;
+    esac
+    if [ -r "$conf" ]; then
+        b=$(sed -n 's/^[[:space:]]*broker[[:space:]]*=[[:space:]]*\([^[:space:]]*\).*/\1/p' "$conf" | tail -n 1)
+        [ -n "$b" ] && broker=$b
+        grep -Eq '^[[:space:]]*(broker-tls[[:space:]]*=[[:space:]]*(true|1|yes|on)|ca-file[[:space:]]*=|cert[[:space:]]*=)' \
+            "$conf" && tls=true
+    fi
+done
 for ((i = 0; i < ${#args[@]}; i++)); do
     case ${args[i]} in
     --broker) broker=${args[i + 1]:-$broker} ;;
