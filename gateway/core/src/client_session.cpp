@@ -310,7 +310,8 @@ void client_session::impl::on_upstream_connected(const mqtt5::connected& c, time
     if (will_resp_owed && will_in_force()) {
         // §6.4: the new will is in force upstream (after the relink, or a reconnect that followed
         // a failed one). A link whose CONNECT still had the old will is relinked first.
-        send_will_resp(*std::exchange(will_resp_owed, std::nullopt), v12::return_codes::accepted, out);
+        const auto type = *std::exchange(will_resp_owed, std::nullopt);
+        if (connected_sensor()) send_will_resp(type, v12::return_codes::accepted, out); // not to a sleeper
         event(client_event_kind::will_updated, "", out);
     }
     pump(now, out);
@@ -374,7 +375,7 @@ void client_session::impl::on_upstream_end(std::optional<mqtt5::reason_code> rea
         will_topic = std::move(will_topic_before);
         will_msg = std::move(will_msg_before);
         upstream.set_will(desired_will());
-        send_will_resp(type, v12::return_codes::rejected_congestion, out);
+        if (state != asleep) send_will_resp(type, v12::return_codes::rejected_congestion, out);
     }
     if (state == asleep) {
         disconnect_owed = true;
