@@ -95,6 +95,13 @@ file_parse<std::vector<core::predefined_topic>> parse_predefined_topics(std::str
     std::map<std::uint16_t, std::size_t> line_of_id;
     std::map<std::string, std::size_t, std::less<>> line_of_name;
     for_each_entry(text, [&](std::size_t number, std::string_view line) {
+        // A trailing comment: '#' after a blank (a Topic Name has no '#', MQTT 5.0 §4.7.1; one without
+        // a blank before it, "a/#", stays and is reported as a wildcard).
+        for (std::size_t at = line.find('#'); at != std::string_view::npos; at = line.find('#', at + 1))
+            if (at == 0 || is_blank(line[at - 1])) {
+                line = line.substr(0, at);
+                break;
+            }
         const auto comma = line.find(',');
         if (comma == std::string_view::npos) {
             out.errors.push_back({number, "expected ID,NAME"});

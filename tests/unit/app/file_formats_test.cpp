@@ -26,6 +26,16 @@ TEST_CASE("predefined topics: ID,NAME lines with comments, blank lines, blanks a
                             {10, "last/line/without/newline"}});
 }
 
+TEST_CASE("predefined topics: a '#' after a blank starts a trailing comment")
+{
+    const auto r = parse_predefined_topics("1,sensors/temperature   # the outdoor probe\n"
+                                           "2,b\t#tab\n"
+                                           "3, # no name\n");
+    CHECK(r.value == topics{{1, "sensors/temperature"}, {2, "b"}});
+    REQUIRE(r.errors.size() == 1);
+    CHECK(r.errors[0] == line_error{3, "empty topic name"});
+}
+
 TEST_CASE("predefined topics: an empty file gives no topics and no errors")
 {
     CHECK(parse_predefined_topics("").ok());
@@ -85,9 +95,11 @@ TEST_CASE("credentials: CLIENT_ID,USER,PASSWORD with the password the rest of th
                                      " c2 , bob ,pass, with commas and  blanks \r\n"
                                      "c3,carol\n"
                                      "c4,,only-password\n"
-                                     "c5,dave,\n");
+                                     "c5,dave,\n"
+                                     "c6,eve,pa#ss # not a comment\n");
     CHECK(r.ok());
-    REQUIRE(r.value.size() == 5);
+    REQUIRE(r.value.size() == 6);
+    CHECK(r.value.at("c6") == broker_credentials{"eve", "pa#ss # not a comment"});
     CHECK(r.value.at("c1") == broker_credentials{"alice", "s3cret"});
     CHECK(r.value.at("c2") == broker_credentials{"bob", "pass, with commas and  blanks "});
     CHECK(r.value.at("c3") == broker_credentials{"carol", std::nullopt});

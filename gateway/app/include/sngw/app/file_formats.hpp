@@ -32,14 +32,15 @@ template <class T> struct file_parse {
 
 /// `--predefined-topics FILE`: `ID,NAME` a line (MQTT-SN v1.2 §6.7 predefined topic ids).
 /// ID: decimal 1..65535. NAME: a Topic Name (MQTT 5.0 §4.7: non-empty, UTF-8, no NUL, no
-/// wildcard `+` `#`), blanks around ID and NAME ignored. Errors: missing comma, bad ID, bad name,
+/// wildcard `+` `#`), blanks around ID and NAME ignored. A `#` after a blank starts a trailing
+/// comment (`1,sensors/temperature   # the outdoor probe`); `a/#` is a wildcard error. Errors: missing comma, bad ID, bad name,
 /// an ID or a name given twice (the line of the second names the first).
 file_parse<std::vector<core::predefined_topic>> parse_predefined_topics(std::string_view text);
 
 /// `--credentials FILE`: `CLIENT_ID,USER,PASSWORD` a line: the MQTT 5 user name and password of
 /// that sensor's upstream CONNECT (the client id as the sensor sends it, without
 /// --client-id-prefix). The password is the rest of the line after the second comma, exactly
-/// (commas and blanks included); blanks around CLIENT_ID and USER are ignored. An empty USER or
+/// (commas, blanks and `#` included: only whole lines are comments here); blanks around CLIENT_ID and USER are ignored. An empty USER or
 /// PASSWORD (or no second comma) means none is sent. Errors: no comma, an empty client id, a
 /// client id given twice.
 file_parse<std::map<std::string, core::broker_credentials>> parse_credentials(std::string_view text);
