@@ -5,7 +5,11 @@
 #include <boost/asio/ip/multicast.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 
+#include <sys/socket.h>
+
+#include <algorithm>
 #include <array>
+#include <limits>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -48,6 +52,16 @@ struct udp_transport::impl {
     link_counters counters{};
     std::string name{};
 
+    /// Best effort: the caller logs the size granted (receive_buffer_size()).
+    static void set_receive_buffer(udp::socket& socket, std::size_t bytes)
+    {
+        const int value = static_cast<int>(std::min<std::size_t>(bytes, std::numeric_limits<int>::max() / 2));
+        // SO_RCVBUFFORCE ignores net.core.rmem_max (CAP_NET_ADMIN); otherwise SO_RCVBUF, capped by it.
+        if (::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVBUFFORCE, &value, sizeof value) == 0) return;
+        error_code ignored;
+        socket.set_option(asio::socket_base::receive_buffer_size(value), ignored);
+    }
+
     error_code open()
     {
         error_code ec;
@@ -68,6 +82,7 @@ struct udp_transport::impl {
             main.socket.set_option(asio::socket_base::reuse_address(true), ec);
             if (ec) return ec;
         }
+        if (options.receive_buffer != 0) set_receive_buffer(main.socket, options.receive_buffer);
         main.socket.bind(listen, ec);
         if (ec) return ec;
         name = "udp " + to_string(main.socket.local_endpoint(ec));
@@ -293,6 +308,19 @@ asio::ip::udp::endpoint udp_transport::local_endpoint() const
 int udp_transport::native_handle()
 {
     return impl_->main.socket.native_handle();
+}
+
+std::size_t udp_transport::receive_buffer_size() const
+{
+    asio::socket_base::receive_buffer_size size;
+    error_code ec;
+    impl_->main.socket.get_option(size, ec);
+    return ec || size.value() < 0 ? 0 : static_cast<std::size_t>(size.value());
+}
+
+std::size_t udp_transport::queued_bytes() const noexcept
+{
+    return impl_->queued_bytes;
 }
 
 std::size_t udp_transport::peer_count() const noexcept

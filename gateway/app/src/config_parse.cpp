@@ -55,6 +55,10 @@ po::options_description setting_options()
          "MQTT-SN over a serial port; repeatable. Defaults: baud=115200, framing=raw, crc=on (slip and "
          "cobs only), addressing=single (one sensor; with xbee one per source address); forwarder: many "
          "sensors behind an MQTT-SN forwarder (encapsulation 0xFE/0xFC)") //
+        ("udp-receive-buffer",
+         po::value<long long>()->value_name("OCTETS")->default_value(4LL << 20, "4194304"),
+         "SO_RCVBUF of each UDP listener (the kernel's default drops bursts from many sensors); above "
+         "net.core.rmem_max only as root or with CAP_NET_ADMIN; 0: the system default") //
         ("multicast", po::value<std::string>()->value_name("GROUP:PORT"),
          "send ADVERTISE to this multicast group and receive SEARCHGW on it (default: none)") //
         ("gateway-id", po::value<long long>()->value_name("N")->default_value(defaults.gateway_id),
@@ -292,6 +296,7 @@ app_config build(const po::variables_map& vm, const file_reader& read)
         if (!seen.emplace(hp.host, hp.port).second) fail("--udp " + u + " is given twice");
         c.udp.push_back(std::move(hp));
     }
+    c.udp_receive_buffer = static_cast<std::size_t>(integer(vm, "udp-receive-buffer", 0, 1LL << 30));
     if (auto m = text(vm, "multicast")) {
         auto hp = parse_host_port(*m, "--multicast", 1883);
         boost::system::error_code ec;
@@ -354,6 +359,41 @@ app_config build(const po::variables_map& vm, const file_reader& read)
     if (!l) fail("--log-level must be error, warn, info or debug (got '" + level + "')");
     c.level = *l;
     return c;
+}
+
+/// The INI file, read here rather than by po::parse_config_file, which cuts a line at a '#' anywhere
+/// (a password "ab#cd" would become "ab"). A comment is a whole line whose first non-blank character is
+/// '#' or ';'; a value is everything after the first '=' (blanks around it trimmed), '#' included.
+/// "[section]" prefixes the keys that follow with "section." as Program_options does. Throws po::error.
+po::parsed_options parse_ini(const std::string& text, const po::options_description& settings)
+{
+    const auto trim = [](std::string_view v) {
+        const auto first = v.find_first_not_of(" \t\r");
+        if (first == std::string_view::npos) return std::string_view{};
+        return v.substr(first, v.find_last_not_of(" \t\r") - first + 1);
+    };
+    po::parsed_options parsed(&settings);
+    std::string prefix;
+    std::istringstream in(text);
+    for (std::string raw; std::getline(in, raw);) {
+        const auto line = trim(raw);
+        if (line.empty() || line.front() == '#' || line.front() == ';') continue;
+        if (line.front() == '[' && line.back() == ']') {
+            prefix = std::string(trim(line.substr(1, line.size() - 2)));
+            if (!prefix.empty()) prefix += '.';
+            continue;
+        }
+        const auto eq = line.find('=');
+        if (eq == std::string_view::npos || trim(line.substr(0, eq)).empty())
+            throw po::invalid_config_file_syntax(std::string(line), po::invalid_syntax::unrecognized_line);
+        po::option o;
+        o.string_key = prefix + std::string(trim(line.substr(0, eq)));
+        if (settings.find_nothrow(o.string_key, false) == nullptr) throw po::unknown_option(o.string_key);
+        o.value.emplace_back(trim(line.substr(eq + 1)));
+        o.original_tokens = {o.string_key, o.value.front()};
+        parsed.options.push_back(std::move(o));
+    }
+    return parsed;
 }
 
 } // namespace
@@ -480,10 +520,10 @@ parse_result parse_arguments(int argc, const char* const* argv, const file_reade
     std::string config_file;
     if (vm.count("config")) {
         config_file = vm["config"].as<std::string>();
-        std::istringstream in(read_or_fail(read, config_file, "-c"));
+        const auto text = read_or_fail(read, config_file, "-c");
         try {
             // Stored second: a value the command line set stays (Program_options keeps the first).
-            po::store(po::parse_config_file(in, settings, false), vm);
+            po::store(parse_ini(text, settings), vm);
         } catch (const po::error& e) {
             fail(config_file + ": " + e.what());
         }

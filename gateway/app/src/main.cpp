@@ -8,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <iostream>
 #include <string>
@@ -44,7 +45,18 @@ int main(int argc, char** argv)
         runner r(io, std::move(parsed.config), log);
         if (!r.open()) return 1;
         r.start();
-        io.run();
+        // Handler by handler, so that a finished shutdown ends the process at once: a broker name
+        // lookup in flight (getaddrinfo in Asio's resolver thread, not interruptible) would hold
+        // run() and the io_context's destructor for as long as the resolver takes, past the 5 s
+        // the shutdown promises (design §3).
+        while (!r.finished() && io.run_one() != 0) {
+        }
+        if (r.finished()) {
+            std::cout.flush();
+            std::cerr.flush();
+            std::fflush(nullptr);
+            std::_Exit(0);
+        }
         return 0;
     } catch (const std::exception& e) {
         // Only startup and programmer errors throw (house-style §3); say what it was.

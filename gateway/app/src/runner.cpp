@@ -99,7 +99,7 @@ bool link_failure(close_reason r) noexcept
 struct runner::impl {
     impl(asio::io_context& context, app_config c, logger& l, runner_options o)
         : io(context), cfg(std::move(c)), log(l), opts(o), core(cfg.core), timer(context),
-          shutdown_timer(context), signals(context)
+          shutdown_timer(context), flush_timer(context), signals(context)
     {}
 
     asio::io_context& io;
@@ -130,10 +130,13 @@ struct runner::impl {
     asio::steady_timer timer;
     std::optional<core::time_point> armed{};
     asio::steady_timer shutdown_timer;
+    asio::steady_timer flush_timer; // finish(): the UDP links' send queues emptying
+    std::optional<std::chrono::steady_clock::time_point> stop_deadline{};
     asio::signal_set signals;
     bool started = false;
     bool stopping = false;
     bool done = false;
+    bool links_stopped = false; // the last step of a shutdown
     runner_stats stats{};
 
     // ---- the three steps of every callback --------------------------------------------------------
@@ -269,8 +272,13 @@ struct runner::impl {
         if (!it->second.refusal_logged) {
             it->second.refusal_logged = true;
             log.warn(client_text(a.session) + ": broker link refused a " + to_text(a.type) +
-                     " (send queue full or link closing)");
+                     " (send queue full or link closing)" + (stopping ? "" : "; dropping the link"));
         }
+        // The core believes the packet sent: a lost packet on a live link would never be resent.
+        // A link failure instead: on_closed (always later, from the executor) tells the core
+        // on_broker_link_down, and the mqtt5 session resends what is unacknowledged on the next link
+        // (MQTT 5.0 §4.4). Not while stopping: the links are being closed anyway.
+        if (!stopping) it->second.connection->abort();
     }
 
     static std::string to_text(mqtt5::packet_type t)
@@ -376,6 +384,7 @@ struct runner::impl {
     {
         if (stopping) return;
         stopping = true;
+        stop_deadline = std::chrono::steady_clock::now() + opts.shutdown_limit;
         log.info("shutting down: telling the sensors, closing " + std::to_string(broker.size()) +
                  " broker links");
         apply(core.shutdown(core::clock::now()));
@@ -427,14 +436,36 @@ struct runner::impl {
                              std::to_string(st.reopens) + " reopens), lost " + std::to_string(st.losses) +
                              " times, " + std::to_string(st.open_failures) + " failed opens");
                 }
-                l->stop();
             }
             std::string dropped;
             for (const auto& [what, n] : stats.dropped)
                 dropped += (dropped.empty() ? "" : ", ") + std::to_string(n) + " " + what;
             if (!dropped.empty()) log.info("datagrams dropped by the core: " + dropped);
-            log.info("stopped");
+            if (!stop_deadline) stop_deadline = std::chrono::steady_clock::now() + opts.shutdown_limit;
+            stop_links_when_flushed();
         });
+    }
+
+    /// The sensors' DISCONNECTs may still sit in a UDP send queue (a full socket buffer): each link
+    /// is stopped once its queue is empty, all of them when the shutdown limit has passed.
+    void stop_links_when_flushed()
+    {
+        const bool late = std::chrono::steady_clock::now() >= *stop_deadline;
+        std::size_t unsent = 0;
+        for (auto* u : udp_links)
+            unsent += u->queued_bytes();
+        if (unsent != 0 && !late) {
+            flush_timer.expires_after(std::chrono::milliseconds(10));
+            flush_timer.async_wait([this](error_code ec) {
+                if (!ec) stop_links_when_flushed(); // aborted: the runner is gone (~runner)
+            });
+            return;
+        }
+        if (unsent != 0) log.warn(std::to_string(unsent) + " octets to sensors still unsent: dropped");
+        for (auto& l : links)
+            l->stop();
+        links_stopped = true;
+        log.info("stopped");
     }
 
     void log_serial_event(const std::string& name, const std::string& settings,
@@ -461,6 +492,13 @@ struct runner::impl {
     {
         signals.async_wait([this](error_code ec, int signo) {
             if (ec == asio::error::operation_aborted || done) return;
+            if (signo == SIGHUP) {
+                // Caught so that the default action (terminate: no DISCONNECTs, every will fires) does
+                // not happen; reloading the configuration is issue #8.
+                log.warn("SIGHUP: configuration reload is not supported yet; ignored");
+                wait_signal();
+                return;
+            }
             if (stopping) {
                 log.warn("second signal " + std::to_string(signo) + ": exiting now");
                 std::_Exit(128 + signo);
@@ -489,6 +527,7 @@ runner::~runner()
         l.connection->abort();
     for (auto& [serial, c] : d.closing)
         c->abort();
+    d.flush_timer.cancel();
     for (auto& l : d.links)
         l->stop();
 }
@@ -517,6 +556,7 @@ bool runner::open()
         }
         // Every client record may hold a peer; strays are forgotten at once (forget_peer).
         o.max_peers = cfg.core.max_clients + 1024;
+        o.receive_buffer = cfg.udp_receive_buffer;
         auto r = transport::udp_transport::open(d.io.get_executor(), o);
         if (!r) {
             d.log.error("cannot listen on udp " + to_string(u) +
@@ -525,6 +565,17 @@ bool runner::open()
             d.links.clear();
             d.udp_links.clear();
             return false;
+        }
+        if (cfg.udp_receive_buffer != 0) {
+            // Linux reports twice what it grants (the other half is its bookkeeping), socket(7).
+            const auto granted = (*r)->receive_buffer_size() / 2;
+            const auto line = "udp " + to_string(u) + ": receive buffer " + std::to_string(granted) +
+                              " octets (asked " + std::to_string(cfg.udp_receive_buffer) + ")";
+            if (granted < cfg.udp_receive_buffer)
+                d.log.warn(line + "; raise net.core.rmem_max (sysctl) or run with CAP_NET_ADMIN, or "
+                                  "bursts from many sensors are dropped by the kernel");
+            else
+                d.log.info(line);
         }
         d.udp_links.push_back(r->get());
         d.links.push_back(std::move(*r));
@@ -579,6 +630,7 @@ void runner::start()
     if (d.opts.handle_signals) {
         d.signals.add(SIGTERM);
         d.signals.add(SIGINT);
+        d.signals.add(SIGHUP);
         d.wait_signal();
     }
     d.apply(d.core.start(core::clock::now()));
@@ -592,7 +644,7 @@ void runner::request_shutdown()
 
 bool runner::finished() const noexcept
 {
-    return impl_->done;
+    return impl_->links_stopped;
 }
 
 std::vector<asio::ip::udp::endpoint> runner::local_endpoints() const

@@ -223,6 +223,20 @@ TEST_CASE("an INI file with an unknown key, a bad value or that cannot be read i
     CHECK_FALSE(error_of({"-c", "a.conf"}, {{"a.conf", "config = b.conf\n"}}).empty());
 }
 
+TEST_CASE("a '#' inside an INI value is kept, and only whole lines starting with '#' or a semicolon are comments")
+{
+    const files f{{"p.conf", "  # a comment\n"
+                             "; another\n"
+                             "broker-password = ab#cd\n"
+                             "client-id-prefix=site#3/ \n"
+                             "broker-user = ;me\n"}};
+    const auto c = config({"-c", "p.conf"}, f);
+    CHECK(c.core.default_credentials.password == "ab#cd");
+    CHECK(c.core.client_id_prefix == "site#3/");
+    CHECK(c.core.default_credentials.user_name == ";me");
+    CHECK(error_of({"-c", "a.conf"}, {{"a.conf", "gateway-id\n"}}).find("a.conf") == 0);
+}
+
 TEST_CASE("help and version are answered without parsing the rest")
 {
     const auto h = parse({"--help", "--gateway-id", "0"});
@@ -364,7 +378,7 @@ TEST_CASE("every key of sngw.conf.example is an option, and uncommented it gives
         }
         start = end + 1;
     }
-    CHECK(keys == 29); // the 28 settings, udp twice
+    CHECK(keys == 30); // the 28 settings, udp twice
     const auto c = config({"-c", "example.conf"}, {{"example.conf", uncommented},
                                                    {"/etc/sngw/predefined-topics.txt", ""},
                                                    {"/etc/sngw/credentials.txt", ""}});

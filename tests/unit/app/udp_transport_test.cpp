@@ -229,6 +229,28 @@ TEST_CASE("a receive error such as ICMP port unreachable is counted and receivin
     CHECK(f.in[1].data == bytes("still here"));
 }
 
+TEST_CASE("the receive buffer asked for is set as far as the system allows")
+{
+    asio::io_context io;
+    udp_options o;
+    o.listen = udp::endpoint(asio::ip::make_address("127.0.0.1"), 0);
+    auto plain = udp_transport::open(io.get_executor(), o);
+    REQUIRE(plain);
+    const auto system_default = (*plain)->receive_buffer_size();
+    CHECK(system_default > 0);
+    CHECK((*plain)->queued_bytes() == 0);
+
+    o.receive_buffer = std::size_t{8} << 20;
+    auto big = udp_transport::open(io.get_executor(), o);
+    REQUIRE(big);
+    // Linux reports twice the size set (socket(7)); without CAP_NET_ADMIN (a container's root too)
+    // capped at net.core.rmem_max, which is at least the default.
+    CHECK((*big)->receive_buffer_size() >= system_default);
+    CHECK((*big)->receive_buffer_size() <= 2 * o.receive_buffer);
+    (*plain)->stop();
+    (*big)->stop();
+}
+
 TEST_CASE("stop is idempotent and no datagram is handed over after it")
 {
     fixture f(loopback4);

@@ -35,6 +35,11 @@ struct udp_options {
     /// Most octets of datagrams queued for sending and not yet written (a slow or full socket
     /// buffer). A send past it is refused and counted (send_errors). 0: unbounded.
     std::size_t max_queued_bytes = std::size_t{4} << 20;
+    /// SO_RCVBUF to ask for, in octets (a burst from many sensors otherwise overflows the kernel's
+    /// default of about 208 KiB and is dropped there). SO_RCVBUFFORCE first (root or CAP_NET_ADMIN),
+    /// else SO_RCVBUF, which the kernel caps at net.core.rmem_max. 0: the system default.
+    /// receive_buffer_size() tells what was granted; a refusal is not an error.
+    std::size_t receive_buffer = 0;
 };
 
 /// A UDP listener as a datagram_transport (house-style §1, design §5): one socket bound to one
@@ -83,6 +88,11 @@ public:
     /// The listening socket's descriptor, for socket options udp_options does not cover (SO_RCVBUF,
     /// IP_RECVERR in tests). Valid until stop().
     int native_handle();
+    /// The listening socket's SO_RCVBUF as the kernel reports it (Linux: twice the usable size), 0 if
+    /// it cannot be read.
+    std::size_t receive_buffer_size() const;
+    /// Octets of datagrams queued and not yet written (0: every send has completed).
+    std::size_t queued_bytes() const noexcept;
     /// Entries in the peer table.
     std::size_t peer_count() const noexcept;
     /// The endpoint of a peer this link handed out and did not forget.

@@ -36,6 +36,8 @@ struct app_config {
     /// --udp: one UDP listener each, link index = position + 1. The default listener applies
     /// unless --udp or --serial is given.
     std::vector<host_port> udp{{"0.0.0.0", 1883}};
+    /// --udp-receive-buffer: SO_RCVBUF asked for on each UDP listener, octets; 0: system default.
+    std::size_t udp_receive_buffer = std::size_t{4} << 20;
     /// --serial: one serial port each, link index = udp.size() + position + 1.
     std::vector<transport::serial_settings> serial{};
     /// --broker.

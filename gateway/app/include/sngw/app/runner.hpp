@@ -62,7 +62,8 @@ public:
     void start();
     /// What SIGTERM does. Idempotent.
     void request_shutdown();
-    /// True once the shutdown has completed.
+    /// True once the shutdown has completed (the listeners stopped). A name lookup may still be running
+    /// in Asio's resolver thread (it cannot be interrupted): main exits without waiting for it.
     bool finished() const noexcept;
 
     /// The bound address of each listener, in --udp order (the real port for ":0").
