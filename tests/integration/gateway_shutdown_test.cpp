@@ -7,6 +7,9 @@
 
 #include <sys/wait.h>
 
+#include <csignal>
+#include <thread>
+
 #include <doctest/doctest.h>
 
 #include <chrono>
@@ -100,4 +103,68 @@ TEST_CASE("SIGTERM sends DISCONNECT to every connected sensor and the gateway ex
     // would read as the sleep acknowledgement, §6.14).
     const auto none = sleeper.receive(200ms);
     CHECK_MESSAGE(none.has_error(), "the sleeping sensor got " << (none ? show(*none) : std::string{}));
+}
+
+TEST_CASE("SIGHUP is logged and ignored: the gateway keeps running and its sensors stay connected")
+{
+    SNGW_REQUIRE_GATEWAY();
+    gateway_env env;
+    auto sub = subscriber(env.broker.port(), "hup/#");
+    auto s = env.connected_sensor("hup-1");
+    REQUIRE(::kill(env.gateway->pid(), SIGHUP) == 0);
+    const auto deadline = clock_type::now() + 5s;
+    while (env.gateway->log().find("SIGHUP") == std::string::npos && clock_type::now() < deadline)
+        std::this_thread::sleep_for(20ms);
+    REQUIRE_MESSAGE(env.gateway->log().find("SIGHUP: configuration reload is not supported yet; ignored") !=
+                        std::string::npos,
+                    env.describe());
+    CHECK(env.gateway->running());
+    const auto none = s.receive(200ms);
+    CHECK_MESSAGE(none.has_error(), "after SIGHUP the sensor got " << (none ? show(*none) : std::string{}));
+    const auto r = s.publish("hup/still", payload("here"), qos::one);
+    REQUIRE_MESSAGE(r.has_value(), r.error().message() << "\n" << env.describe());
+    CHECK(r->return_code == v1_2::return_codes::accepted);
+    CHECK(sub->wait_for_payload("here").has_value());
+}
+
+// Design §3: SIGTERM ends every upstream session with DISCONNECT 0x00 and the Session Expiry keeps it, so
+// a QoS 1 message published while no gateway runs waits at the broker for the sensor.
+TEST_CASE("sessions are kept after SIGTERM and a QoS 1 message published meanwhile arrives after the restart")
+{
+    SNGW_REQUIRE_GATEWAY();
+    gateway_env env;
+    auto s = env.connected_sensor("kept-1");
+    const auto suback = s.subscribe("kept/one", qos::one);
+    REQUIRE(suback.has_value());
+    REQUIRE(suback->return_code == v1_2::return_codes::accepted);
+
+    const auto status = env.gateway->stop();
+    REQUIRE_MESSAGE((status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0),
+                    sngw::test::gateway_process::describe_status(status));
+    auto pub = sngw::test::publisher(env.broker.port());
+    REQUIRE(pub->publish("kept/one", "while down", mqtt5::qos::at_least_once) == mqtt5::reason_code::success);
+
+    env.start_gateway();
+    s.options().clean_session = false;
+    const auto back = s.connect();
+    REQUIRE_MESSAGE(back.has_value(), back.error().message() << "\n" << env.describe());
+    REQUIRE(*back == v1_2::return_codes::accepted);
+    // The new gateway has no topic id for it: REGISTER (answered by the client), then the PUBLISH.
+    std::vector<std::string> seen;
+    const v1_2::publish_msg* found = nullptr;
+    std::vector<v1_2::message> all;
+    const auto deadline = clock_type::now() + 5s;
+    while (found == nullptr && clock_type::now() < deadline) {
+        auto m = s.receive(500ms);
+        if (!m) continue;
+        all.push_back(*m);
+        seen.push_back(show(*m));
+        found = std::get_if<v1_2::publish_msg>(&all.back());
+    }
+    std::string got;
+    for (const auto& line : seen)
+        got += "\n  " + line;
+    REQUIRE_MESSAGE(found != nullptr, "no PUBLISH; received:" << got << "\n" << env.describe());
+    CHECK(found->q == qos::one);
+    CHECK(found->data == payload("while down"));
 }

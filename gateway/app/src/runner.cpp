@@ -567,10 +567,11 @@ bool runner::open()
             return false;
         }
         if (cfg.udp_receive_buffer != 0) {
-            // Linux reports twice what it grants (the other half is its bookkeeping), socket(7).
-            const auto granted = (*r)->receive_buffer_size() / 2;
-            const auto line = "udp " + to_string(u) + ": receive buffer " + std::to_string(granted) +
-                              " octets (asked " + std::to_string(cfg.udp_receive_buffer) + ")";
+            // Below the request: capped at net.core.rmem_max (no CAP_NET_ADMIN for SO_RCVBUFFORCE).
+            const auto granted = (*r)->receive_buffer_size();
+            const auto line = "udp " + to_string(u) + ": receive buffer (SO_RCVBUF) " +
+                              std::to_string(granted) + " octets, asked " +
+                              std::to_string(cfg.udp_receive_buffer);
             if (granted < cfg.udp_receive_buffer)
                 d.log.warn(line + "; raise net.core.rmem_max (sysctl) or run with CAP_NET_ADMIN, or "
                                   "bursts from many sensors are dropped by the kernel");

@@ -88,8 +88,8 @@ public:
     /// The listening socket's descriptor, for socket options udp_options does not cover (SO_RCVBUF,
     /// IP_RECVERR in tests). Valid until stop().
     int native_handle();
-    /// The listening socket's SO_RCVBUF as the kernel reports it (Linux: twice the usable size), 0 if
-    /// it cannot be read.
+    /// The listening socket's SO_RCVBUF as Asio reports it (on Linux it halves the kernel's doubled
+    /// value, socket(7), so this is the size that was set), 0 if it cannot be read.
     std::size_t receive_buffer_size() const;
     /// Octets of datagrams queued and not yet written (0: every send has completed).
     std::size_t queued_bytes() const noexcept;
