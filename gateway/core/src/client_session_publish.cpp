@@ -782,6 +782,7 @@ void client_session::impl::handle(const v12::pubrec_msg& m, time_point now, std:
             d.delivery = {};
             d.at = stage::pubrel_sent;
             retries = 0;
+            congested = false; // a PUBREC during a T_WAIT: the sensor took it after all
             transmit_front(false, now, out);
             return;
         }
