@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -64,7 +65,7 @@ inline std::vector<std::byte> counting(std::size_t n)
     return out;
 }
 
-inline std::string to_hex(const std::vector<std::byte>& v)
+inline std::string to_hex(std::span<const std::byte> v)
 {
     static constexpr char digits[] = "0123456789abcdef";
     std::string out;

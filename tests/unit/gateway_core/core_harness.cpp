@@ -23,11 +23,6 @@ constexpr std::size_t max_timeouts_per_advance = 1'000'000;
 
 } // namespace
 
-std::string to_hex(std::span<const std::byte> bytes)
-{
-    return sngw::test::to_hex(std::vector<std::byte>(bytes.begin(), bytes.end()));
-}
-
 // ---- fake_broker ----------------------------------------------------------------------------------
 
 mqtt5::packet fake_broker::next_packet()

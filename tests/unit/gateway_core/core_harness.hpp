@@ -25,8 +25,11 @@
 #include <sngw/mqtt5/packets.hpp>
 #include <sngw/sn/v1_2/codec.hpp>
 
+#include "support/hex.hpp"
+
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -250,8 +253,16 @@ private:
     std::set<std::string> broker_sessions_{};
 };
 
-/// "03 05 00" for a byte vector (like hex.hpp's to_hex, for spans).
-std::string to_hex(std::span<const std::byte> bytes);
+/// The core's configuration with ADVERTISE off, so a scenario sees only the datagrams it causes.
+inline core::config quiet()
+{
+    core::config c;
+    c.advertise_interval = std::chrono::seconds(0);
+    return c;
+}
+
+/// A datagram written field by field ("07" "0d" "00 01" ...) in sent_to()'s form ("07 0d 00 01").
+inline std::string wire(std::string_view fields) { return to_hex(hex(fields)); }
 
 } // namespace sngw::test
 

@@ -10,26 +10,15 @@
 using namespace std::chrono_literals;
 using sngw::test::bytes;
 using sngw::test::core_harness;
+using sngw::test::quiet;
+using sngw::test::wire;
 using strings = std::vector<std::string>;
 namespace core = sngw::core;
 namespace mqtt5 = sngw::mqtt5;
 
 namespace {
 
-core::config quiet()
-{
-    core::config c;
-    c.advertise_interval = std::chrono::seconds(0);
-    return c;
-}
-
 const auto sensor = core_harness::peer(1);
-
-// A datagram written field by field ("07" "0d" "00 01" ...) in sent_to()'s form.
-std::string wire(std::string_view fields)
-{
-    return sngw::test::to_hex(sngw::test::hex(fields));
-}
 
 // A connected sensor "p1" that registered "a" (topic id 1).
 sngw::test::fake_broker& with_topic_a(core_harness& h)

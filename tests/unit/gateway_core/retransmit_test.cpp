@@ -10,6 +10,7 @@
 
 using namespace std::chrono_literals;
 using sngw::test::core_harness;
+using sngw::test::wire;
 using strings = std::vector<std::string>;
 namespace core = sngw::core;
 namespace mqtt5 = sngw::mqtt5;
@@ -26,12 +27,6 @@ core::config retrying(std::uint8_t count)
 }
 
 const auto sensor = core_harness::peer(1);
-
-// A datagram written field by field ("07" "0d" "00 01" ...) in sent_to()'s form.
-std::string wire(std::string_view fields)
-{
-    return sngw::test::to_hex(sngw::test::hex(fields));
-}
 
 // A connected sensor "t1" (no keep-alive supervision) that registered "a" (topic id 1).
 sngw::test::fake_broker& ready(core_harness& h)

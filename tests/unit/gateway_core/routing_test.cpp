@@ -6,16 +6,10 @@
 #include <sngw/core/errc.hpp>
 
 using sngw::test::core_harness;
+using sngw::test::quiet;
 namespace core = sngw::core;
 
 namespace {
-
-core::config quiet()
-{
-    core::config c;
-    c.advertise_interval = std::chrono::seconds(0); // no ADVERTISE in these scenarios
-    return c;
-}
 
 } // namespace
 

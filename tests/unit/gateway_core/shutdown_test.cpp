@@ -12,7 +12,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-core::config quiet()
+// ADVERTISE every minute, so a test can see that none goes out after shutdown.
+core::config advertising_every_minute()
 {
     core::config c;
     c.advertise_interval = 60s;
@@ -24,7 +25,7 @@ core::config quiet()
 TEST_CASE(
     "shutdown tells active sensors with DISCONNECT and ends every upstream session with DISCONNECT 0x00")
 {
-    core_harness h(quiet());
+    core_harness h(advertising_every_minute());
     h.auto_broker(true);
     const auto a = core_harness::peer(1);
     const auto b = core_harness::peer(2);
@@ -51,7 +52,7 @@ TEST_CASE(
 
 TEST_CASE("after shutdown datagrams are dropped and no ADVERTISE goes out")
 {
-    core_harness h(quiet());
+    core_harness h(advertising_every_minute());
     h.auto_broker(true);
     h.broadcasts();
     h.shutdown();
@@ -68,7 +69,7 @@ TEST_CASE("after shutdown datagrams are dropped and no ADVERTISE goes out")
 
 TEST_CASE("shutdown while the gateway's own link is still opening closes it")
 {
-    core_harness h(quiet());
+    core_harness h(advertising_every_minute());
     auto& own = h.gateway_broker();
     REQUIRE(own.open());
     h.shutdown();
@@ -82,7 +83,7 @@ TEST_CASE("shutdown while the gateway's own link is still opening closes it")
 
 TEST_CASE("sleeping sensors are not told at shutdown")
 {
-    core_harness h(quiet());
+    core_harness h(advertising_every_minute());
     h.auto_broker(true);
     const auto p = core_harness::peer(1);
     auto& up = h.connect_sensor(p, "sleeper");

@@ -10,25 +10,15 @@
 
 using namespace std::chrono_literals;
 using sngw::test::core_harness;
+using sngw::test::quiet;
+using sngw::test::wire;
 using strings = std::vector<std::string>;
 namespace core = sngw::core;
 namespace mqtt5 = sngw::mqtt5;
 
 namespace {
 
-core::config quiet()
-{
-    core::config c;
-    c.advertise_interval = std::chrono::seconds(0);
-    return c;
-}
-
 const auto sensor = core_harness::peer(1);
-
-std::string wire(std::string_view fields)
-{
-    return sngw::test::to_hex(sngw::test::hex(fields));
-}
 
 // Sends SUBSCRIBE `datagram`, checks the upstream SUBSCRIBE for `filter` / `qos` and answers it.
 void subscribe(core_harness& h, sngw::test::fake_broker& b, std::string_view datagram,

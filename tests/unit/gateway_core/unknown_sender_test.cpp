@@ -12,18 +12,12 @@
 #include <random>
 
 using sngw::test::core_harness;
+using sngw::test::quiet;
 namespace core = sngw::core;
 namespace sn = sngw::sn;
 using namespace std::chrono_literals;
 
 namespace {
-
-core::config quiet()
-{
-    core::config c;
-    c.advertise_interval = 0s;
-    return c;
-}
 
 } // namespace
 

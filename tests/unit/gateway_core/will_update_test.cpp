@@ -11,18 +11,12 @@
 using namespace std::chrono_literals;
 using sngw::test::bytes;
 using sngw::test::core_harness;
+using sngw::test::quiet;
 using strings = std::vector<std::string>;
 namespace core = sngw::core;
 namespace mqtt5 = sngw::mqtt5;
 
 namespace {
-
-core::config quiet()
-{
-    core::config c;
-    c.advertise_interval = std::chrono::seconds(0);
-    return c;
-}
 
 const auto sensor = core_harness::peer(1);
 
