@@ -122,10 +122,15 @@ public:
         return {std::byte{0x00}, static_cast<std::byte>(n + 1)};
     }
 
-    /// Unplugs the device: the pty goes (sngw reads EOF/EIO on its slave), the symlink dangles.
+    /// Unplugs the device: the pty goes (sngw reads EOF/EIO on its slave), the symlink dangles. It is
+    /// pointed at a path that never exists: left on /dev/pts/N it would name the next pty the kernel
+    /// numbers N, maybe another test's, and sngw's reopen would read that test's bytes.
     void unplug()
     {
-        run([this] { pty_.reset(); });
+        run([this] {
+            pty_.reset();
+            point_symlink(link_, link_.parent_path() / "unplugged");
+        });
     }
 
     /// Plugs a new device in under the same path.

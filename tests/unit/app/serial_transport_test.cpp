@@ -364,6 +364,9 @@ TEST_CASE("a hung-up port is reopened with back-off under the same path, and the
     const auto peer = f.received[0].first;
 
     f.pty->close(); // the master goes: the slave reads EOF/EIO, /dev/pts/N disappears
+    // The symlink must not keep naming /dev/pts/N: the kernel reuses the number for the next pty, which
+    // may be another test's (ctest -j2), and the reopen would then take that test's device.
+    sngw::test::point_symlink(f.link, f.dir / "unplugged");
     REQUIRE(f.run_until([&] { return f.count(serial_event::kind::lost) == 1; }));
     CHECK_FALSE(f.t->is_open());
     // The symlink dangles: opens fail, each retry later than the one before, up to reopen_max.
