@@ -7,6 +7,8 @@
 #include <sngw/mqtt_bridge/mqtt_client.hpp>
 #include <sngw/mqtt5/io.hpp>
 
+#include "bench_support.hpp"
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -48,6 +50,10 @@ using namespace std::chrono_literals;
 using clock_type = std::chrono::steady_clock;
 using sngw::mqtt_bridge::close_reason;
 using sngw::mqtt_bridge::mqtt_client;
+using sngw::bench::ms;
+using sngw::bench::percentile;
+using sngw::bench::raise_fd_limit;
+using sngw::bench::rss_kib;
 
 struct settings {
     std::size_t connections = 5000;
@@ -64,16 +70,6 @@ struct settings {
 
 // ---- process helpers ------------------------------------------------------------------------------
 
-/// VmRSS of a process in KiB, from /proc/<pid>/status ("self" for this one); 0 if unreadable.
-long rss_kib(const std::string& pid = "self")
-{
-    std::ifstream in("/proc/" + pid + "/status");
-    std::string line;
-    while (std::getline(in, line))
-        if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
-    return 0;
-}
-
 double cpu_seconds()
 {
     rusage u{};
@@ -82,29 +78,6 @@ double cpu_seconds()
         return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
     };
     return sec(u.ru_utime) + sec(u.ru_stime);
-}
-
-/// Raises this process's descriptor limit to `needed`. False (with a message) if the hard limit is lower.
-bool raise_fd_limit(rlim_t needed)
-{
-    rlimit r{};
-    if (::getrlimit(RLIMIT_NOFILE, &r) != 0) return false;
-    if (r.rlim_cur >= needed) return true;
-    if (r.rlim_max != RLIM_INFINITY && r.rlim_max < needed) {
-        // Only root (CAP_SYS_RESOURCE) can raise the hard limit.
-        if (::geteuid() == 0) {
-            rlimit raised{needed, needed};
-            if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) return true;
-        }
-        std::cerr << "error: " << needed << " file descriptors needed, but the hard limit (ulimit -Hn) is "
-                  << r.rlim_max << ".\n       Raise it (e.g. 'prlimit --pid $$ --nofile=" << needed << ":"
-                  << needed
-                  << "' as root, or 'nofile' in /etc/security/limits.conf, or LimitNOFILE= for a service),"
-                  << " or ask for fewer --connections.\n";
-        return false;
-    }
-    r.rlim_cur = needed;
-    return ::setrlimit(RLIMIT_NOFILE, &r) == 0;
 }
 
 std::uint16_t free_loopback_port()
@@ -355,22 +328,6 @@ struct bench {
     }
 };
 
-std::string ms(std::chrono::microseconds us)
-{
-    std::ostringstream os;
-    os.setf(std::ios::fixed);
-    os.precision(2);
-    os << static_cast<double>(us.count()) / 1000.0 << " ms";
-    return os.str();
-}
-
-std::chrono::microseconds percentile(std::vector<std::chrono::microseconds> sorted, double p)
-{
-    if (sorted.empty()) return {};
-    const auto rank = static_cast<std::size_t>(p * static_cast<double>(sorted.size() - 1) + 0.5);
-    return sorted[std::min(rank, sorted.size() - 1)];
-}
-
 void print_failures(const char* title, const failures& f)
 {
     std::cout << title << f.total() << "\n";
@@ -380,7 +337,7 @@ void print_failures(const char* title, const failures& f)
 
 int run(settings cfg)
 {
-    if (!raise_fd_limit(static_cast<rlim_t>(cfg.connections + 64))) return 1;
+    if (!raise_fd_limit(static_cast<rlim_t>(cfg.connections + 64), "--connections")) return 1;
 
     std::optional<broker_process> broker;
     if (cfg.host.empty()) {

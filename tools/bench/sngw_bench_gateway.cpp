@@ -13,6 +13,8 @@
 #include <sngw/mqtt_bridge/mqtt_client.hpp>
 #include <sngw/sn/v1_2/codec.hpp>
 
+#include "bench_support.hpp"
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -49,6 +51,10 @@ using namespace std::chrono_literals;
 using udp = asio::ip::udp;
 using clock_type = std::chrono::steady_clock;
 using sngw::mqtt_bridge::mqtt_client;
+using sngw::bench::ms;
+using sngw::bench::percentile;
+using sngw::bench::raise_fd_limit;
+using sngw::bench::rss_kib;
 using micros = std::chrono::microseconds;
 
 struct host_port {
@@ -93,45 +99,6 @@ struct settings {
 };
 
 // ---- helpers ----------------------------------------------------------------------------------------
-
-/// VmRSS of a process in KiB ("self" for this one); 0 if unreadable.
-long rss_kib(const std::string& pid)
-{
-    std::ifstream in("/proc/" + pid + "/status");
-    std::string line;
-    while (std::getline(in, line))
-        if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
-    return 0;
-}
-
-bool raise_fd_limit(rlim_t needed)
-{
-    rlimit r{};
-    if (::getrlimit(RLIMIT_NOFILE, &r) != 0) return false;
-    if (r.rlim_cur >= needed) return true;
-    if (r.rlim_max != RLIM_INFINITY && r.rlim_max < needed) {
-        std::cerr << "error: " << needed << " file descriptors needed, the hard limit (ulimit -Hn) is "
-                  << r.rlim_max << "; ask for fewer --sensors or raise it\n";
-        return false;
-    }
-    r.rlim_cur = needed;
-    return ::setrlimit(RLIMIT_NOFILE, &r) == 0;
-}
-
-micros percentile(std::vector<micros>& v, double p)
-{
-    if (v.empty()) return {};
-    std::sort(v.begin(), v.end());
-    const auto rank = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
-    return v[std::min(rank, v.size() - 1)];
-}
-
-std::string ms(micros us)
-{
-    std::ostringstream os;
-    os << std::fixed << std::setprecision(2) << static_cast<double>(us.count()) / 1000.0 << " ms";
-    return os.str();
-}
 
 std::uint64_t now_ns()
 {
@@ -956,7 +923,7 @@ void print_result_line(const settings& cfg, results& r, const char* mode)
 
 int run(const settings& cfg)
 {
-    if (!raise_fd_limit(static_cast<rlim_t>(cfg.sensors + 256))) return 1;
+    if (!raise_fd_limit(static_cast<rlim_t>(cfg.sensors + 256), "--sensors")) return 1;
     int rc = 0;
     const auto one = [&](bool reference) {
         bench b(cfg, reference);
