@@ -125,7 +125,30 @@ po::options_description setting_options()
          po::value<long long>()->value_name("SECONDS")->default_value(defaults.broker_keep_alive),
          "MQTT 5 Keep Alive of every upstream connection, 0..65535") //
         ("broker-connect-timeout", po::value<double>()->value_name("SECONDS")->default_value(10.0),
-         "connect + TLS + CONNACK must take less than this");
+         "connect + TLS + CONNACK must take less than this") //
+        ("reconnect-tries", po::value<long long>()->value_name("N")->default_value(defaults.reconnect_tries),
+         "re-opens of a sensor's session after the link was lost or the broker asked to reconnect "
+         "(0x8D, 0x93, 0x94, 0xA0, 0xA1), before the sensor is told, 0..255") //
+        ("retry-later-grace",
+         po::value<long long>()->value_name("SECONDS")->default_value(defaults.retry_later_grace.count()),
+         "after a broker DISCONNECT that means 'try later' (0x80, 0x89, 0x8B, 0x97, ...) re-open with "
+         "back-off for this long before the sensor is told, 0..86400") //
+        ("follow-server-reference", po::bool_switch(),
+         "after DISCONNECT 0x9C/0x9D with a Server Reference, re-open the session there") //
+        ("hold-down", po::value<long long>()->value_name("SECONDS")->default_value(defaults.hold_down.count()),
+         "after 0x87, 0x8E or 0x98 from the broker no re-open for a sensor for this long; its CONNECTs "
+         "are refused meanwhile, 0..86400") //
+        ("status-prefix", po::value<std::string>()->value_name("TOPIC"),
+         "retained 'online' / 'offline' (the gateway's will) on <TOPIC>/status; default "
+         "sngw/<gateway-id>; empty turns it off");
+
+    po::options_description operating("Operating", 110, 60);
+    operating.add_options() //
+        ("control", po::value<std::string>()->value_name("PATH"),
+         "control socket for sngwctl; default $RUNTIME_DIRECTORY/sngw.sock, else /run/sngw/sngw.sock, "
+         "else <temp dir>/sngw.sock") //
+        ("metrics", po::value<std::string>()->value_name("HOST:PORT"),
+         "serve Prometheus metrics at http://HOST:PORT/metrics (default: off)");
 
     po::options_description logging("Logging", 110, 60);
     logging.add_options() //
@@ -133,7 +156,7 @@ po::options_description setting_options()
          "error, warn, info or debug");
 
     po::options_description all;
-    all.add(sensors).add(broker).add(logging);
+    all.add(sensors).add(broker).add(operating).add(logging);
     return all;
 }
 
@@ -352,6 +375,16 @@ app_config build(const po::variables_map& vm, const file_reader& read)
     core.session_expiry = static_cast<std::uint32_t>(integer(vm, "session-expiry", 0, 4'294'967'295LL));
     core.broker_keep_alive = static_cast<std::uint16_t>(integer(vm, "broker-keep-alive", 0, 65535));
     core.broker_connect_timeout = seconds(vm, "broker-connect-timeout", 3600.0);
+    core.reconnect_tries = static_cast<std::uint8_t>(integer(vm, "reconnect-tries", 0, 255));
+    core.retry_later_grace = std::chrono::seconds(integer(vm, "retry-later-grace", 0, 86400));
+    core.follow_server_reference = vm["follow-server-reference"].as<bool>();
+    core.hold_down = std::chrono::seconds(integer(vm, "hold-down", 0, 86400));
+    c.status_prefix = text(vm, "status-prefix").value_or("sngw/" + std::to_string(core.gateway_id));
+    core.status_topic = c.status_prefix.empty() ? std::string{} : c.status_prefix + "/status";
+
+    // ---- operating -------------------------------------------------------------------------------
+    c.control_path = text(vm, "control").value_or("");
+    if (auto m = text(vm, "metrics")) c.metrics = parse_host_port(*m, "--metrics", 9464);
 
     // ---- logging ---------------------------------------------------------------------------------
     const auto level = vm["log-level"].as<std::string>();

@@ -759,6 +759,24 @@ std::optional<time_point> gateway::next_deadline() const
     return impl_->next_deadline();
 }
 
+std::optional<std::vector<action>> gateway::kick(const std::string& client_id, mqtt5::reason_code reason,
+                                                 time_point now)
+{
+    // Stub until the design §4 verdict path lands (issue #5).
+    (void)reason;
+    (void)now;
+    if (impl_->by_client.find(client_id) == impl_->by_client.end()) return std::nullopt;
+    return std::vector<action>{};
+}
+
+std::vector<std::string> gateway::reconfigure(const config& next, time_point now)
+{
+    // Stub until issue #8's reload lands in the core.
+    (void)next;
+    (void)now;
+    return {};
+}
+
 std::vector<action> gateway::shutdown(time_point now)
 {
     return impl_->shutdown(now);

@@ -54,6 +54,15 @@ struct app_config {
 
     log_level level = log_level::info;
 
+    /// --control: the control socket's path (design §6). Empty: the default place
+    /// ($RUNTIME_DIRECTORY/sngw.sock, else /run/sngw/sngw.sock, else <temp dir>/sngw.sock).
+    std::string control_path{};
+    /// --metrics: serve Prometheus text format at http://HOST:PORT/metrics. None: no endpoint.
+    std::optional<host_port> metrics{};
+    /// --status-prefix: the status topic is <prefix>/status (core.status_topic). Default
+    /// "sngw/<gateway-id>"; "" turns the status topic off.
+    std::string status_prefix{};
+
     /// Where settings came from, for the startup log ("" when not given).
     std::string config_file{};
     std::string credentials_file{};

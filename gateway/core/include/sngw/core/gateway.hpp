@@ -95,6 +95,18 @@ public:
     /// unless an event since then created a deadline that is already due.
     std::optional<time_point> next_deadline() const;
 
+    /// `sngwctl kick ID [--reason CODE]`: ends the client's session as a broker DISCONNECT with
+    /// `reason` would (design §4: the same table, the same answers to the sensor, asleep or awake).
+    /// std::nullopt: no client with this id.
+    std::optional<std::vector<action>> kick(const std::string& client_id, mqtt5::reason_code reason,
+                                            time_point now);
+
+    /// SIGHUP: takes the predefined topics and credentials of `next` (they apply from the next
+    /// message / upstream CONNECT on; no sensor is dropped). Returns the names of the other settings
+    /// that differ from the running ones and were NOT applied (they need a restart), e.g.
+    /// "max_clients".
+    std::vector<std::string> reconfigure(const config& next, time_point now);
+
     std::vector<action> shutdown(time_point now);
     /// After shutdown(): true once every upstream link was asked to close.
     bool idle() const noexcept;
