@@ -3,15 +3,6 @@
 
 #include <sngw/sn/v1_2/codec.hpp>
 
-#include <netdb.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <climits>
-#include <cstring>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -25,43 +16,6 @@ using v1_2::message;
 using v1_2::qos;
 using v1_2::topic_id_type;
 namespace rc = v1_2::return_codes;
-
-boost::system::error_code last_error() noexcept
-{
-    return {errno, boost::system::system_category()};
-}
-
-/// The largest MQTT-SN datagram: the 3-octet Length form carries at most 65535 octets (§5.2.1).
-constexpr std::size_t max_datagram = 65535;
-
-/// A UDP socket connected to the gateway, so the kernel passes only its datagrams up.
-result<int> open_socket(const client_options& o)
-{
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_DGRAM;
-    hints.ai_flags = AI_NUMERICSERV;
-    addrinfo* found = nullptr;
-    const std::string port = std::to_string(o.gateway_port);
-    if (::getaddrinfo(o.gateway_host.c_str(), port.c_str(), &hints, &found) != 0 || found == nullptr)
-        return make_error_code(errc::bad_address);
-    boost::system::error_code ec = make_error_code(errc::bad_address);
-    int fd = -1;
-    for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
-        fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
-        if (fd < 0) {
-            ec = last_error();
-            continue;
-        }
-        if (::connect(fd, a->ai_addr, a->ai_addrlen) == 0) break;
-        ec = last_error();
-        ::close(fd);
-        fd = -1;
-    }
-    ::freeaddrinfo(found);
-    if (fd < 0) return ec;
-    return fd;
-}
 
 bool is_wildcard(std::string_view filter) noexcept
 {
@@ -86,66 +40,28 @@ template <class T> bool is(const message& m) noexcept
 
 result<client> client::open(client_options options)
 {
-    auto fd = open_socket(options);
-    if (!fd) return fd.error();
-    return client(std::move(options), *fd);
+    auto l = options.serial ? datagram_link::open_serial(*options.serial)
+                            : datagram_link::open_udp(options.gateway_host, options.gateway_port);
+    if (!l) return l.error();
+    return client(std::move(options), std::move(*l));
 }
 
-client::client(client_options options, int fd) noexcept
-    : options_(std::move(options)), fd_(fd), buffer_(max_datagram + 1)
+client::client(client_options options, datagram_link l) noexcept
+    : options_(std::move(options)), link_(std::move(l))
 {}
 
-client::client(client&& other) noexcept
-    : options_(std::move(other.options_)), fd_(std::exchange(other.fd_, -1)),
-      next_msg_id_(other.next_msg_id_), inbox_(std::move(other.inbox_)),
-      id_to_name_(std::move(other.id_to_name_)), name_to_id_(std::move(other.name_to_id_)),
-      counters_(other.counters_), buffer_(std::move(other.buffer_))
-{}
-
-client& client::operator=(client&& other) noexcept
-{
-    if (this != &other) {
-        close_socket();
-        options_ = std::move(other.options_);
-        fd_ = std::exchange(other.fd_, -1);
-        next_msg_id_ = other.next_msg_id_;
-        inbox_ = std::move(other.inbox_);
-        id_to_name_ = std::move(other.id_to_name_);
-        name_to_id_ = std::move(other.name_to_id_);
-        counters_ = other.counters_;
-        buffer_ = std::move(other.buffer_);
-    }
-    return *this;
-}
-
-client::~client()
-{
-    close_socket();
-}
-
-void client::close_socket() noexcept
-{
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-}
+client::client(client&& other) noexcept = default;
+client& client::operator=(client&& other) noexcept = default;
+client::~client() = default;
 
 result<void> client::rebind()
 {
-    auto fd = open_socket(options_);
-    if (!fd) return fd.error();
-    close_socket();
-    fd_ = *fd;
-    return {};
+    return link_.rebind();
 }
 
 std::uint16_t client::local_port() const noexcept
 {
-    sockaddr_storage a{};
-    socklen_t len = sizeof a;
-    if (fd_ < 0 || ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0) return 0;
-    if (a.ss_family == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in*>(&a)->sin_port);
-    if (a.ss_family == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6*>(&a)->sin6_port);
-    return 0;
+    return link_.local_port();
 }
 
 std::uint16_t client::next_msg_id() noexcept
@@ -159,16 +75,10 @@ std::uint16_t client::next_msg_id() noexcept
 
 result<void> client::send_raw(std::span<const std::byte> datagram)
 {
-    for (;;) {
-        const auto n = ::send(fd_, datagram.data(), datagram.size(), 0);
-        if (n >= 0) break;
-        // A previous datagram's ICMP port unreachable is reported on the next call: not this one's.
-        if (errno == ECONNREFUSED) {
-            ++counters_.unreachable;
-            continue;
-        }
-        if (errno != EINTR) return last_error();
-    }
+    if (options_.trace) options_.trace(true, datagram);
+    auto sent = link_.send(datagram);
+    counters_.unreachable = link_.unreachable();
+    if (!sent) return sent.error();
     ++counters_.datagrams_sent;
     return {};
 }
@@ -183,28 +93,13 @@ result<void> client::send(const message& m)
 result<std::optional<message>> client::receive_one(clock::time_point deadline, bool acknowledge)
 {
     for (;;) {
-        const auto now = clock::now();
-        if (now >= deadline) return std::optional<message>{};
-        // Round up, so a wait never ends a fraction of a millisecond early and spins.
-        const auto left = std::chrono::ceil<milliseconds>(deadline - now).count();
-        pollfd p{fd_, POLLIN, 0};
-        const int ready = ::poll(&p, 1, static_cast<int>(std::min<decltype(left)>(left, INT_MAX)));
-        if (ready < 0) {
-            if (errno == EINTR) continue;
-            return last_error();
-        }
-        if (ready == 0) continue; // the loop's deadline check ends it
-        const auto n = ::recv(fd_, buffer_.data(), buffer_.size(), 0);
-        if (n < 0) {
-            if (errno == EINTR || errno == EAGAIN) continue;
-            if (errno == ECONNREFUSED) { // nothing listens (yet) at the gateway's address
-                ++counters_.unreachable;
-                continue;
-            }
-            return last_error();
-        }
+        auto got = link_.receive(deadline);
+        counters_.unreachable = link_.unreachable();
+        if (!got) return got.error();
+        if (!*got) return std::optional<message>{};
         ++counters_.datagrams_received;
-        auto decoded = v1_2::decode(std::span<const std::byte>(buffer_.data(), static_cast<std::size_t>(n)));
+        if (options_.trace) options_.trace(false, **got);
+        auto decoded = v1_2::decode(**got);
         if (!decoded) {
             ++counters_.malformed_received;
             continue;

@@ -3,6 +3,7 @@
 
 #include <sngw/sn/v1_2/messages.hpp>
 #include <sngw/sn_client/errc.hpp>
+#include <sngw/sn_client/link.hpp>
 
 #include <boost/system/result.hpp>
 
@@ -80,6 +81,9 @@ struct client_options {
     /// The gateway: a host getaddrinfo resolves (IPv4 or IPv6 literal, or a name) and its UDP port.
     std::string gateway_host = "127.0.0.1";
     std::uint16_t gateway_port = 1883;
+    /// Set: talk through this serial port instead of UDP (gateway_host and gateway_port unused), framed
+    /// as the gateway's `--serial` port with single addressing expects.
+    std::optional<serial_port> serial{};
 
     // ---- CONNECT (§5.4.4) ----------------------------------------------------------------------
     std::string client_id = "sngw-sn-client";
@@ -104,6 +108,8 @@ struct client_options {
     bool auto_regack = true;
     /// Most messages kept in the inbox; older ones are dropped (counted) past it.
     std::size_t max_inbox = 10'000;
+    /// Called with every datagram sent (true) and received (false), before it is decoded (-d).
+    std::function<void(bool sent, std::span<const std::byte> datagram)> trace{};
 };
 
 /// A PUBLISH from the gateway and the topic name it stands for.
@@ -157,7 +163,8 @@ struct client_counters {
 };
 
 /// One MQTT-SN v1.2 client on one UDP socket connected to the gateway's address (datagrams from any
-/// other address are not seen). Move-only; the socket closes with the object.
+/// other address are not seen), or on a serial port (options().serial). Move-only; the socket or port
+/// closes with the object.
 class client {
 public:
     /// Resolves the gateway and opens the socket (bound to an ephemeral port of the same family).
@@ -257,11 +264,13 @@ public:
     client_options& options() noexcept { return options_; }
     const client_options& options() const noexcept { return options_; }
     const client_counters& counters() const noexcept { return counters_; }
+    /// The UDP socket or serial port.
+    const datagram_link& link() const noexcept { return link_; }
 
 private:
     using predicate = std::function<bool(const v1_2::message&)>;
 
-    client(client_options options, int fd) noexcept;
+    client(client_options options, datagram_link l) noexcept;
 
     /// The first message (inbox first, then arrivals) for which `matches` holds, until `deadline`.
     /// A DISCONNECT that does not match ends the wait with errc::disconnected, or with
@@ -279,16 +288,14 @@ private:
     void push_inbox(v1_2::message m);
     void remember(std::uint16_t id, std::string_view name);
     publication to_publication(const v1_2::publish_msg& p) const;
-    void close_socket() noexcept;
 
     client_options options_;
-    int fd_ = -1;
+    datagram_link link_;
     std::uint16_t next_msg_id_ = 1;
     std::deque<v1_2::message> inbox_;
     std::map<std::uint16_t, std::string> id_to_name_;
     std::map<std::string, std::uint16_t, std::less<>> name_to_id_;
     client_counters counters_{};
-    std::vector<std::byte> buffer_;
 };
 
 } // namespace sngw::sn_client

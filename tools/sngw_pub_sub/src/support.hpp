@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// What sngw-pub and sngw-sub share at run time: signals, -d output, error lines, client options.
+
+#include <sngw/pub_sub/options.hpp>
+#include <sngw/sn_client/client.hpp>
+#include <sngw/sn_client/client_v2.hpp>
+
+#include <boost/system/error_code.hpp>
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+namespace sngw::pub_sub {
+
+/// Exit statuses, as mosquitto_pub / mosquitto_sub use them.
+inline constexpr int exit_ok = 0;
+inline constexpr int exit_gateway_error = 1;
+inline constexpr int exit_usage = 2;
+
+/// SIGINT and SIGTERM set stop_requested() (no SA_RESTART: a blocking poll returns at once).
+void install_stop_signals();
+bool stop_requested() noexcept;
+
+/// "127.0.0.1:1883" or "/dev/ttyUSB0 (slip)".
+std::string where(const common_options& o);
+
+/// "<program>: <text>" on stderr.
+void say(std::string_view program, const std::string& text);
+
+/// The line for a failed call: "no answer from HOST:PORT (is sngw running?)" for a timeout, "the
+/// gateway sent DISCONNECT" ..., else the error's message.
+std::string describe_error(const common_options& o, const boost::system::error_code& ec);
+
+/// Client options from the command line (v1.2 / v2.0), with -d tracing to stderr.
+sn_client::client_options v1_2_options(const common_options& o, std::string_view program);
+sn_client::client_v2_options v2_0_options(const common_options& o, std::string_view program);
+
+/// "rejected: congestion (0x01)" / "Not authorized (0x87)".
+std::string v1_2_code(std::uint8_t return_code);
+std::string v2_0_code(sn::v2_0::msg_type packet, std::uint8_t reason_code);
+
+/// "the gateway disconnected: Server shutting down (0x8B), \"reason string\"".
+std::string v2_0_disconnect_text(const std::optional<sn::v2_0::disconnect_msg>& d);
+
+std::vector<std::byte> bytes_of(std::string_view text);
+
+} // namespace sngw::pub_sub
