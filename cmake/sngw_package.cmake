@@ -15,6 +15,13 @@ foreach(_tool sngwctl sngw-pub sngw-sub)
     install(TARGETS ${_tool} RUNTIME DESTINATION bin)
   endif()
 endforeach()
+# What the package holds, for `make package` to build only that before cpack.
+add_custom_target(sngw_package_binaries)
+foreach(_tool sngw sngw-decode sngwctl sngw-pub sngw-sub)
+  if(TARGET ${_tool})
+    add_dependencies(sngw_package_binaries ${_tool})
+  endif()
+endforeach()
 
 install(FILES "${PROJECT_SOURCE_DIR}/README.md" "${_sngw_pkg}/copyright"
         DESTINATION share/doc/sngw)
