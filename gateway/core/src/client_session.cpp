@@ -8,6 +8,7 @@
 #include "reason_mapping.hpp"
 
 #include <sngw/sn/v1_2/codec.hpp>
+#include <sngw/sn/wire.hpp>
 
 #include <algorithm>
 #include <array>
@@ -75,6 +76,16 @@ std::string_view cause_name(mqtt5::link_lost_cause c) noexcept
 
 } // namespace
 
+void set_credentials(mqtt5::client_session& s, const broker_credentials& creds)
+{
+    // TODO(#5): mqtt5::client_session has no setter for the CONNECT's user name and password; its
+    // config_ is a non-const member, so writing through config() is well-defined.
+    auto& c = const_cast<mqtt5::session_config&>(s.config()).connect;
+    c.username = creds.user_name;
+    c.password.reset();
+    if (creds.password) c.password = sn::wire::to_bytes(*creds.password);
+}
+
 // ============================================================================================
 // impl: helpers
 // ============================================================================================
@@ -138,15 +149,9 @@ mqtt5::session_config client_session::impl::make_session_config(bool clean_start
     // sensor's buffer holds; the broker keeps the rest (design §3).
     c.props.receive_maximum =
         static_cast<std::uint16_t>(std::clamp<std::size_t>(cfg.max_buffered_messages, 1, 65535));
-    const auto found = cfg.credentials.find(client_id);
-    const auto& creds = found != cfg.credentials.end() ? found->second : cfg.default_credentials;
+    const auto& creds = credentials();
     c.username = creds.user_name; // §3.1.3.5
-    if (creds.password) {         // §3.1.3.6
-        std::vector<std::byte> pw;
-        for (const char ch : *creds.password)
-            pw.push_back(static_cast<std::byte>(ch));
-        c.password = std::move(pw);
-    }
+    if (creds.password) c.password = sn::wire::to_bytes(*creds.password); // §3.1.3.6
     c.will = desired_will();
     sc.connect_timeout = cfg.broker_connect_timeout;
     return sc;
@@ -158,8 +163,15 @@ bool client_session::impl::publishes_upstream() const noexcept
            (relinking || (link_state == link::up && upstream.state() == mqtt5::session_state::connected));
 }
 
+const broker_credentials& client_session::impl::credentials() const
+{
+    const auto found = cfg.credentials.find(client_id);
+    return found != cfg.credentials.end() ? found->second : cfg.default_credentials;
+}
+
 void client_session::impl::open_link(time_point now, std::vector<action>& out)
 {
+    set_credentials(upstream, credentials()); // a reload's credentials apply from here on
     const auto& props = upstream.config().connect.props;
     out.emplace_back(open_broker_link{id, props.maximum_packet_size.value_or(mqtt5::default_max_packet_size),
                                       std::string{}, 0});
@@ -349,8 +361,10 @@ void client_session::impl::on_upstream_end(std::optional<mqtt5::reason_code> rea
         break;
     }
 
-    if (recovery_after(reason) == upstream_recovery::reconnect &&
-        reconnect_attempts < reconnect_delays.size()) {
+    const auto cls = class_of(reason);
+    const bool reopen = cls == verdict_class::reconnect || cls == verdict_class::retry_later ||
+                        cls == verdict_class::go_elsewhere || cls == verdict_class::not_a_verdict;
+    if (reopen && reconnect_attempts < reconnect_delays.size()) {
         const auto delay = reconnect_delays[reconnect_attempts++];
         // MQTT 5.0 §3.1.2.4 Clean Start 0: the same session, QoS state resumed (§4.4).
         upstream.set_clean_start(false);
@@ -627,6 +641,20 @@ void client_session::impl::lose(std::string detail, time_point now, std::vector<
     event(client_event_kind::lost, std::move(detail), out);
 }
 
+void client_session::impl::kick(mqtt5::reason_code reason, time_point now, std::vector<action>& out)
+{
+    // As if the broker had ended the session with `reason` (design §4); the link is ours to end:
+    // MQTT 5.0 §3.14.2.1 0x00 keeps the broker's session and publishes no will.
+    last_disconnect_reason = static_cast<std::uint8_t>(reason);
+    last_disconnect_time = now;
+    const auto detail = "kicked: " + describe(reason, std::nullopt);
+    event(client_event_kind::broker_verdict, detail, out);
+    const bool had_link = link_state != link::closed;
+    close_link(now, out);
+    if (!had_link && (state == disconnected || state == lost)) return;
+    on_upstream_end(reason, detail, now, out);
+}
+
 void client_session::impl::detach(std::string detail, time_point now, std::vector<action>& out)
 {
     // Another client id now speaks from this record's address, so nothing can reach the sensor
@@ -886,6 +914,12 @@ void client_session::on_broker_link_down(time_point now, std::vector<action>& ou
 void client_session::on_timeout(time_point now, std::vector<action>& out)
 {
     impl_->on_timeout(now, out);
+}
+
+void client_session::kick(mqtt5::reason_code reason, time_point now, std::vector<action>& out)
+{
+    if (impl_->shut_down) return;
+    impl_->kick(reason, now, out);
 }
 
 std::optional<time_point> client_session::next_deadline() const

@@ -19,6 +19,10 @@ namespace sngw::core::detail {
 
 class predefined_table;
 
+/// Puts `creds` into the next CONNECT of `s` (MQTT 5.0 §3.1.3.5, §3.1.3.6): a reload (SIGHUP)
+/// applies new credentials from the next upstream CONNECT on, also on a resumed session.
+void set_credentials(mqtt5::client_session& s, const broker_credentials& creds);
+
 /// One MQTT-SN v1.2 client and its upstream MQTT 5 session (design §2 transparent mode: one MQTT 5
 /// connection per sensor, client id = prefix + the sensor's). Owns a mqtt5::client_session by value.
 ///
@@ -68,6 +72,11 @@ public:
 
     void on_timeout(time_point now, std::vector<action>& out);
     std::optional<time_point> next_deadline() const;
+
+    /// `sngwctl kick`: the upstream session ends as if the broker had sent DISCONNECT `reason`
+    /// (design §4): the link is closed with DISCONNECT 0x00 (session kept), then the verdict path
+    /// of `reason`'s class runs (re-open, or the sensor is told, hold-down).
+    void kick(mqtt5::reason_code reason, time_point now, std::vector<action>& out);
 
     /// Gateway shutdown (design §3): DISCONNECT to the sensor if connected (active/awake/asleep
     /// sensors are not told while asleep: they cannot hear), upstream DISCONNECT 0x00 keeping the

@@ -148,6 +148,7 @@ struct client_session::impl {
     bool connected_sensor() const noexcept; // active or awake
 
     mqtt5::session_config make_session_config(bool clean_start) const;
+    const broker_credentials& credentials() const; // this client's, else the default
     std::optional<mqtt5::will_message> desired_will() const;
     bool will_in_force() const { return link_will == desired_will(); }
     /// The sensor publishes through its own upstream session (QoS 0 / -1): connected, and the
@@ -169,6 +170,7 @@ struct client_session::impl {
     void continue_connect(time_point now, std::vector<action>& out);
     void accept_connect(time_point now, std::vector<action>& out);
     void lose(std::string detail, time_point now, std::vector<action>& out);
+    void kick(mqtt5::reason_code reason, time_point now, std::vector<action>& out);
     void detach(std::string detail, time_point now, std::vector<action>& out);
     void on_message(const v12::message& m, time_point now, std::vector<action>& out);
     void on_timeout(time_point now, std::vector<action>& out);

@@ -516,6 +516,7 @@ struct gateway::impl {
     {
         own_link = link_phase::opening;
         reconnect_at.reset();
+        detail::set_credentials(own, cfg.default_credentials); // a reload's, from here on
         const auto max =
             own.config().connect.props.maximum_packet_size.value_or(mqtt5::default_max_packet_size);
         out.push_back(open_broker_link{own_id, max, {}, 0});
@@ -762,19 +763,55 @@ std::optional<time_point> gateway::next_deadline() const
 std::optional<std::vector<action>> gateway::kick(const std::string& client_id, mqtt5::reason_code reason,
                                                  time_point now)
 {
-    // Stub until the design §4 verdict path lands (issue #5).
-    (void)reason;
-    (void)now;
-    if (impl_->by_client.find(client_id) == impl_->by_client.end()) return std::nullopt;
-    return std::vector<action>{};
+    auto& g = *impl_;
+    auto it = g.by_client.find(client_id);
+    if (it == g.by_client.end()) return std::nullopt;
+    const session_id id = it->second;
+    std::vector<action> out;
+    if (g.shutting_down) return out;
+    g.find(id)->s->kick(reason, now, out);
+    g.settle(id, out, 0, now);
+    return out;
 }
 
 std::vector<std::string> gateway::reconfigure(const config& next, time_point now)
 {
-    // Stub until issue #8's reload lands in the core.
-    (void)next;
     (void)now;
-    return {};
+    auto& g = *impl_;
+    std::vector<std::string> not_applied;
+    auto differs = [&](const char* name, bool d) {
+        if (d) not_applied.emplace_back(name);
+    };
+    const config& c = g.cfg;
+    differs("gateway_id", c.gateway_id != next.gateway_id);
+    differs("advertise_interval", c.advertise_interval != next.advertise_interval);
+    differs("gateway_client_id", c.gateway_client_id != next.gateway_client_id);
+    differs("client_id_prefix", c.client_id_prefix != next.client_id_prefix);
+    differs("session_expiry", c.session_expiry != next.session_expiry);
+    differs("broker_keep_alive", c.broker_keep_alive != next.broker_keep_alive);
+    differs("broker_connect_timeout", c.broker_connect_timeout != next.broker_connect_timeout);
+    differs("reconnect_tries", c.reconnect_tries != next.reconnect_tries);
+    differs("retry_later_grace", c.retry_later_grace != next.retry_later_grace);
+    differs("follow_server_reference", c.follow_server_reference != next.follow_server_reference);
+    differs("hold_down", c.hold_down != next.hold_down);
+    differs("status_topic", c.status_topic != next.status_topic);
+    differs("retry_interval", c.retry_interval != next.retry_interval);
+    differs("retry_count", c.retry_count != next.retry_count);
+    differs("keep_alive_factor_percent", c.keep_alive_factor_percent != next.keep_alive_factor_percent);
+    differs("max_clients", c.max_clients != next.max_clients);
+    differs("max_topics_per_client", c.max_topics_per_client != next.max_topics_per_client);
+    differs("max_buffered_messages", c.max_buffered_messages != next.max_buffered_messages);
+    differs("max_datagram_size", c.max_datagram_size != next.max_datagram_size);
+    differs("max_client_id_length", c.max_client_id_length != next.max_client_id_length);
+
+    // Applied: every client holds references to cfg and to the predefined table, so both change
+    // in place. Predefined ids are looked up per message (§6.7); credentials go with the next
+    // upstream CONNECT of each session (client_session::impl::open_link refreshes them).
+    g.cfg.predefined_topics = next.predefined_topics;
+    g.predefined = detail::predefined_table(g.cfg.predefined_topics);
+    g.cfg.credentials = next.credentials;
+    g.cfg.default_credentials = next.default_credentials;
+    return not_applied;
 }
 
 std::vector<action> gateway::shutdown(time_point now)

@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: MIT
 #include "reason_mapping.hpp"
 
+#include <sngw/sn/v1_2/codec.hpp>
+#include <sngw/sn/v2_0/codec.hpp>
+
 #include <array>
+#include <charconv>
 
 namespace sngw::core::detail {
 namespace {
 
 using mqtt5::reason_code;
-using enum upstream_recovery;
+using enum verdict_class;
 
 // MQTT-SN v1.2 §5.3.10 Table 5.
 constexpr std::uint8_t ok = 0x00;
@@ -15,67 +19,108 @@ constexpr std::uint8_t congestion = 0x01;    // "rejected: congestion": try agai
 constexpr std::uint8_t invalid_topic = 0x02; // "rejected: invalid topic ID"
 constexpr std::uint8_t unsupported = 0x03;   // "rejected: not supported": retrying will not help
 
-// Design §4. CONNACK: transient causes (the design's "reconnect", "retry later" and "go elsewhere"
-// classes) are congestion, the rest ("fix, then retry", "do not retry", and the CONNACK-only
-// refusals of the sensor's identity or credentials) not supported. PUBACK / SUBACK: the codes of
-// MQTT 5.0 §3.4.2.1 / §3.9.3 that name the topic are "invalid topic ID", quota and load are
-// congestion. After a broker DISCONNECT (§3.14.2.1): reconnect unless the design says not to retry
-// on the sensor's behalf ("fix, then retry": the same request would fail again; "do not retry":
-// 0x8E would steal the session back from wherever the sensor went).
+// Design §4, the whole mapping. Class: after a broker DISCONNECT (MQTT 5.0 §3.14.2.1) or a refused
+// CONNACK (§3.2.2.2) with the code. Codes MQTT 5 allows only in CONNACK (0x84, 0x85, 0x86, 0x88,
+// 0x8A, 0x8C) get the class of what they mean: 0x88 is transient, 0x8A Banned is 0x87's stronger
+// form (hold-down), the rest need the sensor's or the operator's fix. Codes no DISCONNECT or
+// CONNACK carries (0x01..0x19, 0x91, 0x92) are not verdicts: a link that ends with one is handled
+// as lost.
+// v1.2: CONNACK 0x01 for the transient classes, 0x03 for the rest (design §4); PUBACK / SUBACK:
+// the codes of MQTT 5.0 §3.4.2.1 / §3.9.3 that name the topic are "invalid topic ID", quota and
+// load are congestion. DISCONNECT: always bare.
+// v2.0 DISCONNECT: the same code (CSD01 §2.4 lists every one for DISCONNECT), except the reconnect
+// class, whose causes belong to the gateway's link: 0x80, or 0x83 for 0x94 / 0xA1 (our own
+// faults); codes CSD01 allows only in CONNACK become the nearest DISCONNECT code (0x84 -> 0x83,
+// 0x85 / 0x88 -> 0x80, 0x86 / 0x8A -> 0x87). v2.0 CONNACK: the same code, except 0x84 -> 0x88
+// (the sensor's MQTT-SN version is fine; ours toward the broker is not), 0x97 -> 0x89, 0x99 ->
+// 0x80 (CSD01 has them only outside CONNACK), and below 0x80 (no refusal) 0x80.
 // clang-format off
 constexpr std::array<reason_row, 43> table{{
-    // reason                                   CONNACK      PUBACK         SUBACK         after DISCONNECT
-    {reason_code::success,                        ok,          ok,            ok,            reconnect},
-    {reason_code::granted_qos_1,                  ok,          ok,            ok,            reconnect},
-    {reason_code::granted_qos_2,                  ok,          ok,            ok,            reconnect},
-    {reason_code::disconnect_with_will_message,   ok,          ok,            ok,            reconnect},
-    {reason_code::no_matching_subscribers,        ok,          ok,            ok,            reconnect},
-    {reason_code::no_subscription_existed,        ok,          ok,            ok,            reconnect},
-    {reason_code::continue_authentication,        ok,          ok,            ok,            reconnect},
-    {reason_code::re_authenticate,                ok,          ok,            ok,            reconnect},
-    {reason_code::unspecified_error,              congestion,  unsupported,   unsupported,   reconnect},
-    {reason_code::malformed_packet,               unsupported, unsupported,   unsupported,   give_up},
-    {reason_code::protocol_error,                 unsupported, unsupported,   unsupported,   give_up},
-    {reason_code::implementation_specific_error,  congestion,  unsupported,   unsupported,   reconnect},
-    {reason_code::unsupported_protocol_version,   unsupported, unsupported,   unsupported,   give_up},
-    {reason_code::client_identifier_not_valid,    unsupported, unsupported,   unsupported,   give_up},
-    {reason_code::bad_user_name_or_password,      unsupported, unsupported,   unsupported,   give_up},
-    {reason_code::not_authorized,                 unsupported, unsupported,   unsupported,   give_up},
-    {reason_code::server_unavailable,             congestion,  congestion,    congestion,    reconnect},
-    {reason_code::server_busy,                    congestion,  congestion,    congestion,    reconnect},
-    {reason_code::banned,                         unsupported, unsupported,   unsupported,   give_up},
-    {reason_code::server_shutting_down,           congestion,  congestion,    congestion,    reconnect},
-    {reason_code::bad_authentication_method,      unsupported, unsupported,   unsupported,   give_up},
-    {reason_code::keep_alive_timeout,             congestion,  congestion,    congestion,    reconnect},
-    {reason_code::session_taken_over,             unsupported, unsupported,   unsupported,   give_up},
-    {reason_code::topic_filter_invalid,           unsupported, invalid_topic, invalid_topic, give_up},
-    {reason_code::topic_name_invalid,             unsupported, invalid_topic, invalid_topic, give_up},
-    {reason_code::packet_identifier_in_use,       congestion,  congestion,    congestion,    reconnect},
-    {reason_code::packet_identifier_not_found,    congestion,  unsupported,   unsupported,   reconnect},
-    {reason_code::receive_maximum_exceeded,       congestion,  congestion,    congestion,    reconnect},
-    {reason_code::topic_alias_invalid,            congestion,  unsupported,   unsupported,   reconnect},
-    {reason_code::packet_too_large,               unsupported, unsupported,   unsupported,   give_up},
-    {reason_code::message_rate_too_high,          congestion,  congestion,    congestion,    reconnect},
-    {reason_code::quota_exceeded,                 congestion,  congestion,    congestion,    reconnect},
-    {reason_code::administrative_action,          unsupported, unsupported,   unsupported,   give_up},
-    {reason_code::payload_format_invalid,         unsupported, unsupported,   unsupported,   give_up},
-    {reason_code::retain_not_supported,           unsupported, unsupported,   unsupported,   give_up},
-    {reason_code::qos_not_supported,              unsupported, unsupported,   unsupported,   give_up},
-    {reason_code::use_another_server,             congestion,  congestion,    congestion,    reconnect},
-    {reason_code::server_moved,                   congestion,  congestion,    congestion,    reconnect},
-    {reason_code::shared_subscriptions_not_supported, unsupported, unsupported, unsupported, give_up},
-    {reason_code::connection_rate_exceeded,       congestion,  congestion,    congestion,    reconnect},
-    {reason_code::maximum_connect_time,           congestion,  congestion,    congestion,    reconnect},
-    {reason_code::subscription_identifiers_not_supported, congestion, unsupported, unsupported, reconnect},
-    {reason_code::wildcard_subscriptions_not_supported, unsupported, unsupported, unsupported, give_up},
+    // reason                                      class           CONNACK      PUBACK         SUBACK         v2 DISC v2 CONNACK
+    {reason_code::success,                         retry_later,    ok,          ok,            ok,            0x00, 0x80},
+    {reason_code::granted_qos_1,                   not_a_verdict,  ok,          ok,            ok,            0x80, 0x80},
+    {reason_code::granted_qos_2,                   not_a_verdict,  ok,          ok,            ok,            0x80, 0x80},
+    {reason_code::disconnect_with_will_message,    not_a_verdict,  ok,          ok,            ok,            0x80, 0x80},
+    {reason_code::no_matching_subscribers,         not_a_verdict,  ok,          ok,            ok,            0x80, 0x80},
+    {reason_code::no_subscription_existed,         not_a_verdict,  ok,          ok,            ok,            0x80, 0x80},
+    {reason_code::continue_authentication,         not_a_verdict,  ok,          ok,            ok,            0x80, 0x80},
+    {reason_code::re_authenticate,                 not_a_verdict,  ok,          ok,            ok,            0x80, 0x80},
+    {reason_code::unspecified_error,               retry_later,    congestion,  unsupported,   unsupported,   0x80, 0x80},
+    {reason_code::malformed_packet,                fix_then_retry, unsupported, unsupported,   unsupported,   0x81, 0x81},
+    {reason_code::protocol_error,                  fix_then_retry, unsupported, unsupported,   unsupported,   0x82, 0x82},
+    {reason_code::implementation_specific_error,   retry_later,    congestion,  unsupported,   unsupported,   0x83, 0x83},
+    {reason_code::unsupported_protocol_version,    fix_then_retry, unsupported, unsupported,   unsupported,   0x83, 0x88},
+    {reason_code::client_identifier_not_valid,     fix_then_retry, unsupported, unsupported,   unsupported,   0x80, 0x85},
+    {reason_code::bad_user_name_or_password,       fix_then_retry, unsupported, unsupported,   unsupported,   0x87, 0x86},
+    {reason_code::not_authorized,                  do_not_retry,   unsupported, unsupported,   unsupported,   0x87, 0x87},
+    {reason_code::server_unavailable,              retry_later,    congestion,  congestion,    congestion,    0x80, 0x88},
+    {reason_code::server_busy,                     retry_later,    congestion,  congestion,    congestion,    0x89, 0x89},
+    {reason_code::banned,                          do_not_retry,   unsupported, unsupported,   unsupported,   0x87, 0x8A},
+    {reason_code::server_shutting_down,            retry_later,    congestion,  congestion,    congestion,    0x8B, 0x8B},
+    {reason_code::bad_authentication_method,       fix_then_retry, unsupported, unsupported,   unsupported,   0x8C, 0x8C},
+    {reason_code::keep_alive_timeout,              reconnect,      congestion,  congestion,    congestion,    0x80, 0x8D},
+    {reason_code::session_taken_over,              do_not_retry,   unsupported, unsupported,   unsupported,   0x8E, 0x8E},
+    {reason_code::topic_filter_invalid,            fix_then_retry, unsupported, invalid_topic, invalid_topic, 0x8F, 0x8F},
+    {reason_code::topic_name_invalid,              fix_then_retry, unsupported, invalid_topic, invalid_topic, 0x90, 0x90},
+    {reason_code::packet_identifier_in_use,        not_a_verdict,  congestion,  congestion,    congestion,    0x80, 0x80},
+    {reason_code::packet_identifier_not_found,     not_a_verdict,  congestion,  unsupported,   unsupported,   0x80, 0x80},
+    {reason_code::receive_maximum_exceeded,        reconnect,      congestion,  congestion,    congestion,    0x80, 0x93},
+    {reason_code::topic_alias_invalid,             reconnect,      congestion,  unsupported,   unsupported,   0x83, 0x94},
+    {reason_code::packet_too_large,                fix_then_retry, unsupported, unsupported,   unsupported,   0x95, 0x95},
+    {reason_code::message_rate_too_high,           retry_later,    congestion,  congestion,    congestion,    0x96, 0x96},
+    {reason_code::quota_exceeded,                  retry_later,    congestion,  congestion,    congestion,    0x97, 0x89},
+    {reason_code::administrative_action,           do_not_retry,   unsupported, unsupported,   unsupported,   0x98, 0x98},
+    {reason_code::payload_format_invalid,          fix_then_retry, unsupported, unsupported,   unsupported,   0x99, 0x80},
+    {reason_code::retain_not_supported,            fix_then_retry, unsupported, unsupported,   unsupported,   0x9A, 0x9A},
+    {reason_code::qos_not_supported,               fix_then_retry, unsupported, unsupported,   unsupported,   0x9B, 0x9B},
+    {reason_code::use_another_server,              go_elsewhere,   congestion,  congestion,    congestion,    0x9C, 0x9C},
+    {reason_code::server_moved,                    go_elsewhere,   congestion,  congestion,    congestion,    0x9D, 0x9D},
+    {reason_code::shared_subscriptions_not_supported, fix_then_retry, unsupported, unsupported, unsupported,  0x9E, 0x9E},
+    {reason_code::connection_rate_exceeded,        retry_later,    congestion,  congestion,    congestion,    0x9F, 0x9F},
+    {reason_code::maximum_connect_time,            reconnect,      congestion,  congestion,    congestion,    0x80, 0xA0},
+    {reason_code::subscription_identifiers_not_supported, reconnect, congestion, unsupported, unsupported,    0x83, 0xA1},
+    {reason_code::wildcard_subscriptions_not_supported, fix_then_retry, unsupported, unsupported, unsupported, 0xA2, 0xA2},
 }};
+
+// Design §4 "connection lost without DISCONNECT" and "broker unreachable".
+constexpr reason_row lost_row{reason_code::unspecified_error, reconnect, congestion, unsupported, unsupported, 0x80, 0x88};
+constexpr reason_row unreachable_row{reason_code::unspecified_error, retry_later, congestion, unsupported, unsupported, 0x80, 0x88};
 // clang-format on
 
 } // namespace
 
+std::string_view to_string(verdict_class c) noexcept
+{
+    switch (c) {
+    case reconnect:
+        return "reconnect";
+    case retry_later:
+        return "retry later";
+    case go_elsewhere:
+        return "go elsewhere";
+    case fix_then_retry:
+        return "fix, then retry";
+    case do_not_retry:
+        return "do not retry";
+    case not_a_verdict:
+        return "not a verdict";
+    }
+    return "?";
+}
+
 std::span<const reason_row> reason_table() noexcept
 {
     return table;
+}
+
+const reason_row& link_lost_row() noexcept
+{
+    return lost_row;
+}
+
+const reason_row& broker_unreachable_row() noexcept
+{
+    return unreachable_row;
 }
 
 const reason_row& reason_row_of(mqtt5::reason_code rc) noexcept
@@ -83,6 +128,16 @@ const reason_row& reason_row_of(mqtt5::reason_code rc) noexcept
     for (const auto& row : reason_table())
         if (row.reason == rc) return row;
     return table[8]; // 0x80 Unspecified error
+}
+
+const reason_row& reason_row_of(std::optional<mqtt5::reason_code> rc) noexcept
+{
+    return rc ? reason_row_of(*rc) : lost_row;
+}
+
+verdict_class class_of(std::optional<mqtt5::reason_code> reason) noexcept
+{
+    return reason_row_of(reason).what;
 }
 
 std::uint8_t connack_return_code(mqtt5::reason_code rc) noexcept
@@ -102,12 +157,76 @@ std::uint8_t suback_return_code(mqtt5::reason_code rc) noexcept
     return reason_row_of(rc).suback;
 }
 
-upstream_recovery recovery_after(std::optional<mqtt5::reason_code> reason) noexcept
+std::uint8_t v2_disconnect_code(std::optional<mqtt5::reason_code> reason) noexcept
 {
-    // Lost without a DISCONNECT (link down, PINGRESP or CONNACK late, our own protocol-error
-    // DISCONNECT): design §4 "reconnect" class.
-    if (!reason) return reconnect;
-    return reason_row_of(*reason).after_disconnect;
+    return reason_row_of(reason).v2_disconnect;
+}
+
+std::uint8_t v2_connack_code(std::optional<mqtt5::reason_code> reason) noexcept
+{
+    return reason ? reason_row_of(*reason).v2_connack : unreachable_row.v2_connack;
+}
+
+std::vector<std::byte> disconnect_datagram(sn::protocol_version version, std::uint8_t v2_reason,
+                                           const std::optional<std::string>& reason_string,
+                                           std::optional<std::uint16_t> packet_id,
+                                           std::size_t max_packet_size)
+{
+    if (version == sn::protocol_version::v1_2) {
+        // MQTT-SN v1.2 §5.4.21: Length, MsgType, no Duration.
+        auto bytes = sn::v1_2::encode(sn::v1_2::disconnect_msg{});
+        return bytes ? std::move(*bytes) : std::vector<std::byte>{};
+    }
+    // MQTT-SN v2.0 CSD01 §3.13.
+    sn::v2_0::disconnect_msg m;
+    m.packet_id = packet_id;
+    m.reason_code = v2_reason;
+    if (reason_string && !reason_string->empty()) {
+        m.reason_string = reason_string;
+        if (sn::v2_0::encoded_size(m) > max_packet_size) m.reason_string.reset();
+    }
+    auto bytes = sn::v2_0::encode(m);
+    return bytes ? std::move(*bytes) : std::vector<std::byte>{};
+}
+
+std::optional<server_reference> parse_server_reference(std::string_view text)
+{
+    // MQTT 5.0 §4.11: "a space separated list of references"; the first is the one to use.
+    const auto start = text.find_first_not_of(' ');
+    if (start == std::string_view::npos) return std::nullopt;
+    text.remove_prefix(start);
+    text = text.substr(0, text.find(' '));
+    server_reference ref;
+    std::string_view port;
+    if (text.front() == '[') { // an IPv6 literal
+        const auto close = text.find(']');
+        if (close == std::string_view::npos || close == 1) return std::nullopt;
+        ref.host = std::string(text.substr(1, close - 1));
+        const auto rest = text.substr(close + 1);
+        if (!rest.empty()) {
+            if (rest.front() != ':') return std::nullopt;
+            port = rest.substr(1);
+        }
+    } else {
+        const auto colon = text.rfind(':');
+        if (colon != std::string_view::npos && text.find(':') != colon) {
+            ref.host = std::string(text); // a bare IPv6 address without a port
+        } else {
+            ref.host = std::string(text.substr(0, colon));
+            if (colon != std::string_view::npos) port = text.substr(colon + 1);
+        }
+    }
+    if (ref.host.empty()) return std::nullopt;
+    if (!port.empty()) {
+        unsigned value = 0;
+        const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+        if (ec != std::errc{} || end != port.data() + port.size() || value == 0 || value > 65535)
+            return std::nullopt;
+        ref.port = static_cast<std::uint16_t>(value);
+    } else if (text.back() == ':') {
+        return std::nullopt;
+    }
+    return ref;
 }
 
 } // namespace sngw::core::detail

@@ -42,7 +42,7 @@ TEST_CASE("every MQTT 5 reason code has exactly one row and every row maps to a 
         }
         CHECK(detail::puback_return_code(row.reason) == row.puback);
         CHECK(detail::suback_return_code(row.reason) == row.suback);
-        CHECK(detail::recovery_after(row.reason) == row.after_disconnect);
+        CHECK(detail::class_of(row.reason) == row.what);
     }
     // Every value MQTT 5.0 §2.4 defines is in the table.
     for (int v = 0; v < 256; ++v) {
@@ -91,15 +91,25 @@ TEST_CASE("a broker SUBACK grants with accepted, and refuses with congestion, in
     CHECK(detail::suback_return_code(rc::shared_subscriptions_not_supported) == not_supported);
 }
 
-TEST_CASE("after the upstream link ends the gateway reconnects unless the broker said not to retry")
+TEST_CASE("after the upstream link ends the class of its cause decides what the gateway does")
 {
-    CHECK(detail::recovery_after(std::nullopt) == detail::upstream_recovery::reconnect); // link lost
-    for (const auto r : {rc::keep_alive_timeout, rc::server_shutting_down, rc::server_busy,
-                         rc::normal_disconnection, rc::receive_maximum_exceeded, rc::maximum_connect_time})
-        CHECK(detail::recovery_after(r) == detail::upstream_recovery::reconnect);
-    // Design §4 "do not retry" (0x8E would steal the session back) and "fix, then retry".
-    for (const auto r :
-         {rc::not_authorized, rc::session_taken_over, rc::administrative_action, rc::malformed_packet,
-          rc::protocol_error, rc::packet_too_large, rc::topic_name_invalid})
-        CHECK(detail::recovery_after(r) == detail::upstream_recovery::give_up);
+    using vc = detail::verdict_class;
+    CHECK(detail::class_of(std::nullopt) == vc::reconnect); // link lost
+    for (const auto r : {rc::keep_alive_timeout, rc::receive_maximum_exceeded, rc::topic_alias_invalid,
+                         rc::maximum_connect_time, rc::subscription_identifiers_not_supported})
+        CHECK(detail::class_of(r) == vc::reconnect);
+    for (const auto r : {rc::normal_disconnection, rc::unspecified_error, rc::implementation_specific_error,
+                         rc::server_busy, rc::server_shutting_down, rc::message_rate_too_high,
+                         rc::quota_exceeded, rc::connection_rate_exceeded})
+        CHECK(detail::class_of(r) == vc::retry_later);
+    CHECK(detail::class_of(rc::use_another_server) == vc::go_elsewhere);
+    CHECK(detail::class_of(rc::server_moved) == vc::go_elsewhere);
+    for (const auto r : {rc::malformed_packet, rc::protocol_error, rc::topic_filter_invalid,
+                         rc::topic_name_invalid, rc::packet_too_large, rc::payload_format_invalid,
+                         rc::retain_not_supported, rc::qos_not_supported,
+                         rc::shared_subscriptions_not_supported, rc::wildcard_subscriptions_not_supported})
+        CHECK(detail::class_of(r) == vc::fix_then_retry);
+    // Design §4 "do not retry" (0x8E: reconnecting would steal the session back).
+    for (const auto r : {rc::not_authorized, rc::session_taken_over, rc::administrative_action})
+        CHECK(detail::class_of(r) == vc::do_not_retry);
 }
