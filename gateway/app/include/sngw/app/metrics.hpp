@@ -36,6 +36,7 @@ struct metrics_server_stats {
     std::uint64_t connections = 0;      // accepted
     std::uint64_t rejected = 0;         // closed at once: max_connections were open
     std::uint64_t scrapes = 0;          // GET/HEAD /metrics answered 200
+    std::uint64_t index = 0;            // GET/HEAD / answered 200 (a pointer to /metrics)
     std::uint64_t not_found = 0;        // 404
     std::uint64_t bad_method = 0;       // 405
     std::uint64_t bad_requests = 0;     // 400 (malformed request line), 431 (head over the limit)
