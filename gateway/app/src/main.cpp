@@ -4,6 +4,7 @@
 #include <sngw/app/config_parse.hpp>
 #include <sngw/app/logger.hpp>
 #include <sngw/app/runner.hpp>
+#include <sngw/app/sd_notify.hpp>
 
 #include <boost/asio/io_context.hpp>
 
@@ -42,7 +43,22 @@ int main(int argc, char** argv)
                       std::to_string(after));
 
         boost::asio::io_context io(1);
-        runner r(io, std::move(parsed.config), log);
+        runner_options options;
+        // Under systemd (Type=notify): READY=1 / RELOADING=1 / STOPPING=1 / WATCHDOG=1 (sd_notify(3)).
+        const auto notifier = sd_notifier::from_environment();
+        if (notifier.enabled()) {
+            options.notify = [&notifier, &log, failed = false](std::string_view state) mutable {
+                const auto ec = notifier.notify(state);
+                if (ec && !failed) // once: systemd gone or the socket full will not get better
+                    log.warn("cannot notify systemd at " + notifier.socket() + ": " + ec.message());
+                failed = failed || ec;
+            };
+            options.watchdog = watchdog_interval_from_environment();
+        }
+        // SIGHUP: the same command line again, so -c FILE, --predefined-topics and --credentials are
+        // read again from where they were (argv lives as long as main).
+        options.reload_config = [argc, argv] { return parse_arguments(argc, argv).config; };
+        runner r(io, std::move(parsed.config), log, std::move(options));
         if (!r.open()) return 1;
         r.start();
         // Handler by handler, so that a finished shutdown ends the process at once: a broker name

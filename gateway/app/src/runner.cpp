@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <sngw/app/runner.hpp>
 
+#include <sngw/app/sd_notify.hpp>
+
 #include <sngw/core/errc.hpp>
 #include <sngw/core/gateway.hpp>
 #include <sngw/mqtt_bridge/broker_connection.hpp>
@@ -20,6 +22,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <unordered_map>
 #include <utility>
@@ -94,12 +97,31 @@ bool link_failure(close_reason r) noexcept
     return r != close_reason::closed_locally;
 }
 
+/// The option a core::config field comes from (the names core::gateway::reconfigure returns), for
+/// "reload: --max-clients changed" lines.
+std::string option_of(std::string_view field)
+{
+    static const std::map<std::string_view, std::string_view> renamed{
+        {"default_credentials", "broker-user/--broker-password"},
+        {"status_topic", "status-prefix"},
+        {"keep_alive_factor_percent", "keep-alive-factor"},
+        {"max_buffered_messages", "max-buffered"},
+        {"max_topics_per_client", "max-topics"},
+        {"max_datagram_size", "max-datagram"},
+    };
+    if (const auto it = renamed.find(field); it != renamed.end()) return "--" + std::string(it->second);
+    std::string option = "--" + std::string(field);
+    for (auto& c : option)
+        if (c == '_') c = '-';
+    return option;
+}
+
 } // namespace
 
 struct runner::impl {
     impl(asio::io_context& context, app_config c, logger& l, runner_options o)
         : io(context), cfg(std::move(c)), log(l), opts(o), core(cfg.core), timer(context),
-          shutdown_timer(context), flush_timer(context), signals(context)
+          shutdown_timer(context), flush_timer(context), watchdog_timer(context), signals(context)
     {}
 
     asio::io_context& io;
@@ -131,6 +153,7 @@ struct runner::impl {
     std::optional<core::time_point> armed{};
     asio::steady_timer shutdown_timer;
     asio::steady_timer flush_timer; // finish(): the UDP links' send queues emptying
+    asio::steady_timer watchdog_timer;
     std::optional<std::chrono::steady_clock::time_point> stop_deadline{};
     asio::signal_set signals;
     bool started = false;
@@ -380,10 +403,126 @@ struct runner::impl {
 
     // ---- shutdown -------------------------------------------------------------------------------
 
+    // ---- systemd (sd_notify(3)) and SIGHUP ----------------------------------------------------------
+
+    void notify(const std::string& state)
+    {
+        if (opts.notify) opts.notify(state);
+    }
+
+    std::string status_text() const
+    {
+        std::string text = "listening on ";
+        for (std::size_t i = 0; i < links.size(); ++i)
+            text += (i == 0 ? "" : ", ") + links[i]->name();
+        return text + "; broker " + to_string(cfg.broker) + (cfg.broker_tls ? " (TLS)" : "");
+    }
+
+    // One io_context, no thread: a stalled executor stops the pings and systemd restarts us.
+    void ping_watchdog()
+    {
+        if (opts.watchdog.count() <= 0 || done) return;
+        notify("WATCHDOG=1\n");
+        watchdog_timer.expires_after(opts.watchdog / 2);
+        watchdog_timer.async_wait([this](error_code ec) {
+            if (ec == asio::error::operation_aborted) return;
+            ping_watchdog();
+        });
+    }
+
+    void reload()
+    {
+        if (stopping || done) {
+            log.debug("SIGHUP during the shutdown: ignored");
+            return;
+        }
+        if (!opts.reload_config) {
+            log.warn("SIGHUP: no configuration to reload; ignored");
+            return;
+        }
+        notify(reloading_message());
+        log.info("SIGHUP: reloading the configuration");
+        std::optional<app_config> next;
+        try {
+            next = opts.reload_config();
+        } catch (const std::exception& e) {
+            log.error(std::string("reload failed, running configuration kept: ") + e.what());
+        }
+        if (next) apply_reload(*next);
+        notify(ready_message(status_text()));
+    }
+
+    void apply_reload(const app_config& next)
+    {
+        if (next.level != cfg.level) {
+            // Said before a quieter level hides it, and after a louder one shows it.
+            log.info("reload: --log-level " + std::string(to_string(cfg.level)) + " -> " +
+                     std::string(to_string(next.level)));
+            log.set_threshold(next.level);
+            cfg.level = next.level;
+        }
+        // Options the runner or the transports hold; each needs a restart.
+        std::vector<std::string> restart;
+        if (next.udp != cfg.udp) restart.emplace_back("--udp");
+        if (next.udp_receive_buffer != cfg.udp_receive_buffer) restart.emplace_back("--udp-receive-buffer");
+        if (next.serial != cfg.serial) restart.emplace_back("--serial");
+        if (next.multicast != cfg.multicast) restart.emplace_back("--multicast");
+        if (!(next.broker == cfg.broker)) restart.emplace_back("--broker");
+        if (next.broker_tls != cfg.broker_tls || next.ca_file != cfg.ca_file ||
+            next.cert_file != cfg.cert_file || next.key_file != cfg.key_file ||
+            next.tls_server_name != cfg.tls_server_name)
+            restart.emplace_back("--broker-tls/--ca-file/--cert/--key/--tls-server-name");
+        if (next.control_path != cfg.control_path) restart.emplace_back("--control");
+        if (next.metrics != cfg.metrics) restart.emplace_back("--metrics");
+        if (next.status_prefix != cfg.status_prefix) restart.emplace_back("--status-prefix");
+
+        const bool topics_changed = next.core.predefined_topics != cfg.core.predefined_topics;
+        const bool credentials_changed = next.core.credentials != cfg.core.credentials;
+        // The core takes the predefined topics and credentials and names what it did not take.
+        for (const auto& field : core.reconfigure(next.core, core::clock::now()))
+            restart.push_back(option_of(field));
+        std::set<std::string> said;
+        for (const auto& option : restart)
+            if (said.insert(option).second) log.warn("reload: " + option + " changed; restart sngw to apply");
+
+        const auto& running = core.configuration();
+        // A setting the core named above was said already.
+        if (topics_changed && !said.contains("--predefined-topics")) {
+            if (running.predefined_topics == next.core.predefined_topics) {
+                cfg.core.predefined_topics = next.core.predefined_topics;
+                cfg.predefined_topics_file = next.predefined_topics_file;
+                log.info("reload: " + std::to_string(next.core.predefined_topics.size()) +
+                         " predefined topics" +
+                         (next.predefined_topics_file.empty() ? "" : " from " + next.predefined_topics_file));
+            } else {
+                log.warn(
+                    "reload: the predefined topics changed but the core did not take them; restart sngw to "
+                    "apply");
+            }
+        }
+        if (credentials_changed && !said.contains("--credentials")) {
+            if (running.credentials == next.core.credentials) {
+                cfg.core.credentials = next.core.credentials;
+                cfg.credentials_file = next.credentials_file;
+                log.info("reload: " + std::to_string(next.core.credentials.size()) + " sensor credentials" +
+                         (next.credentials_file.empty() ? "" : " from " + next.credentials_file) +
+                         " (used from each sensor's next upstream CONNECT)");
+            } else {
+                log.warn(
+                    "reload: the sensor credentials changed but the core did not take them; restart sngw to "
+                    "apply");
+            }
+        }
+        log.info("reload done");
+        // A timer the new settings moved (none today) is picked up here.
+        rearm();
+    }
+
     void shutdown()
     {
         if (stopping) return;
         stopping = true;
+        notify(stopping_message());
         stop_deadline = std::chrono::steady_clock::now() + opts.shutdown_limit;
         log.info("shutting down: telling the sensors, closing " + std::to_string(broker.size()) +
                  " broker links");
@@ -416,6 +555,7 @@ struct runner::impl {
             c->abort();
         timer.cancel();
         shutdown_timer.cancel();
+        watchdog_timer.cancel();
         error_code ignored;
         signals.cancel(ignored);
         // After the handlers already queued (the sensors' DISCONNECTs among them) have run.
@@ -493,9 +633,7 @@ struct runner::impl {
         signals.async_wait([this](error_code ec, int signo) {
             if (ec == asio::error::operation_aborted || done) return;
             if (signo == SIGHUP) {
-                // Caught so that the default action (terminate: no DISCONNECTs, every will fires) does
-                // not happen; reloading the configuration is issue #8.
-                log.warn("SIGHUP: configuration reload is not supported yet; ignored");
+                reload();
                 wait_signal();
                 return;
             }
@@ -528,6 +666,7 @@ runner::~runner()
     for (auto& [serial, c] : d.closing)
         c->abort();
     d.flush_timer.cancel();
+    d.watchdog_timer.cancel();
     for (auto& l : d.links)
         l->stop();
 }
@@ -636,11 +775,20 @@ void runner::start()
     }
     d.apply(d.core.start(core::clock::now()));
     d.rearm();
+    // Every listener is bound (open()) and has a receive pending: a datagram sent from now on is
+    // answered. systemd starts the units ordered after ours only now (Type=notify).
+    d.notify(ready_message(d.status_text()));
+    d.ping_watchdog();
 }
 
 void runner::request_shutdown()
 {
     impl_->shutdown();
+}
+
+void runner::reload()
+{
+    impl_->reload();
 }
 
 bool runner::finished() const noexcept

@@ -9,9 +9,11 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sngw::core {
@@ -31,8 +33,18 @@ struct runner_stats {
 struct runner_options {
     /// Shutdown waits this long for every broker link to close (design §3), then drops the rest.
     std::chrono::milliseconds shutdown_limit{std::chrono::seconds(5)};
-    /// SIGTERM/SIGINT start the shutdown; a second one exits at once. Off in tests.
+    /// SIGTERM/SIGINT start the shutdown; a second one exits at once; SIGHUP reloads. Off in tests.
     bool handle_signals = true;
+    /// systemd notifications (sd_notify.hpp; main sends them to $NOTIFY_SOCKET): the end of start()
+    /// sends READY=1 (every listener bound and receiving, everything open() opens is open), the
+    /// shutdown STOPPING=1, a reload RELOADING=1 then READY=1, the watchdog WATCHDOG=1. Empty: none.
+    std::function<void(std::string_view state)> notify{};
+    /// $WATCHDOG_USEC: WATCHDOG=1 through `notify` every half of it. Zero: no pings.
+    std::chrono::microseconds watchdog{0};
+    /// SIGHUP: the configuration read again from the sources the daemon started with (main:
+    /// parse_arguments on the same command line). Throws (config_error) if it cannot be read.
+    /// Empty: SIGHUP is logged and ignored.
+    std::function<app_config()> reload_config{};
 };
 
 /// The gateway on one io_context (house-style §1 "gateway/app: wiring"): the pure core, one
@@ -62,6 +74,12 @@ public:
     void start();
     /// What SIGTERM does. Idempotent.
     void request_shutdown();
+    /// What SIGHUP does: reads the configuration through options.reload_config and applies what can
+    /// change while running (the log level; the predefined topics and credentials, through
+    /// core::gateway::reconfigure); logs one line per other setting that differs ("reload: --udp
+    /// changed; restart sngw to apply"). A configuration that cannot be read is logged once and
+    /// nothing changes. No sensor is dropped. Ignored once the shutdown has started.
+    void reload();
     /// True once the shutdown has completed (the listeners stopped). A name lookup may still be running
     /// in Asio's resolver thread (it cannot be interrupted): main exits without waiting for it.
     bool finished() const noexcept;
