@@ -2,6 +2,7 @@
 #pragma once
 
 #include <sngw/sn/v1_2/codec.hpp>
+#include <sngw/sn/v2_0/codec.hpp>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -29,10 +30,28 @@ inline std::vector<std::byte> wire(const sn::v1_2::message& m)
     return *bytes;
 }
 
+/// The same for a v2.0 message.
+inline std::vector<std::byte> wire_v2(const sn::v2_0::message& m)
+{
+    auto bytes = sn::v2_0::encode(m);
+    if (!bytes) throw std::invalid_argument("message does not encode");
+    return *bytes;
+}
+
+/// Which codec a scripted gateway speaks.
+struct v1_2_codec {
+    using message = sn::v1_2::message;
+    static auto decode(std::span<const std::byte> d) { return sn::v1_2::decode(d); }
+};
+struct v2_0_codec {
+    using message = sn::v2_0::message;
+    static auto decode(std::span<const std::byte> d) { return sn::v2_0::decode(d); }
+};
+
 /// One step of a scripted gateway: wait for `expect` (exact equality), or for nothing during
 /// `silence`, or neither; then send `replies` to whoever sent last.
-struct script_step {
-    std::optional<sn::v1_2::message> expect{};
+template <class Message> struct basic_script_step {
+    std::optional<Message> expect{};
     std::vector<std::vector<std::byte>> replies{};
     std::chrono::milliseconds silence{0};
 };
@@ -41,9 +60,12 @@ struct script_step {
 /// blocking calls can be tested without a real gateway. Every wait is bounded (`step_timeout`).
 /// Mismatches are collected as text; finish() joins the thread and returns them (empty: the client
 /// sent exactly what the script expected).
-class scripted_gateway {
+template <class Codec> class basic_scripted_gateway {
 public:
-    explicit scripted_gateway(std::vector<script_step> script, bool ipv6 = false,
+    using message = typename Codec::message;
+    using step_type = basic_script_step<message>;
+
+    explicit basic_scripted_gateway(std::vector<step_type> script, bool ipv6 = false,
                               std::chrono::milliseconds step_timeout = std::chrono::seconds(3))
         : script_(std::move(script)), step_timeout_(step_timeout)
     {
@@ -69,9 +91,9 @@ public:
         getsockname_port();
         thread_ = std::thread([this] { run(); });
     }
-    scripted_gateway(const scripted_gateway&) = delete;
-    scripted_gateway& operator=(const scripted_gateway&) = delete;
-    ~scripted_gateway()
+    basic_scripted_gateway(const basic_scripted_gateway&) = delete;
+    basic_scripted_gateway& operator=(const basic_scripted_gateway&) = delete;
+    ~basic_scripted_gateway()
     {
         if (thread_.joinable()) thread_.join();
         ::close(fd_);
@@ -86,7 +108,7 @@ public:
         return errors_;
     }
     /// Every message received, in order (valid after finish()).
-    const std::vector<sn::v1_2::message>& received() const noexcept { return received_; }
+    const std::vector<message>& received() const noexcept { return received_; }
 
 private:
     void getsockname_port()
@@ -120,7 +142,7 @@ private:
             where << "step " << i << ": ";
             if (step.silence.count() > 0) {
                 if (auto got = receive(step.silence)) {
-                    auto m = sn::v1_2::decode(*got);
+                    auto m = Codec::decode(*got);
                     std::ostringstream os;
                     os << where.str() << "expected silence, got ";
                     if (m)
@@ -139,7 +161,7 @@ private:
                     errors_.push_back(os.str());
                     return;
                 }
-                auto m = sn::v1_2::decode(*got);
+                auto m = Codec::decode(*got);
                 if (!m) {
                     errors_.push_back(where.str() + "undecodable datagram: " + m.error().message());
                     return;
@@ -156,15 +178,20 @@ private:
         }
     }
 
-    std::vector<script_step> script_;
+    std::vector<step_type> script_;
     std::chrono::milliseconds step_timeout_;
     int fd_ = -1;
     std::uint16_t port_ = 0;
     sockaddr_storage peer_{};
     socklen_t peer_len_ = 0;
     std::vector<std::string> errors_;
-    std::vector<sn::v1_2::message> received_;
+    std::vector<message> received_;
     std::thread thread_;
 };
+
+using script_step = basic_script_step<sn::v1_2::message>;
+using scripted_gateway = basic_scripted_gateway<v1_2_codec>;
+using script_step_v2 = basic_script_step<sn::v2_0::message>;
+using scripted_gateway_v2 = basic_scripted_gateway<v2_0_codec>;
 
 } // namespace sngw::test
