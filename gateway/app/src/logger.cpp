@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include <sngw/app/logger.hpp>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <unistd.h>
+#include <string>
 
 namespace sngw::app {
 
@@ -96,9 +100,23 @@ logger::logger(log_level threshold, style s, sink out)
 
 logger::style logger::detect_style()
 {
-    if (const char* j = std::getenv("JOURNAL_STREAM"); j && *j) return style::journal;
+    return detect_style(STDERR_FILENO);
+}
+
+logger::style logger::detect_style(int fd)
+{
+    // systemd.exec(5): JOURNAL_STREAM is "<st_dev>:<st_ino>" in decimal of the journal stream.
+    if (const char* j = std::getenv("JOURNAL_STREAM"); j && *j) {
+        struct stat st {};
+        if (::fstat(fd, &st) == 0 &&
+            std::string(j) == std::to_string(static_cast<unsigned long long>(st.st_dev)) + ':' +
+                                  std::to_string(static_cast<unsigned long long>(st.st_ino)))
+            return style::journal;
+    }
     const char* term = std::getenv("TERM");
-    if (::isatty(STDERR_FILENO) == 1 && !(term && std::strcmp(term, "dumb") == 0)) return style::colour;
+    const char* no_colour = std::getenv("NO_COLOR"); // no-color.org
+    if (::isatty(fd) == 1 && !(term && std::strcmp(term, "dumb") == 0) && !(no_colour && *no_colour))
+        return style::colour;
     return style::plain;
 }
 

@@ -10,10 +10,10 @@
 namespace sngw::app {
 
 /// One line per event on stderr (design §6): `LEVEL message`. Colour on the level word only when
-/// stderr is a terminal; under systemd (JOURNAL_STREAM set) the line starts with the syslog
-/// priority `<3>`..`<7>` instead of the level word, which journald turns into the entry's priority
-/// (sd-daemon(3)). Control characters in a message are escaped (`\x0a`), so a line is always one
-/// line whatever a sensor sent.
+/// stderr is a terminal; under systemd (stderr is the stream $JOURNAL_STREAM names) the line starts
+/// with the syslog priority `<3>`..`<7>` instead of the level word, which journald turns into the
+/// entry's priority (sd-daemon(3)), so `journalctl -p warning` works. Control characters in a message
+/// are escaped (`\x0a`), so a line is always one line whatever a sensor sent.
 /// Thread safety: one thread (the gateway's executor).
 class logger {
 public:
@@ -24,13 +24,18 @@ public:
     explicit logger(log_level threshold);
     logger(log_level threshold, style s, sink out);
 
-    /// journal if JOURNAL_STREAM is set, else colour if stderr is a TTY (and TERM is not "dumb"),
-    /// else plain.
+    /// detect_style(STDERR_FILENO).
     static style detect_style();
+    /// journal if $JOURNAL_STREAM is `DEVICE:INODE` of `fd` (systemd.exec(5): a shell or a child with
+    /// stderr redirected inherits the variable but not the stream), else colour if `fd` is a terminal
+    /// (TERM not "dumb", NO_COLOR not set), else plain.
+    static style detect_style(int fd);
     /// The line for one event, newline included.
     static std::string format(log_level level, std::string_view message, style s);
 
-    void set_threshold(log_level l) noexcept { threshold_ = l; }
+    void set_threshold(log_level l) noexcept { threshold_ = l; } // SIGHUP: --log-level
+    log_level threshold() const noexcept { return threshold_; }
+    style line_style() const noexcept { return style_; }
     bool enabled(log_level l) const noexcept { return l <= threshold_; }
     void log(log_level l, std::string_view message);
     void error(std::string_view m) { log(log_level::error, m); }
