@@ -22,10 +22,15 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 using enum client_state;
 
-// Re-opens of a sensor's upstream session after it ended (design §4 "reconnect": at once, bounded
-// tries), before the sensor is told. The first at once, then after these pauses.
-constexpr std::array<milliseconds, 3> reconnect_delays{milliseconds(0), milliseconds(1'000),
-                                                       milliseconds(2'000)};
+// Design §4 back-off between re-opens: 1 s doubling, at most 30 s.
+constexpr seconds backoff_first{1};
+constexpr seconds backoff_max{30};
+
+milliseconds backoff(unsigned step) noexcept
+{
+    if (step >= 5) return backoff_max; // 32 s and more
+    return std::min<milliseconds>(backoff_first * (1 << step), backoff_max);
+}
 
 mqtt5::qos to_mqtt5(v12::qos q) noexcept
 {
@@ -91,8 +96,8 @@ void set_credentials(mqtt5::client_session& s, const broker_credentials& creds)
 // ============================================================================================
 
 client_session::impl::impl(session_id sid, std::string cid, peer_id p, const config& c,
-                           const predefined_table& pre, gateway_stats& s)
-    : id(sid), client_id(std::move(cid)), peer(p), cfg(c), stats(s), upstream(mqtt5::session_config{}),
+                           const predefined_table& pre, gateway_stats& s, const own_link_watch& o)
+    : id(sid), client_id(std::move(cid)), peer(p), cfg(c), stats(s), own(o), upstream(mqtt5::session_config{}),
       topics(pre, c.max_topics_per_client)
 {
     upstream = mqtt5::client_session(make_session_config(true));
@@ -173,9 +178,13 @@ void client_session::impl::open_link(time_point now, std::vector<action>& out)
 {
     set_credentials(upstream, credentials()); // a reload's credentials apply from here on
     const auto& props = upstream.config().connect.props;
+    // A followed Server Reference (design §4 "go elsewhere"): host and port; else the broker.
     out.emplace_back(open_broker_link{id, props.maximum_packet_size.value_or(mqtt5::default_max_packet_size),
-                                      std::string{}, 0});
+                                      elsewhere ? elsewhere->host : std::string{},
+                                      elsewhere ? elsewhere->port : std::uint16_t{0}});
     link_state = link::opening;
+    link_connected = false;
+    witnessing = false;
     // The transport part of connecting is bounded like the CONNACK wait (config comment).
     link_deadline = now + cfg.broker_connect_timeout;
 }
@@ -262,9 +271,8 @@ void client_session::impl::apply(std::vector<mqtt5::action>&& actions, time_poin
         } else if (auto* ok = std::get_if<mqtt5::connected>(&a)) {
             on_upstream_connected(*ok, now, out);
         } else if (auto* failed = std::get_if<mqtt5::connect_failed>(&a)) {
-            last_disconnect_reason = static_cast<std::uint8_t>(failed->reason);
-            last_disconnect_time = now;
-            on_upstream_end(failed->reason,
+            on_upstream_end(link_end{link_end::kind::verdict, failed->reason, failed->reason_string(),
+                                     failed->server_reference()},
                             "broker refused CONNECT: " + describe(failed->reason, failed->reason_string()),
                             now, out);
         } else if (auto* msg = std::get_if<mqtt5::message_received>(&a)) {
@@ -276,15 +284,16 @@ void client_session::impl::apply(std::vector<mqtt5::action>&& actions, time_poin
         } else if (auto* unsub = std::get_if<mqtt5::unsubscribe_result>(&a)) {
             on_unsubscribe_result(*unsub, now, out);
         } else if (auto* verdict = std::get_if<mqtt5::broker_disconnected>(&a)) {
-            last_disconnect_reason = static_cast<std::uint8_t>(verdict->reason);
-            last_disconnect_time = now;
+            ++stats.broker_disconnects[static_cast<std::uint8_t>(verdict->reason)];
             const auto detail = "broker DISCONNECT " + describe(verdict->reason, verdict->reason_string());
             event(client_event_kind::broker_verdict, detail, out);
-            on_upstream_end(verdict->reason, detail, now, out);
+            on_upstream_end(link_end{link_end::kind::verdict, verdict->reason, verdict->reason_string(),
+                                     verdict->server_reference()},
+                            detail, now, out);
         } else if (auto* lost = std::get_if<mqtt5::link_lost>(&a)) {
-            on_upstream_end(std::nullopt, std::string(cause_name(lost->cause)), now, out);
+            on_link_lost(lost->cause, now, out);
         } else if (auto* fault = std::get_if<mqtt5::protocol_error_detected>(&a)) {
-            on_upstream_end(std::nullopt,
+            on_upstream_end(link_end{},
                             "broker broke the protocol: sent DISCONNECT " +
                                 describe(fault->sent.reason, fault->sent.props.reason_string),
                             now, out);
@@ -306,8 +315,10 @@ void client_session::impl::on_upstream_connected(const mqtt5::connected& c, time
                                                  std::vector<action>& out)
 {
     reconnect_attempts = 0;
+    recovering.reset(); // recovered: the sensor notices nothing (design §4)
     broker_session = true;
     relinking = false;
+    link_connected = true;
     // The broker lost the session although the sensor asked to keep it (clean 0, §6.3): its
     // subscriptions are gone upstream, so make them again; the sensor cannot be told (v1.2 CONNACK
     // has no Session Present).
@@ -329,22 +340,65 @@ void client_session::impl::on_upstream_connected(const mqtt5::connected& c, time
     pump(now, out);
 }
 
-// The one place that decides what follows the end of the upstream link (issue #5 refines it with
-// design §4; recovery_after() holds the per-reason part).
-void client_session::impl::on_upstream_end(std::optional<mqtt5::reason_code> reason, std::string detail,
-                                           time_point now, std::vector<action>& out)
+void client_session::impl::on_link_lost(mqtt5::link_lost_cause cause, time_point now, std::vector<action>& out)
+{
+    // Design §4, take-over without a reason: mosquitto 2.0.11 closes the old connection on a
+    // take-over without DISCONNECT 0x8E, which looks like a lost link (reconnect class) and would
+    // take the session back from its new owner, who would take it back again: flapping. A
+    // connected link closed while the gateway's own link to the same broker stays up is a verdict
+    // about this session, not about the network: wait config.takeover_witness; if the own link is
+    // still up and was not lost meanwhile, it is 0x8E; otherwise (broker restart, network) reconnect.
+    const bool listening = state == active || state == asleep || state == awake;
+    if (cause == mqtt5::link_lost_cause::link_down && link_connected && own.connected && listening &&
+        !recovering && !shut_down && cfg.takeover_witness > milliseconds::zero()) {
+        link_state = link::backoff;
+        link_connected = false;
+        relinking = false;
+        witnessing = true;
+        witness_own_downs = own.downs;
+        link_deadline = now + cfg.takeover_witness;
+        event(client_event_kind::upstream_down,
+              "broker link closed without DISCONNECT while the gateway's own link is up: a take-over "
+              "unless the own link goes down too",
+              out);
+        return;
+    }
+    on_upstream_end(link_end{}, std::string(cause_name(cause)), now, out);
+}
+
+// The one place that decides what follows the end of the upstream link (design §4; the table in
+// reason_mapping.cpp holds the per-reason part).
+void client_session::impl::on_upstream_end(link_end end, std::string detail, time_point now,
+                                           std::vector<action>& out)
 {
     link_state = link::closed;
     relinking = false;
+    link_connected = false;
+    witnessing = false;
+    if (end.how == link_end::kind::verdict) {
+        last_disconnect_reason = static_cast<std::uint8_t>(end.reason);
+        last_disconnect_time = now;
+        last_disconnect_reason_string = end.reason_string;
+    }
     if (shut_down) return;
+
+    const auto raw = end.how == link_end::kind::verdict ? class_of(end.reason)
+                     : end.how == link_end::kind::lost  ? link_lost_row().what
+                                                        : broker_unreachable_row().what;
+    // A code no broker ends a session with is handled as a lost link.
+    const auto cls = raw == verdict_class::not_a_verdict ? verdict_class::reconnect : raw;
 
     switch (state) {
     case disconnected:
     case lost:
+        recovering.reset();
         return; // we closed it ourselves
     case connecting_upstream: {
         // The sensor waits for its CONNACK: tell it now, mapped (design §4: 0x01 transient, 0x03 not).
-        const auto code = reason ? connack_return_code(*reason) : connack_broker_unreachable;
+        recovering.reset();
+        const auto code = end.how == link_end::kind::verdict ? connack_return_code(end.reason)
+                                                             : connack_broker_unreachable;
+        if (cls == verdict_class::do_not_retry) hold_down_until = now + cfg.hold_down;
         send(v12::connack_msg{code}, out);
         state = disconnected;
         closed_since = now;
@@ -361,26 +415,94 @@ void client_session::impl::on_upstream_end(std::optional<mqtt5::reason_code> rea
         break;
     }
 
-    const auto cls = class_of(reason);
-    const bool reopen = cls == verdict_class::reconnect || cls == verdict_class::retry_later ||
-                        cls == verdict_class::go_elsewhere || cls == verdict_class::not_a_verdict;
-    if (reopen && reconnect_attempts < reconnect_delays.size()) {
-        const auto delay = reconnect_delays[reconnect_attempts++];
-        // MQTT 5.0 §3.1.2.4 Clean Start 0: the same session, QoS state resumed (§4.4).
-        upstream.set_clean_start(false);
-        if (delay == milliseconds::zero()) {
-            open_link(now, out);
-        } else {
-            link_state = link::backoff;
-            link_deadline = now + delay;
-        }
-        event(client_event_kind::upstream_down, detail + "; reconnecting", out);
+    auto follow = [&] {
+        // MQTT 5.0 §4.11: the Server Reference names where to connect instead.
+        if (!cfg.follow_server_reference || !end.server_reference) return false;
+        auto ref = parse_server_reference(*end.server_reference);
+        if (!ref) return false;
+        elsewhere = std::move(*ref);
+        detail += "; following the Server Reference to " + elsewhere->host +
+                  (elsewhere->port != 0 ? ":" + std::to_string(elsewhere->port) : std::string{});
+        return true;
+    };
+
+    if (!recovering) {
+        recovering = recovery{cls, end, now};
+        reconnect_attempts = 0;
+        if (cls == verdict_class::go_elsewhere) // followed: bounded tries like a reconnect
+            recovering->policy = follow() ? verdict_class::reconnect : verdict_class::fix_then_retry;
+    } else if (cls == verdict_class::fix_then_retry || cls == verdict_class::do_not_retry ||
+               cls == verdict_class::go_elsewhere) {
+        // A refusal while re-opening ends the recovery: retrying cannot help (a Server Reference is
+        // followed once per recovery, never from one redirect to the next).
+        recovering->policy = verdict_class::fix_then_retry;
+        recovering->cause = end;
+    } else if (end.how == link_end::kind::verdict) {
+        recovering->cause = end; // what the sensor is told if the policy runs out
+    }
+    continue_recovery(std::move(detail), now, out);
+}
+
+void client_session::impl::continue_recovery(std::string detail, time_point now, std::vector<action>& out)
+{
+    auto& r = *recovering;
+    std::optional<milliseconds> delay;
+    switch (r.policy) {
+    case verdict_class::reconnect:
+        // At once, then 1 s, 2 s, ...: config.reconnect_tries re-opens in all.
+        if (reconnect_attempts < cfg.reconnect_tries)
+            delay = reconnect_attempts == 0 ? milliseconds::zero() : backoff(reconnect_attempts - 1u);
+        break;
+    case verdict_class::retry_later:
+        // 1 s, 2 s, 4 s .. 30 s while the next re-open still falls within the grace period.
+        if (now + backoff(reconnect_attempts) <= r.since + cfg.retry_later_grace)
+            delay = backoff(reconnect_attempts);
+        break;
+    case verdict_class::go_elsewhere:
+    case verdict_class::fix_then_retry:
+    case verdict_class::do_not_retry:
+    case verdict_class::not_a_verdict:
+        break;
+    }
+    if (!delay) {
+        const auto cause = r.cause;
+        give_verdict(cause, std::move(detail), now, out);
         return;
     }
+    ++reconnect_attempts;
+    // MQTT 5.0 §3.1.2.4 Clean Start 0: the same session, QoS state resumed (§4.4).
+    upstream.set_clean_start(false);
+    if (*delay == milliseconds::zero()) {
+        open_link(now, out);
+        event(client_event_kind::upstream_down, detail + "; reconnecting", out);
+    } else {
+        link_state = link::backoff;
+        link_deadline = now + *delay;
+        event(client_event_kind::upstream_down,
+              detail + "; reconnecting in " + std::to_string(delay->count()) + " ms", out);
+    }
+}
 
-    // Giving up: the sensor must reconnect (§6.12 unsolicited DISCONNECT). A sleeping one cannot
-    // hear it: it gets the DISCONNECT instead of PINGRESP at its next wake-up (design §4).
+void client_session::impl::send_disconnect(std::uint8_t v2_reason, const std::optional<std::string>& reason_string,
+                                           std::vector<action>& out)
+{
+    // Design §4: every DISCONNECT the gateway decides goes through the one builder (v1.2: bare).
+    out.emplace_back(send_datagram{peer, disconnect_datagram(sn::protocol_version::v1_2, v2_reason, reason_string)});
+    ++stats.verdicts_sent;
+}
+
+void client_session::impl::give_verdict(const link_end& end, std::string detail, time_point now,
+                                        std::vector<action>& out)
+{
+    // Giving up: the sensor must act (§6.12 unsolicited DISCONNECT). A sleeping one cannot hear
+    // it: it gets the DISCONNECT instead of PINGRESP at its next wake-up (design §4).
+    recovering.reset();
     reconnect_attempts = 0;
+    elsewhere.reset();
+    if (end.how == link_end::kind::verdict && class_of(end.reason) == verdict_class::do_not_retry) {
+        hold_down_until = now + cfg.hold_down;
+        detail += "; hold-down " + std::to_string(cfg.hold_down.count()) + " s";
+    }
     drop_held(out);
     if (will_resp_owed) {
         // §6.4: the new will never came into force upstream: "rejected: congestion", and the
@@ -391,12 +513,13 @@ void client_session::impl::on_upstream_end(std::optional<mqtt5::reason_code> rea
         upstream.set_will(desired_will());
         if (state != asleep) send_will_resp(type, v12::return_codes::rejected_congestion, out);
     }
+    const std::uint8_t v2 = v2_disconnect_code(end.code());
     if (state == asleep) {
-        disconnect_owed = true;
+        verdict_owed = stored_verdict{v2, end.reason_string, now};
         event(client_event_kind::upstream_down, detail + "; the sensor is told when it wakes", out);
         return;
     }
-    send(v12::disconnect_msg{}, out);
+    send_disconnect(v2, end.reason_string, out);
     state = disconnected;
     closed_since = now;
     pause_delivery();
@@ -410,12 +533,33 @@ void client_session::impl::on_upstream_end(std::optional<mqtt5::reason_code> rea
 void client_session::impl::on_connect(const v12::connect_msg& m, time_point now, std::vector<action>& out)
 {
     if (shut_down) return;
+    if (hold_down_until && now < *hold_down_until) {
+        // Design §4 "do not retry": the broker is not asked on the sensor's behalf until the
+        // hold-down ends; "rejected: not supported" (§5.3.10).
+        last_seen = now;
+        verdict_owed.reset();
+        if (state == asleep || state == awake || state == active) {
+            state = disconnected;
+            closed_since = now;
+            pause_delivery();
+        }
+        send(v12::connack_msg{connack_hold_down}, out);
+        event(client_event_kind::connect_refused,
+              "CONNACK 0x03: hold-down for " +
+                  std::to_string(std::chrono::duration_cast<seconds>(*hold_down_until - now).count()) +
+                  " s more after " + (last_disconnect_reason ? hex_code(*last_disconnect_reason) : "a verdict"),
+              out);
+        return;
+    }
+    hold_down_until.reset();
+    recovering.reset();
+    witnessing = false;
     last_seen = now;
     supervised_since = now;
     keep_alive = m.duration;
     clean_session = m.clean_session;
     sleep_duration = 0;
-    disconnect_owed = false;
+    verdict_owed.reset();
     will_resp_owed.reset();
     pending_will_topic.reset();
     will_req_deadline.reset();
@@ -552,10 +696,12 @@ void client_session::impl::handle(const v12::pingreq_msg&, time_point now, std::
         return;
     case asleep:
         // §6.14: the sleep timer stops; awake.
-        if (disconnect_owed) {
-            // Design §4: the upstream session ended while it slept and could not be re-opened.
-            disconnect_owed = false;
-            send(v12::disconnect_msg{}, out);
+        if (verdict_owed) {
+            // Design §4: the upstream session ended while it slept and could not be re-opened: the
+            // stored verdict instead of the buffered messages and PINGRESP (v1.2: bare DISCONNECT;
+            // never right after a sleep request, where it would read as "sleep granted", §6.14).
+            const auto v = *std::exchange(verdict_owed, std::nullopt);
+            send_disconnect(v.v2_reason, v.reason_string, out);
             state = disconnected;
             closed_since = now;
             event(client_event_kind::disconnected,
@@ -632,6 +778,10 @@ void client_session::impl::lose(std::string detail, time_point now, std::vector<
         out.emplace_back(close_broker_link{id, mqtt5::close_mode::abrupt});
     link_state = link::closed;
     relinking = false;
+    link_connected = false;
+    witnessing = false;
+    recovering.reset();
+    verdict_owed.reset(); // kept only until the sleep timer ends (design §4)
     drop_held(out);
     will_req_deadline.reset();
     will_resp_owed.reset();
@@ -645,14 +795,23 @@ void client_session::impl::kick(mqtt5::reason_code reason, time_point now, std::
 {
     // As if the broker had ended the session with `reason` (design §4); the link is ours to end:
     // MQTT 5.0 §3.14.2.1 0x00 keeps the broker's session and publishes no will.
-    last_disconnect_reason = static_cast<std::uint8_t>(reason);
-    last_disconnect_time = now;
     const auto detail = "kicked: " + describe(reason, std::nullopt);
     event(client_event_kind::broker_verdict, detail, out);
-    const bool had_link = link_state != link::closed;
     close_link(now, out);
-    if (!had_link && (state == disconnected || state == lost)) return;
-    on_upstream_end(reason, detail, now, out);
+    link_connected = false;
+    witnessing = false;
+    recovering.reset(); // the kick's verdict replaces any recovery under way
+    const link_end end{link_end::kind::verdict, reason, std::string("kicked by the gateway operator"),
+                       std::nullopt};
+    if (state == disconnected || state == lost) {
+        // Nothing to tell: only the record of the verdict and its hold-down.
+        last_disconnect_reason = static_cast<std::uint8_t>(reason);
+        last_disconnect_time = now;
+        last_disconnect_reason_string = end.reason_string;
+        if (class_of(reason) == verdict_class::do_not_retry) hold_down_until = now + cfg.hold_down;
+        return;
+    }
+    on_upstream_end(end, detail, now, out);
 }
 
 void client_session::impl::detach(std::string detail, time_point now, std::vector<action>& out)
@@ -789,9 +948,26 @@ void client_session::impl::on_timeout(time_point now, std::vector<action>& out)
 
     if (link_state == link::opening && now >= link_deadline) {
         out.emplace_back(close_broker_link{id, mqtt5::close_mode::abrupt});
-        on_upstream_end(std::nullopt, "broker link not up in time", now, out);
+        on_upstream_end(link_end{link_end::kind::unreachable}, "broker link not up in time", now, out);
     }
-    if (link_state == link::backoff && now >= link_deadline) open_link(now, out);
+    if (link_state == link::backoff && now >= link_deadline) {
+        if (witnessing) {
+            witnessing = false;
+            link_state = link::closed;
+            if (own.connected && own.downs == witness_own_downs)
+                on_upstream_end(link_end{link_end::kind::verdict, mqtt5::reason_code::session_taken_over,
+                                         std::string("session taken over (link closed without DISCONNECT, "
+                                                     "the gateway's own link stayed up)"),
+                                         std::nullopt},
+                                "broker link closed while the gateway's own link stayed up: taken over",
+                                now, out);
+            else
+                on_upstream_end(link_end{}, "broker link lost (the gateway's own link went down too)", now,
+                                out);
+        } else {
+            open_link(now, out);
+        }
+    }
 
     if (will_req_deadline && now >= *will_req_deadline &&
         (state == awaiting_will_topic || state == awaiting_will_msg)) {
@@ -846,8 +1022,9 @@ std::optional<time_point> client_session::impl::next_deadline() const
 // ============================================================================================
 
 client_session::client_session(session_id id, std::string client_id, peer_id peer, const config& cfg,
-                               const predefined_table& predefined, gateway_stats& stats)
-    : impl_(std::make_unique<impl>(id, std::move(client_id), peer, cfg, predefined, stats))
+                               const predefined_table& predefined, gateway_stats& stats,
+                               const own_link_watch& own)
+    : impl_(std::make_unique<impl>(id, std::move(client_id), peer, cfg, predefined, stats, own))
 {}
 
 client_session::~client_session() = default;
@@ -904,7 +1081,7 @@ void client_session::on_broker_link_down(time_point now, std::vector<action>& ou
 {
     auto& s = *impl_;
     if (s.link_state == impl::link::opening) {
-        s.on_upstream_end(std::nullopt, "broker unreachable", now, out);
+        s.on_upstream_end(impl::link_end{impl::link_end::kind::unreachable}, "broker unreachable", now, out);
         return;
     }
     if (s.link_state != impl::link::up) return;
@@ -938,7 +1115,7 @@ void client_session::shutdown(time_point now, std::vector<action>& out)
     case connecting_upstream:
     case awaiting_will_topic:
     case awaiting_will_msg:
-        s.send(v12::disconnect_msg{}, out);
+        s.send_disconnect(0x8B, std::nullopt, out); // MQTT-SN v2.0 0x8B Server shutting down
         s.state = disconnected;
         s.closed_since = now;
         break;
@@ -961,6 +1138,7 @@ bool client_session::removable(time_point now) const
     if (s.link_state != impl::link::closed || s.upstream.state() != mqtt5::session_state::disconnected)
         return false;
     if (s.state != disconnected && s.state != lost) return false;
+    if (s.hold_down_until && now < *s.hold_down_until) return false; // design §4: CONNACK 0x03 meanwhile
     // §6.12: subscriptions and will data persist after DISCONNECT (whatever CleanSession was) until
     // a CONNECT with CleanSession=true; the broker keeps the session as long (MQTT 5.0
     // §3.1.2.11.2, Session Expiry from the config). §6.3: a sensor that connected without
@@ -995,6 +1173,9 @@ client_info client_session::info() const
     i.upstream = s.upstream.state();
     i.last_disconnect_reason = s.last_disconnect_reason;
     i.last_disconnect_time = s.last_disconnect_time;
+    i.last_disconnect_reason_string = s.last_disconnect_reason_string;
+    i.verdict_pending = s.verdict_owed.has_value();
+    i.hold_down_until = s.hold_down_until;
     return i;
 }
 

@@ -19,6 +19,13 @@ namespace sngw::core::detail {
 
 class predefined_table;
 
+/// The gateway's own upstream link (QoS -1 senders, design §2) as the take-over witness sees it
+/// (design §4): owned by the gateway, read by every client.
+struct own_link_watch {
+    bool connected = false;  // CONNACK Success and not ended since
+    std::uint64_t downs = 0; // times a connected own link ended
+};
+
 /// Puts `creds` into the next CONNECT of `s` (MQTT 5.0 §3.1.3.5, §3.1.3.6): a reload (SIGHUP)
 /// applies new credentials from the next upstream CONNECT on, also on a resumed session.
 void set_credentials(mqtt5::client_session& s, const broker_credentials& creds);
@@ -39,7 +46,7 @@ class client_session {
 public:
     /// `cfg`, `predefined` and `stats` are the gateway's: they outlive every client.
     client_session(session_id id, std::string client_id, peer_id peer, const config& cfg,
-                   const predefined_table& predefined, gateway_stats& stats);
+                   const predefined_table& predefined, gateway_stats& stats, const own_link_watch& own);
     ~client_session();
     client_session(const client_session&) = delete;
     client_session& operator=(const client_session&) = delete;

@@ -6,6 +6,7 @@
 // SUBSCRIBE, retransmission). Not installed.
 
 #include "client_session.hpp"
+#include "reason_mapping.hpp"
 #include "topic_registry.hpp"
 
 #include <sngw/core/errc.hpp>
@@ -22,7 +23,7 @@ namespace v12 = sngw::sn::v1_2;
 
 struct client_session::impl {
     impl(session_id sid, std::string cid, peer_id p, const config& c, const predefined_table& pre,
-         gateway_stats& s);
+         gateway_stats& s, const own_link_watch& o);
 
     // ---- identity -------------------------------------------------------------------------------
     session_id id;
@@ -30,6 +31,7 @@ struct client_session::impl {
     peer_id peer;
     const config& cfg;
     gateway_stats& stats;
+    const own_link_watch& own;
     client_state state = client_state::disconnected;
     bool shut_down = false;
 
@@ -65,9 +67,48 @@ struct client_session::impl {
     time_point link_deadline{};
     std::uint8_t reconnect_attempts = 0; // re-opens since the link was last connected
     bool relinking = false;              // the current link replaces one we closed for a new will
+    bool link_connected = false;         // the current link got CONNACK Success
     /// The will of the CONNECT on the current link (upstream.config() holds the next CONNECT's).
     std::optional<mqtt5::will_message> link_will;
-    bool disconnect_owed = false; // asleep: answer its next PINGREQ with DISCONNECT
+
+    // ---- broker verdicts (design §4) ---------------------------------------------------------------
+    /// How a link ended: the broker's verdict (DISCONNECT or refused CONNACK, with its reason code,
+    /// reason string and Server Reference), lost without DISCONNECT, or the broker unreachable.
+    struct link_end {
+        enum class kind : std::uint8_t { verdict, lost, unreachable };
+        kind how = kind::lost;
+        mqtt5::reason_code reason = mqtt5::reason_code::unspecified_error; // kind::verdict
+        std::optional<std::string> reason_string{};
+        std::optional<std::string> server_reference{};
+        std::optional<mqtt5::reason_code> code() const
+        {
+            return how == kind::verdict ? std::optional(reason) : std::nullopt;
+        }
+    };
+    /// A recovery in progress (the sensor has not been told): the cause that decides the policy,
+    /// the last cause with a reason code (what the sensor is told if recovery fails), its start.
+    struct recovery {
+        verdict_class policy = verdict_class::reconnect;
+        link_end cause{};
+        time_point since{};
+    };
+    std::optional<recovery> recovering;
+    /// Elsewhere to open the link (a followed Server Reference, MQTT 5.0 §4.11): kept for this
+    /// session's later links.
+    std::optional<server_reference> elsewhere;
+    /// The take-over witness (design §4): the link closed without DISCONNECT while the gateway's
+    /// own link was up; decided at link_deadline (link::backoff).
+    bool witnessing = false;
+    std::uint64_t witness_own_downs = 0;
+    /// A verdict for a sleeper, given at its next PINGREQ instead of PINGRESP.
+    struct stored_verdict {
+        std::uint8_t v2_reason = 0x80;
+        std::optional<std::string> reason_string{};
+        time_point at{};
+    };
+    std::optional<stored_verdict> verdict_owed;
+    std::optional<time_point> hold_down_until; // design §4 "do not retry": CONNACK 0x03 until then
+    std::optional<std::string> last_disconnect_reason_string;
     bool broker_session = false;  // a CONNACK Success since the last Clean Start 1: the broker
                                   // holds a session for Session Expiry seconds
     std::optional<std::uint8_t> last_disconnect_reason;
@@ -159,8 +200,15 @@ struct client_session::impl {
     void relink(time_point now, std::vector<action>& out);
     void apply(std::vector<mqtt5::action>&& actions, time_point now, std::vector<action>& out);
     void on_upstream_connected(const mqtt5::connected& c, time_point now, std::vector<action>& out);
-    void on_upstream_end(std::optional<mqtt5::reason_code> reason, std::string detail, time_point now,
+    void on_upstream_end(link_end end, std::string detail, time_point now, std::vector<action>& out);
+    /// The next re-open of a recovery, or the verdict to the sensor when the policy is exhausted.
+    void continue_recovery(std::string detail, time_point now, std::vector<action>& out);
+    /// Design §4: tell the sensor (at once, or at its next PINGREQ while asleep); hold-down for the
+    /// "do not retry" class.
+    void give_verdict(const link_end& end, std::string detail, time_point now, std::vector<action>& out);
+    void send_disconnect(std::uint8_t v2_reason, const std::optional<std::string>& reason_string,
                          std::vector<action>& out);
+    void on_link_lost(mqtt5::link_lost_cause cause, time_point now, std::vector<action>& out);
     void maybe_relink_for_will(time_point now, std::vector<action>& out);
     void release_held(time_point now, std::vector<action>& out);
     void drop_held(std::vector<action>& out);

@@ -5,6 +5,7 @@
 #include <sngw/core/gateway.hpp>
 
 #include "client_session.hpp"
+#include "reason_mapping.hpp"
 #include "topic_registry.hpp"
 
 #include <sngw/core/errc.hpp>
@@ -92,6 +93,7 @@ struct gateway::impl {
     session_id own_id = next_session++;
     mqtt5::client_session own;
     link_phase own_link = link_phase::none;
+    detail::own_link_watch own_watch{}; // the take-over witness (design §4)
     std::optional<time_point> reconnect_at{};
     std::chrono::seconds backoff = reconnect_first;
 
@@ -110,6 +112,16 @@ struct gateway::impl {
         if (cfg.default_credentials.password)
             sc.connect.password = sn::wire::to_bytes(*cfg.default_credentials.password);
         sc.connect_timeout = cfg.broker_connect_timeout;
+        if (!cfg.status_topic.empty()) {
+            // Design §6 status topic: "offline" (retained, QoS 1) as this connection's will, so the
+            // broker publishes it when the gateway dies or ends with DISCONNECT 0x04.
+            mqtt5::will_message w;
+            w.topic = cfg.status_topic;
+            w.payload = sn::wire::to_bytes("offline");
+            w.qos = mqtt5::qos::at_least_once;
+            w.retain = true;
+            sc.connect.will = std::move(w);
+        }
         return sc;
     }
 
@@ -409,7 +421,7 @@ struct gateway::impl {
     session_id create(const std::string& client_id, peer_id from)
     {
         const session_id id = next_session++;
-        auto s = std::make_unique<detail::client_session>(id, client_id, from, cfg, predefined, stats);
+        auto s = std::make_unique<detail::client_session>(id, client_id, from, cfg, predefined, stats, own_watch);
         sessions.emplace(id, record{std::move(s), deadlines.end()});
         by_client.emplace(client_id, id);
         return id; // bind() enters the peer
@@ -434,8 +446,10 @@ struct gateway::impl {
     {
         auto it = by_client.find(*m.client_id);
         if (it == by_client.end()) {
-            // It must CONNECT again; the DISCONNECT tells it so (§6.14 has no other answer).
-            send(out, from, v12::disconnect_msg{});
+            // It must CONNECT again; the DISCONNECT tells it so (§6.14 has no other answer; design §4:
+            // v2.0 0xF4 No Virtual Connection exists, through the same builder).
+            out.push_back(send_datagram{from, detail::disconnect_datagram(sn::protocol_version::v1_2,
+                                                                          detail::v2_no_virtual_connection)});
             drop(out, from, *m.client_id, errc::unknown_client, "PINGREQ");
             return;
         }
@@ -543,13 +557,17 @@ struct gateway::impl {
                         own_link = link_phase::none;
                     } else if constexpr (std::is_same_v<T, mqtt5::connected>) {
                         backoff = reconnect_first;
+                        own_watch.connected = true;
                         own_event(client_event_kind::upstream_up, {}, out);
+                        publish_status(now, out);
                     } else if constexpr (std::is_same_v<T, mqtt5::connect_failed> ||
                                          std::is_same_v<T, mqtt5::broker_disconnected> ||
                                          std::is_same_v<T, mqtt5::link_lost> ||
                                          std::is_same_v<T, mqtt5::protocol_error_detected>) {
                         if constexpr (std::is_same_v<T, mqtt5::link_lost>)
                             if (x.cause == mqtt5::link_lost_cause::link_down) own_link = link_phase::none;
+                        if (own_watch.connected) ++own_watch.downs;
+                        own_watch.connected = false;
                         own_event(client_event_kind::upstream_down, to_text(mqtt5::action{x}), out);
                     } else if constexpr (std::is_same_v<T, mqtt5::message_received>) {
                         // Nothing subscribes on this session; a QoS 1/2 message is acknowledged so the
@@ -564,6 +582,15 @@ struct gateway::impl {
             reconnect_at = now + backoff;
             backoff = std::min(backoff * 2, std::chrono::seconds(reconnect_max));
         }
+    }
+
+    void publish_status(time_point now, std::vector<action>& out)
+    {
+        // Design §6: "online", retained, QoS 1, after each CONNACK (the will says "offline").
+        if (cfg.status_topic.empty()) return;
+        auto r = own.publish(cfg.status_topic, sn::wire::to_bytes("online"), mqtt5::qos::at_least_once, true,
+                             {}, now);
+        own_actions(std::move(r.actions), now, out);
     }
 
     // ---- broker events --------------------------------------------------------------------------------
@@ -707,8 +734,12 @@ struct gateway::impl {
             refresh_deadline(id, r);
         }
         if (own_link == link_phase::up) {
-            own_actions(own.disconnect(mqtt5::reason_code::normal_disconnection, std::nullopt, now), now,
-                        out);
+            // Design §6: with a status topic, MQTT 5.0 §3.14.2.1 0x04 Disconnect with Will Message:
+            // the broker publishes the will, "offline" (retained); else 0x00.
+            own_actions(own.disconnect(cfg.status_topic.empty() ? mqtt5::reason_code::normal_disconnection
+                                                                : mqtt5::reason_code::disconnect_with_will_message,
+                                       std::nullopt, now),
+                        now, out);
             if (own_link != link_phase::none) {
                 out.push_back(close_broker_link{own_id, mqtt5::close_mode::graceful});
                 own_link = link_phase::none;
@@ -794,6 +825,7 @@ std::vector<std::string> gateway::reconfigure(const config& next, time_point now
     differs("retry_later_grace", c.retry_later_grace != next.retry_later_grace);
     differs("follow_server_reference", c.follow_server_reference != next.follow_server_reference);
     differs("hold_down", c.hold_down != next.hold_down);
+    differs("takeover_witness", c.takeover_witness != next.takeover_witness);
     differs("status_topic", c.status_topic != next.status_topic);
     differs("retry_interval", c.retry_interval != next.retry_interval);
     differs("retry_count", c.retry_count != next.retry_count);

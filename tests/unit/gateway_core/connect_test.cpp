@@ -99,7 +99,13 @@ TEST_CASE("a broker CONNACK 0x87 Not authorized reaches the sensor as CONNACK 0x
     CHECK(h.sent_to(sensor) == strings{"03 05 03"}); // CONNACK rejected: not supported
     CHECK(b.closed());
     CHECK(has_event(h.events(), core::client_event_kind::connect_refused));
-    CHECK_FALSE(h.client("c1")); // a clean record with nothing upstream is gone
+    // Design §4 "do not retry": the record stays for the hold-down, whose CONNECTs are refused
+    // without asking the broker.
+    REQUIRE(h.client("c1"));
+    CHECK(h.client("c1")->hold_down_until == std::optional(h.now() + h.cfg().hold_down));
+    h.send(sensor, "08 04 04 01 00 3c 63 31");
+    CHECK(h.sent_to(sensor) == strings{"03 05 03"});
+    CHECK(b.opens() == 1);
 }
 
 TEST_CASE("a broker CONNACK 0x89 Server busy reaches the sensor as CONNACK 0x01 congestion")
@@ -252,7 +258,9 @@ TEST_CASE("a broker DISCONNECT is survived by reconnecting with Clean Start 0 an
     // which would hide the re-open made inside it.)
     b.reply(mqtt5::disconnect_packet{.reason = mqtt5::reason_code::server_shutting_down});
     CHECK(h.sent_to(sensor).empty());
-    CHECK(b.opens() == 2); // re-opened at once
+    CHECK(b.opens() == 1);
+    h.advance(1s);
+    CHECK(b.opens() == 2); // design §4 "retry later": re-opened after 1 s
     b.link_up();
     CHECK_FALSE(b.expect<mqtt5::connect_packet>().clean_start);
     b.connack_success(true);
@@ -301,6 +309,7 @@ TEST_CASE(
     "a sensor given up while the broker stays down keeps its topic ids for a CONNECT without CleanSession")
 {
     auto c = quiet();
+    c.takeover_witness = {}; // the link_down below is an outage, though the own link stays up
     c.session_expiry = 600;
     core_harness h(c);
     h.auto_broker(true);

@@ -195,7 +195,9 @@ TEST_CASE(
     relinked(b);
     b.connack(mqtt5::reason_code::server_unavailable);
     CHECK(h.sent_to(sensor).empty());
-    CHECK(b.opens() == 3); // reconnecting at once (design §4)
+    CHECK(b.opens() == 2);
+    h.advance(1s);
+    CHECK(b.opens() == 3); // design §4 "retry later": re-opened after 1 s
     b.link_up();
     const auto c = b.expect<mqtt5::connect_packet>();
     REQUIRE(c.will);
@@ -215,6 +217,7 @@ TEST_CASE(
     b.connack(mqtt5::reason_code::not_authorized); // design §4: not retried on the sensor's behalf
     CHECK(h.sent_to(sensor) == strings{"03 1b 01", "02 18"});
     CHECK(h.state_of(sensor) == core::client_state::disconnected);
+    h.advance(h.cfg().hold_down);              // design §4: CONNACK 0x03 until the hold-down ends
     h.send(sensor, "08 04 00 01 00 3c 75 31"); // CONNECT clean 0, will 0: the old will is kept
     b.link_up();
     const auto c = b.expect<mqtt5::connect_packet>();

@@ -58,6 +58,9 @@ struct config {
     /// "do not retry" class (0x87, 0x8E, 0x98): no re-open on the sensor's behalf for this long;
     /// CONNECTs meanwhile are refused (v1.2 CONNACK 0x03, v2.0 the broker's code).
     std::chrono::seconds hold_down{60};
+    /// A sensor's link closed without DISCONNECT while the gateway's own link stays up this long
+    /// is a take-over (0x8E: no re-open, hold-down), not an outage (design §4). 0: always an outage.
+    milliseconds takeover_witness{std::chrono::seconds(1)};
     /// The gateway's own connection publishes "online" here (retained) and leaves "offline" as its
     /// will (design §6). Empty: no status topic.
     std::string status_topic{};

@@ -38,6 +38,9 @@ struct client_info {
     mqtt5::session_state upstream = mqtt5::session_state::disconnected;
     std::optional<std::uint8_t> last_disconnect_reason{}; // the broker's, MQTT 5 reason code
     std::optional<time_point> last_disconnect_time{};
+    std::optional<std::string> last_disconnect_reason_string{}; // the broker's Reason String
+    bool verdict_pending = false;               // asleep: a DISCONNECT waits for its next PINGREQ
+    std::optional<time_point> hold_down_until{}; // design §4 "do not retry": CONNACK 0x03 until then
 };
 
 /// Gateway-wide counters (monotonic), for logs, `sngwctl status` and metrics.
@@ -51,6 +54,9 @@ struct gateway_stats {
     std::uint64_t clients_lost = 0;
     std::uint64_t clients_evicted = 0;  // removable records dropped for a new client at max_clients
     std::uint64_t datagrams_v2_0 = 0;   // MQTT-SN 2.0 first contacts, dropped until v2.0 is supported
+    /// DISCONNECTs from the broker on sensors' sessions, by MQTT 5 reason code (design §4).
+    std::map<std::uint8_t, std::uint64_t> broker_disconnects{};
+    std::uint64_t verdicts_sent = 0; // DISCONNECTs the gateway decided to send a sensor (design §4)
 };
 
 /// The gateway core (design §1-§3): one state machine per MQTT-SN client, routing by peer and by
