@@ -304,6 +304,13 @@ std::string right(std::string_view s, std::size_t w)
     return std::string(w - width(out), ' ') + out;
 }
 
+std::string trimmed(std::string s)
+{
+    while (!s.empty() && s.back() == ' ')
+        s.pop_back();
+    return s;
+}
+
 std::string number(std::uint64_t n)
 {
     return std::to_string(n);
@@ -397,10 +404,10 @@ void print_clients(const json::value& answer)
 {
     const auto* list = member(answer, "clients");
     const auto n = list && list->is_array() ? list->get_array().size() : 0;
-    std::cout << client_header() << '\n';
+    std::cout << trimmed(client_header()) << '\n';
     if (n != 0)
         for (const auto& c : list->get_array())
-            std::cout << client_row(c) << '\n';
+            std::cout << trimmed(client_row(c)) << '\n';
     std::cout << n << (n == 1 ? " sensor" : " sensors") << '\n';
 }
 
@@ -422,9 +429,7 @@ void print_client(const json::value& c)
     line("sleep duration", sleep == 0 ? "-" : number(sleep) + " s");
     const auto* seen = member(c, "last_seen_ago");
     if (seen && !seen->is_null()) {
-        char ago[32];
-        std::snprintf(ago, sizeof ago, "%.1f", num(c, "last_seen_ago"));
-        line("last seen", str(c, "last_seen") + " (" + ago + " s ago)");
+        line("last seen", str(c, "last_seen") + " (" + number(count(c, "last_seen_ago")) + " s ago)");
     } else {
         line("last seen", "never");
     }
@@ -444,15 +449,16 @@ void print_client(const json::value& c)
         char code[8];
         std::snprintf(code, sizeof code, "0x%02x", static_cast<unsigned>(count(d, "reason")));
         std::string text = std::string(code) + " " + str(d, "name");
-        if (const auto* ago = member(d, "ago"); ago && !ago->is_null()) {
-            char a[32];
-            std::snprintf(a, sizeof a, "%.1f", num(d, "ago"));
-            text += " at " + str(d, "time") + " (" + a + " s ago)";
-        }
+        if (const auto* ago = member(d, "ago"); ago && !ago->is_null())
+            text += " at " + str(d, "time") + " (" + number(count(d, "ago")) + " s ago)";
         line("last disconnect", text);
+        if (const auto rs = str(d, "reason_string"); !rs.empty()) line("  reason string", safe(rs));
     } else {
         line("last disconnect", "none");
     }
+    if (flag(c, "verdict_pending")) line("verdict pending", "a DISCONNECT waits for its next wake");
+    if (const auto until = str(c, "hold_down_until"); !until.empty())
+        line("hold-down", "CONNACK 0x03 until " + until + " (" + number(count(c, "hold_down_left")) + " s left)");
     line("traffic", number(count(c, "datagrams_in")) + " datagrams in, " + number(count(c, "datagrams_out")) +
                         " out (this address)");
 }
@@ -530,6 +536,15 @@ std::vector<std::string> status_lines(const json::value& a)
         for (const auto& [what, n] : d->get_object())
             drops += (drops.empty() ? "" : ", ") + number(count(*d, what)) + " " + safe(std::string(what));
     out.push_back("dropped by the core: " + (drops.empty() ? std::string("none") : drops));
+    std::string verdicts;
+    if (const auto* d = member(a, "broker_disconnects"); d && d->is_array()) {
+        for (const auto& e : d->get_array()) {
+            char code[8];
+            std::snprintf(code, sizeof code, "0x%02x", static_cast<unsigned>(count(e, "reason")));
+            verdicts += (verdicts.empty() ? "" : ", ") + number(count(e, "count")) + " " + code + " " + str(e, "name");
+        }
+    }
+    out.push_back("broker disconnects: " + (verdicts.empty() ? std::string("none") : verdicts));
     return out;
 }
 
@@ -708,7 +723,7 @@ int run_top(connection& conn, bool json_out)
         first = false;
         std::string frame = tty ? "\x1b[H" : "";
         for (std::size_t i = 0; i < lines.size() && i < rows; ++i) {
-            frame += cut(lines[i], cols);
+            frame += cut(trimmed(lines[i]), cols);
             if (tty) frame += "\x1b[K";
             if (i + 1 < lines.size() && i + 1 < rows) frame += tty ? "\r\n" : "\n";
         }
@@ -877,7 +892,7 @@ int main(int argc, char** argv)
     switch (request.command) {
     case control_command::status:
         for (const auto& l : status_lines(v))
-            std::cout << l << '\n';
+            std::cout << trimmed(l) << '\n';
         break;
     case control_command::clients:
         print_clients(v);

@@ -29,10 +29,10 @@ std::string_view upstream_text(mqtt5::session_state s) noexcept
     return "?";
 }
 
-/// Seconds with one decimal: enough for people, stable for scripts.
-double seconds(std::chrono::steady_clock::duration d)
+/// Whole seconds (Boost.JSON writes every double in exponent form: integers read better).
+std::int64_t seconds(std::chrono::steady_clock::duration d)
 {
-    return std::round(std::chrono::duration<double>(d).count() * 10.0) / 10.0;
+    return std::chrono::floor<std::chrono::seconds>(d).count();
 }
 
 double rounded(double v)
@@ -103,6 +103,14 @@ json::object client_json(const core::client_info& c, const client_place& place, 
     o["subscriptions"] = std::move(subs);
     o["upstream"] = upstream_text(c.upstream);
     o["session"] = c.session;
+    o["verdict_pending"] = c.verdict_pending;
+    if (c.hold_down_until && *c.hold_down_until > clock.now) {
+        o["hold_down_until"] = iso8601_utc(wall(*c.hold_down_until, clock));
+        o["hold_down_left"] = seconds(*c.hold_down_until - clock.now);
+    } else {
+        o["hold_down_until"] = nullptr;
+        o["hold_down_left"] = nullptr;
+    }
     o["datagrams_in"] = place.datagrams_in;
     o["datagrams_out"] = place.datagrams_out;
     if (c.last_disconnect_reason) {
@@ -116,6 +124,10 @@ json::object client_json(const core::client_info& c, const client_place& place, 
             d["time"] = nullptr;
             d["ago"] = nullptr;
         }
+        if (c.last_disconnect_reason_string)
+            d["reason_string"] = json_text(*c.last_disconnect_reason_string);
+        else
+            d["reason_string"] = nullptr;
         o["last_disconnect"] = std::move(d);
     } else {
         o["last_disconnect"] = nullptr;
@@ -192,7 +204,16 @@ json::object status_json(const metrics_snapshot& m, const status_extras& x, cons
         {"retransmissions", g.retransmissions},
         {"qos0_dropped", g.qos0_dropped},
         {"clients_lost", g.clients_lost},
-        {"clients_evicted", g.clients_evicted}};
+        {"clients_evicted", g.clients_evicted},
+        {"verdicts_sent", g.verdicts_sent},
+        {"datagrams_v2_0", g.datagrams_v2_0}};
+
+    // design §4: what the broker ended sensors' sessions with, by reason code.
+    json::array disconnects;
+    for (const auto& [code, n] : g.broker_disconnects)
+        disconnects.emplace_back(json::object{
+            {"reason", code}, {"name", mqtt5::to_string(static_cast<mqtt5::reason_code>(code))}, {"count", n}});
+    o["broker_disconnects"] = std::move(disconnects);
 
     const auto& r = x.rates;
     o["rates"] = json::object{{"window", rounded(r.window_seconds)},

@@ -44,6 +44,7 @@ int main(int argc, char** argv)
 
         boost::asio::io_context io(1);
         runner_options options;
+        options.default_control_socket = true; // sngwctl finds it without --control (design §6)
         // Under systemd (Type=notify): READY=1 / RELOADING=1 / STOPPING=1 / WATCHDOG=1 (sd_notify(3)).
         const auto notifier = sd_notifier::from_environment();
         if (notifier.enabled()) {

@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include <sngw/app/runner.hpp>
 
+#include <sngw/app/config_parse.hpp>
+#include <sngw/app/control_path.hpp>
+#include <sngw/app/control_render.hpp>
+#include <sngw/app/control_server.hpp>
+#include <sngw/app/metrics.hpp>
 #include <sngw/app/sd_notify.hpp>
 
 #include <sngw/core/errc.hpp>
@@ -8,6 +13,7 @@
 #include <sngw/mqtt_bridge/broker_connection.hpp>
 #include <sngw/mqtt_bridge/tls_context.hpp>
 #include <sngw/mqtt5/io.hpp>
+#include <sngw/mqtt5/reason_code.hpp>
 #include <sngw/sn/errc.hpp>
 #include <sngw/transport/serial_transport.hpp>
 #include <sngw/transport/udp_transport.hpp>
@@ -16,11 +22,14 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
 
 #include <sys/resource.h>
 
 #include <csignal>
 #include <cstdlib>
+#include <deque>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -162,6 +171,28 @@ struct runner::impl {
     bool links_stopped = false; // the last step of a shutdown
     runner_stats stats{};
 
+    // ---- issue #7: the control socket, the metrics endpoint, what they show ----------------------
+    std::unique_ptr<control_server> control{};
+    std::unique_ptr<metrics_server> metrics{};
+    core::time_point started_at = core::clock::now();
+    std::optional<core::session_id> own_session{}; // the gateway's own upstream session
+    bool own_connected = false;
+    /// Datagrams from / to each peer the links know (for `sngwctl top`'s activity); forgotten with
+    /// the peer, so it is bounded like the links' peer tables.
+    std::unordered_map<core::peer_id, std::pair<std::uint64_t, std::uint64_t>> peer_traffic{};
+
+    /// Counter totals at one moment, for the rates of `status`.
+    struct traffic_sample {
+        core::time_point at{};
+        std::uint64_t messages_in = 0, messages_out = 0, datagrams_in = 0, datagrams_out = 0, bytes_in = 0,
+                      bytes_out = 0;
+    };
+    /// One sample per second at most, taken on the event path (rearm()): an idle gateway is not woken
+    /// for it. The rates of `status` are over the last rate_window (or since the oldest sample).
+    std::deque<traffic_sample> samples{};
+    core::time_point last_activity{};
+    static constexpr auto rate_window = std::chrono::seconds(10);
+
     // ---- the three steps of every callback --------------------------------------------------------
 
     void apply(std::vector<core::action> actions)
@@ -174,6 +205,7 @@ struct runner::impl {
     void rearm()
     {
         if (done) return;
+        sample_traffic();
         const auto next = core.next_deadline();
         if (next == armed) return; // already waiting for exactly that
         armed = next;
@@ -217,7 +249,10 @@ struct runner::impl {
 
     void do_apply(core::send_datagram& a)
     {
-        if (auto* l = link_of(a.to.link)) l->send(a.to, a.bytes);
+        if (auto* l = link_of(a.to.link)) {
+            ++peer_traffic[a.to].second;
+            l->send(a.to, a.bytes);
+        }
     }
 
     void do_apply(core::broadcast_datagram& a)
@@ -228,6 +263,7 @@ struct runner::impl {
 
     void do_apply(core::forget_peer& a)
     {
+        peer_traffic.erase(a.peer);
         if (auto* l = link_of(a.peer.link)) l->forget(a.peer);
     }
 
@@ -341,6 +377,10 @@ struct runner::impl {
 
     void do_apply(core::client_event& a)
     {
+        if (own_session && a.session == *own_session) {
+            if (a.kind == core::client_event_kind::upstream_up) own_connected = true;
+            if (a.kind == core::client_event_kind::upstream_down) own_connected = false;
+        }
         // The same event again for the same session (a broker that stays down, retried with
         // back-off) is debug: the first one said it.
         auto level = log_level::info;
@@ -555,6 +595,9 @@ struct runner::impl {
             c->abort();
         timer.cancel();
         shutdown_timer.cancel();
+        // sngwctl sees "no gateway" from here on; the socket file goes (main _Exits: no destructors).
+        if (control) control->stop();
+        if (metrics) metrics->close();
         watchdog_timer.cancel();
         error_code ignored;
         signals.cancel(ignored);
@@ -628,6 +671,212 @@ struct runner::impl {
         }
     }
 
+    // ---- the control socket (design §6) ----------------------------------------------------------
+
+    /// Opens the control socket and the metrics endpoint; false (logged) when the daemon must not run.
+    bool open_control()
+    {
+        const bool explicit_path = !cfg.control_path.empty();
+        if (explicit_path || opts.default_control_socket) {
+            const auto path = daemon_control_path(cfg.control_path);
+            auto r = control_server::open(io.get_executor(), {.path = path},
+                                          [this](const control_request& rq) { return answer(rq); });
+            if (r) {
+                control = std::move(*r);
+                control->start();
+                log.info("control socket " + path + " (sngwctl" + (explicit_path ? " --control " + path : "") + ")");
+            } else {
+                const bool live = r.error() == asio::error::address_in_use;
+                const auto why = live ? std::string("another sngw answers there")
+                                      : r.error() == boost::system::errc::file_exists
+                                            ? std::string("a file that is not a socket is in the way")
+                                            : r.error().message();
+                if (explicit_path) {
+                    log.error("cannot open the control socket " + path + ": " + why +
+                              (live ? " (stop it, or give this one another --control PATH)" : ""));
+                    return false;
+                }
+                // The default place is a convenience: a second gateway on the machine still runs.
+                log.warn("no control socket: " + path + ": " + why +
+                         "; sngwctl cannot reach this gateway (give it --control PATH)");
+            }
+        }
+        if (cfg.metrics) {
+            const auto where = metrics_endpoint(*cfg.metrics);
+            if (!where) {
+                log.error("--metrics " + to_string(*cfg.metrics) + ": " + where.error().message());
+                return false;
+            }
+            metrics = std::make_unique<metrics_server>(io, *where, [this] { return render_prometheus(snapshot()); });
+            if (const auto ec = metrics->open()) {
+                log.error("cannot serve metrics on " + to_string(*cfg.metrics) + ": " + ec.message());
+                metrics.reset();
+                return false;
+            }
+            const auto ep = metrics->local_endpoint();
+            log.info("metrics at http://" + to_string(host_port{ep.address().to_string(), ep.port()}) + "/metrics");
+        }
+        return true;
+    }
+
+    traffic_sample totals(core::time_point now) const
+    {
+        traffic_sample t;
+        t.at = now;
+        const auto& g = core.stats();
+        for (auto n : g.publishes_from_clients)
+            t.messages_in += n;
+        for (auto n : g.publishes_to_clients)
+            t.messages_out += n;
+        for (const auto& l : links) {
+            const auto& c = l->counters();
+            t.datagrams_in += c.datagrams_in;
+            t.datagrams_out += c.datagrams_out;
+            t.bytes_in += c.bytes_in;
+            t.bytes_out += c.bytes_out;
+        }
+        return t;
+    }
+
+    void sample_traffic()
+    {
+        const auto now = core::clock::now();
+        last_activity = now;
+        if (!samples.empty() && now - samples.back().at < std::chrono::seconds(1)) return;
+        samples.push_back(totals(now));
+        // Enough to reach back rate_window at one sample a second, plus one.
+        while (samples.size() > 12)
+            samples.pop_front();
+    }
+
+    traffic_rates rates(core::time_point now) const
+    {
+        traffic_rates r;
+        if (samples.empty()) return r;
+        // The newest sample at least rate_window old, else the oldest one.
+        const traffic_sample* base = &samples.front();
+        for (const auto& s : samples)
+            if (now - s.at >= rate_window) base = &s;
+        const auto window = std::chrono::duration<double>(now - base->at).count();
+        r.window_seconds = window;
+        // Nothing happened within the window: the rates are 0 (the last samples may predate a burst's
+        // end by up to a second).
+        if (window <= 0 || now - last_activity >= rate_window) return r;
+        const auto cur = totals(now);
+        const auto per_second = [window](std::uint64_t a, std::uint64_t b) {
+            return a >= b ? static_cast<double>(a - b) / window : 0.0;
+        };
+        r.messages_in = per_second(cur.messages_in, base->messages_in);
+        r.messages_out = per_second(cur.messages_out, base->messages_out);
+        r.datagrams_in = per_second(cur.datagrams_in, base->datagrams_in);
+        r.datagrams_out = per_second(cur.datagrams_out, base->datagrams_out);
+        r.bytes_in = per_second(cur.bytes_in, base->bytes_in);
+        r.bytes_out = per_second(cur.bytes_out, base->bytes_out);
+        return r;
+    }
+
+    /// The live numbers, for `status`, `metrics` and the Prometheus endpoint.
+    metrics_snapshot snapshot() const
+    {
+        metrics_snapshot m;
+        m.version = std::string(version());
+        m.uptime = core::clock::now() - started_at;
+        m.broker_connected = own_connected;
+        m.broker_links = broker.size() + closing.size();
+        m.gateway = core.stats();
+        m.clients = core.clients();
+        m.runner = stats;
+        for (const auto& l : links) {
+            link_metrics k;
+            k.name = l->name();
+            k.counters = l->counters();
+            if (const auto* s = dynamic_cast<const transport::serial_transport*>(l.get())) {
+                k.kind = "serial";
+                k.serial = s->stats();
+            } else {
+                k.kind = "udp";
+            }
+            m.links.push_back(std::move(k));
+        }
+        if (metrics) m.http = metrics->stats();
+        return m;
+    }
+
+    render_clock clock_now() const { return {core::clock::now(), std::chrono::system_clock::now()}; }
+
+    client_place place_of(const core::client_info& c)
+    {
+        client_place p;
+        if (!c.peer || c.peer.link > links.size()) return p;
+        const auto& l = *links[c.peer.link - 1];
+        p.link = l.name();
+        p.address = l.describe(c.peer);
+        if (const auto it = peer_traffic.find(c.peer); it != peer_traffic.end()) {
+            p.datagrams_in = it->second.first;
+            p.datagrams_out = it->second.second;
+        }
+        return p;
+    }
+
+    /// One answer line per request (control_protocol.hpp; README "The socket protocol").
+    std::string answer(const control_request& rq)
+    {
+        const auto clock = clock_now();
+        switch (rq.command) {
+        case control_command::status: {
+            status_extras x;
+            x.broker = to_string(cfg.broker);
+            x.broker_tls = cfg.broker_tls;
+            x.gateway_id = cfg.core.gateway_id;
+            x.rates = rates(clock.now);
+            if (control) {
+                x.control_path = control->path();
+                x.control = control->counters();
+            }
+            x.started = started_at;
+            return ok_line(status_json(snapshot(), x, clock));
+        }
+        case control_command::clients: {
+            boost::json::array list;
+            const auto all = core.clients();
+            list.reserve(all.size());
+            for (const auto& c : all)
+                list.emplace_back(client_json(c, place_of(c), clock));
+            return ok_line({{"count", all.size()}, {"clients", std::move(list)}});
+        }
+        case control_command::client: {
+            const auto c = core.client(rq.id);
+            if (!c) return error_line("no client \"" + json_text(rq.id) + "\"");
+            return ok_line({{"client", client_json(*c, place_of(*c), clock)}});
+        }
+        case control_command::kick:
+            return kick(rq, clock.now);
+        case control_command::metrics:
+            return ok_line({{"metrics", render_prometheus(snapshot())}});
+        }
+        return error_line("unknown command");
+    }
+
+    std::string kick(const control_request& rq, core::time_point now)
+    {
+        const auto reason = static_cast<mqtt5::reason_code>(rq.reason);
+        // MQTT 5.0 §3.14.2.1: only a DISCONNECT reason code can be a broker's verdict.
+        if (!mqtt5::reason_code_allowed(mqtt5::packet_type::disconnect, reason))
+            return error_line("reason " + std::to_string(rq.reason) + " is not a DISCONNECT reason code (MQTT 5.0 "
+                              "§3.14.2.1), e.g. 152 (0x98) Administrative action");
+        if (stopping || done) return error_line("the gateway is shutting down");
+        auto actions = core.kick(rq.id, reason, now);
+        if (!actions) return error_line("no client \"" + json_text(rq.id) + "\"");
+        log.info("control: client " + printable(rq.id) + " kicked (" + std::string(mqtt5::to_string(reason)) + ")");
+        const auto n = actions->size();
+        apply(std::move(*actions));
+        rearm();
+        return ok_line({{"id", json_text(rq.id)},
+                        {"reason", rq.reason},
+                        {"name", mqtt5::to_string(reason)},
+                        {"actions", n}});
+    }
+
     void wait_signal()
     {
         signals.async_wait([this](error_code ec, int signo) {
@@ -667,6 +916,8 @@ runner::~runner()
         c->abort();
     d.flush_timer.cancel();
     d.watchdog_timer.cancel();
+    if (d.control) d.control->stop();
+    if (d.metrics) d.metrics->close();
     for (auto& l : d.links)
         l->stop();
 }
@@ -743,6 +994,13 @@ bool runner::open()
         }
         d.tls = std::move(*t);
     }
+    // After the listeners: READY=1 (after start()) means sngwctl and the metrics endpoint answer too.
+    if (!d.open_control()) {
+        d.control.reset();
+        d.links.clear();
+        d.udp_links.clear();
+        return false;
+    }
     return true;
 }
 
@@ -755,6 +1013,7 @@ void runner::start()
         d.log.info("listening on " + l->name());
         l->start([&d](core::peer_id from, std::span<const std::byte> datagram) {
             if (d.done) return;
+            ++d.peer_traffic[from].first;
             d.apply(d.core.on_datagram(from, datagram, core::clock::now()));
             d.rearm();
         });
@@ -773,7 +1032,12 @@ void runner::start()
         d.signals.add(SIGHUP);
         d.wait_signal();
     }
-    d.apply(d.core.start(core::clock::now()));
+    d.started_at = core::clock::now();
+    auto first = d.core.start(core::clock::now());
+    // The gateway's own session is the one core.start() opens (its state is `status`'s broker link).
+    for (const auto& a : first)
+        if (const auto* o = std::get_if<core::open_broker_link>(&a)) d.own_session = o->session;
+    d.apply(std::move(first));
     d.rearm();
     // Every listener is bound (open()) and has a receive pending: a datagram sent from now on is
     // answered. systemd starts the units ordered after ours only now (Type=notify).

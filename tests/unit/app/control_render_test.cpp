@@ -53,6 +53,7 @@ TEST_CASE("a client carries every client_info field with its place and times")
     c.upstream = sngw::mqtt5::session_state::connected;
     c.last_disconnect_reason = 0x8e;
     c.last_disconnect_time = clock.now - 60s;
+    c.last_disconnect_reason_string = "moved";
     const auto o = client_json(c, {"udp 127.0.0.1:1883", "127.0.0.1:40000", 12, 7}, clock);
     CHECK(o.at("id") == "sensor-1");
     CHECK(o.at("version") == "1.2");
@@ -63,7 +64,9 @@ TEST_CASE("a client carries every client_info field with its place and times")
     CHECK(o.at("keep_alive") == 60);
     CHECK(o.at("sleep_duration") == 30);
     CHECK(o.at("last_seen") == "2026-11-25T11:59:57Z");
-    CHECK(o.at("last_seen_ago").as_double() == doctest::Approx(2.5));
+    CHECK(o.at("last_seen_ago") == 2); // whole seconds
+    CHECK(o.at("verdict_pending") == false);
+    CHECK(o.at("hold_down_until").is_null());
     CHECK(o.at("buffered") == 3);
     CHECK(o.at("in_flight") == 1);
     CHECK(o.at("retransmissions") == 4);
@@ -78,7 +81,8 @@ TEST_CASE("a client carries every client_info field with its place and times")
     CHECK(d.at("reason") == 0x8e);
     CHECK(d.at("name") == "Session taken over");
     CHECK(d.at("time") == "2026-11-25T11:59:00Z");
-    CHECK(d.at("ago").as_double() == doctest::Approx(60.0));
+    CHECK(d.at("ago") == 60);
+    CHECK(d.at("reason_string") == "moved");
 }
 
 TEST_CASE("a client never seen and never disconnected has nulls, not zeros")
@@ -107,6 +111,7 @@ TEST_CASE("status counts sensors by state and version and shows every link")
     m.gateway.publishes_to_clients[0] = 5;
     m.runner.broker_links_opened = 4;
     m.runner.dropped["keep-alive expired"] = 1;
+    m.gateway.broker_disconnects[0x8e] = 2;
     client_info a, b, c;
     a.state = client_state::active;
     a.buffered = 1;
@@ -130,7 +135,7 @@ TEST_CASE("status counts sensors by state and version and shows every link")
     const auto o = status_json(m, x, clock);
     CHECK(o.at("version") == "0.1.0");
     CHECK(o.at("gateway_id") == 7);
-    CHECK(o.at("uptime").as_double() == doctest::Approx(3723));
+    CHECK(o.at("uptime") == 3723);
     CHECK(o.at("started") == "2026-11-25T10:57:57Z");
     CHECK(o.at("broker").at("connected") == true);
     CHECK(o.at("broker").at("links_open") == 3);
@@ -158,6 +163,11 @@ TEST_CASE("status counts sensors by state and version and shows every link")
     CHECK(o.at("rates").at("window").as_double() == doctest::Approx(10));
     CHECK(o.at("rates").at("messages_in").as_double() == doctest::Approx(1.23));
     CHECK(o.at("drops").at("keep-alive expired") == 1);
+    const auto& bd = o.at("broker_disconnects").as_array();
+    REQUIRE(bd.size() == 1);
+    CHECK(bd[0].at("reason") == 0x8e);
+    CHECK(bd[0].at("name") == "Session taken over");
+    CHECK(bd[0].at("count") == 2);
     CHECK(o.at("control").at("path") == "/run/sngw/sngw.sock");
     CHECK(o.at("control").at("requests") == 6);
 }

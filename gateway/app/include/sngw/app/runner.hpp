@@ -45,6 +45,9 @@ struct runner_options {
     /// parse_arguments on the same command line). Throws (config_error) if it cannot be read.
     /// Empty: SIGHUP is logged and ignored.
     std::function<app_config()> reload_config{};
+    /// The control socket at the default place (control_path.hpp) when --control is not given; main
+    /// sets it. Off, only an explicit --control PATH opens one (tests do not touch /run/sngw).
+    bool default_control_socket = false;
 };
 
 /// The gateway on one io_context (house-style §1 "gateway/app: wiring"): the pure core, one
@@ -53,6 +56,10 @@ struct runner_options {
 /// broker link up / packet / closed, timer) is handed to the core with core::clock::now(); the
 /// actions it returns are applied in order; then the timer is re-armed.
 ///
+/// open() also opens the control socket (control_server.hpp: at --control PATH, else at the default
+/// place when options.default_control_socket; an explicit path that cannot be had fails open(), the
+/// default place only warns) and the --metrics endpoint (its failure fails open()); both close at the
+/// end of the shutdown.
 /// Life: open() (binds, builds the TLS context), start() (core start, receiving, signals), then the
 /// caller runs the io_context. request_shutdown() (SIGTERM/SIGINT) tells the core to shut down
 /// (sensors get DISCONNECT, upstream sessions DISCONNECT 0x00 and are kept), waits until every broker
