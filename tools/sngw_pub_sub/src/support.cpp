@@ -25,7 +25,7 @@ extern "C" void on_stop_signal(int)
 std::string hex_code(std::uint8_t code)
 {
     std::ostringstream os;
-    os << "0x" << std::hex << std::setw(2) << std::setfill('0') << static_cast<unsigned>(code);
+    os << "0x" << std::hex << std::uppercase << std::setw(2) << std::setfill('0') << static_cast<unsigned>(code);
     return os.str();
 }
 
