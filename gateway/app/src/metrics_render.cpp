@@ -98,27 +98,6 @@ std::string hex_code(std::uint8_t code)
     return buf.data();
 }
 
-/// The broker's DISCONNECT reason codes counted by the core (gateway_stats::broker_disconnects, a map
-/// or an array indexed by code, when the core has it).
-template <class Stats>
-std::map<std::uint8_t, std::uint64_t> broker_disconnects(const Stats& stats)
-{
-    std::map<std::uint8_t, std::uint64_t> out;
-    if constexpr (requires { stats.broker_disconnects; }) {
-        if constexpr (requires { stats.broker_disconnects.begin()->second; }) {
-            for (const auto& [code, n] : stats.broker_disconnects)
-                if (n > 0) out[static_cast<std::uint8_t>(code)] += static_cast<std::uint64_t>(n);
-        } else {
-            std::size_t code = 0;
-            for (const auto n : stats.broker_disconnects) {
-                if (n > 0 && code < 256) out[static_cast<std::uint8_t>(code)] += static_cast<std::uint64_t>(n);
-                ++code;
-            }
-        }
-    }
-    return out;
-}
-
 } // namespace
 
 std::string escape_label_value(std::string_view value)
@@ -208,12 +187,16 @@ std::string render_prometheus(const metrics_snapshot& s)
         w.sample("sngw_drops_total", {{"reason", reason}}, n);
 
     w.family("sngw_broker_disconnects_total", "counter",
-             "DISCONNECT packets from the broker, by MQTT 5 reason code (MQTT 5.0 §3.14.2.1).");
-    for (const auto& [code, n] : broker_disconnects(g)) {
+             "DISCONNECT packets from the broker on sensors' sessions, by MQTT 5 reason code (MQTT 5.0 §3.14.2.1).");
+    for (const auto& [code, n] : g.broker_disconnects) {
         const auto code_text = hex_code(code);
         w.sample("sngw_broker_disconnects_total",
                  {{"reason", code_text}, {"name", mqtt5::to_string(static_cast<mqtt5::reason_code>(code))}}, n);
     }
+
+    w.family("sngw_verdicts_total", "counter",
+             "DISCONNECTs the gateway decided to send a sensor for a broker's verdict (design §4).");
+    w.sample("sngw_verdicts_total", {}, g.verdicts_sent);
 
     w.family("sngw_clients_lost_total", "counter",
              "Sensors lost: keep-alive, sleep timer or retransmissions expired (their wills fire).");

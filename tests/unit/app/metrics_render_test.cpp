@@ -43,6 +43,8 @@ app::metrics_snapshot small_snapshot()
     s.gateway.retransmissions = 6;
     s.gateway.qos0_dropped = 1;
     s.gateway.clients_lost = 1;
+    s.gateway.broker_disconnects = {{0x98, 1}, {0x8E, 2}}; // administrative action, session taken over
+    s.gateway.verdicts_sent = 3;
     s.clients = {sensor("c1", core::client_state::active, 0, 1), sensor("c2", core::client_state::asleep, 3),
                  sensor("c3", core::client_state::lost)};
     s.runner.broker_links_opened = 4;
@@ -137,9 +139,15 @@ TEST_CASE("a small snapshot renders to the exact text format with HELP and TYPE 
         "sngw_drops_total{reason=\"mqtt-sn 2.0 not supported\"} 0\n"
         "sngw_drops_total{reason=\"qos0 buffer full\"} 1\n"
         "sngw_drops_total{reason=\"truncated\"} 2\n"
-        "# HELP sngw_broker_disconnects_total DISCONNECT packets from the broker, by MQTT 5 reason code "
-        "(MQTT 5.0 §3.14.2.1).\n"
+        "# HELP sngw_broker_disconnects_total DISCONNECT packets from the broker on sensors' sessions, by MQTT 5 "
+        "reason code (MQTT 5.0 §3.14.2.1).\n"
         "# TYPE sngw_broker_disconnects_total counter\n"
+        "sngw_broker_disconnects_total{reason=\"0x8E\",name=\"Session taken over\"} 2\n"
+        "sngw_broker_disconnects_total{reason=\"0x98\",name=\"Administrative action\"} 1\n"
+        "# HELP sngw_verdicts_total DISCONNECTs the gateway decided to send a sensor for a broker's verdict "
+        "(design §4).\n"
+        "# TYPE sngw_verdicts_total counter\n"
+        "sngw_verdicts_total 3\n"
         "# HELP sngw_clients_lost_total Sensors lost: keep-alive, sleep timer or retransmissions expired (their "
         "wills fire).\n"
         "# TYPE sngw_clients_lost_total counter\n"

@@ -64,8 +64,9 @@ struct metrics_snapshot {
 /// sngw_up, sngw_build_info{version}, sngw_uptime_seconds, sngw_broker_connected, sngw_broker_links,
 /// sngw_sensors{state,version}, sngw_buffered_messages, sngw_inflight_messages,
 /// sngw_messages_total{direction="in|out",qos="-1|0|1|2"} (in: sensor → broker, out: broker → sensor),
-/// sngw_retransmissions_total, sngw_drops_total{reason}, sngw_broker_disconnects_total{reason,name},
-/// sngw_clients_lost_total, sngw_clients_evicted_total, sngw_broker_links_opened_total,
+/// sngw_retransmissions_total, sngw_drops_total{reason}, sngw_broker_disconnects_total{reason,name}
+/// (reason "0x98", name "Administrative action"), sngw_verdicts_total, sngw_clients_lost_total,
+/// sngw_clients_evicted_total, sngw_broker_links_opened_total,
 /// sngw_bytes_total{link,direction}, sngw_datagrams_total{link,direction},
 /// sngw_receive_errors_total{link}, sngw_send_errors_total{link}, sngw_framing_errors_total{link},
 /// sngw_crc_errors_total{link}, sngw_serial_open{link}, sngw_serial_reopens_total{link},
