@@ -14,7 +14,8 @@
 //             8..10 a canned broker packet: session octet, kind octet, packet id octet
 //             11    broker link down: session octet
 //             12..14 time jump: octet t, advance t*t*4 ms (up to ~4 min), firing deadlines
-//             15    shutdown (only when op is 0xFF), else a canned CONNECT of a sensor
+//             15    shutdown (only when op is 0xFF), kick (only when op is 0xEF: client octet, reason
+//                   octet), else a canned CONNECT of a sensor
 #include "fuzz_seeds.hpp"
 
 #include <sngw/core/gateway.hpp>
@@ -231,6 +232,11 @@ struct driver {
                 if (op == 0xFF) {
                     check(gw.shutdown(now));
                     if (!gw.idle()) std::abort();
+                } else if (op == 0xEF) {
+                    // sngwctl kick c<n> with any reason code (design §4: the broker verdict path).
+                    const std::string id{'c', static_cast<char>('0' + r.u8() % 4)};
+                    const auto reason = static_cast<mqtt5::reason_code>(r.u8());
+                    if (auto out = gw.kick(id, reason, now)) check(std::move(*out));
                 } else {
                     // CONNECT from peer (op >> 4) & 3, client id "c<n>", clean by bit 6, Will by bit 7
                     const auto n = static_cast<char>('0' + ((op >> 4) & 3));

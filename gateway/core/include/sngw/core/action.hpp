@@ -43,7 +43,8 @@ struct forget_peer {
 };
 
 /// Open a TCP/TLS connection to the broker for `session` (the configured broker, or `host:port` when
-/// set: a Server Reference, issue #5). Answer with on_broker_link_up / on_broker_link_down.
+/// `host` is set: a followed Server Reference, design §4; `port` 0 then means the configured broker's
+/// port). Answer with on_broker_link_up / on_broker_link_down.
 /// `max_packet_size`: the largest packet the session accepts (size the stream splitter alike).
 struct open_broker_link {
     session_id session = 0;
