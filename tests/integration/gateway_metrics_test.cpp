@@ -50,8 +50,10 @@ http_answer http_get(std::uint16_t port, const std::string& path)
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     std::string all;
     if (::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0) {
-        const std::string request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: sngw-test\r\n\r\n";
-        if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size())) {
+        const std::string request =
+            "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: sngw-test\r\n\r\n";
+        if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+            static_cast<ssize_t>(request.size())) {
             char buf[4096];
             for (;;) {
                 const auto n = ::recv(fd, buf, sizeof buf, 0);
@@ -114,7 +116,8 @@ TEST_CASE("the metrics endpoint is scraped over HTTP and parsed and its counters
                      "sngw does not listen on --metrics 127.0.0.1:" + std::to_string(port) +
                          " (the metrics server is not wired into the runner in this build)");
 
-    auto before = scrape_until(port, env, [](const auto& m) { return m.value("sngw_broker_connected") == 1.0; });
+    auto before =
+        scrape_until(port, env, [](const auto& m) { return m.value("sngw_broker_connected") == 1.0; });
     CHECK(before.value("sngw_up") == 1.0);
     CHECK(before.value("sngw_broker_connected") == 1.0);
     CHECK(before.sum("sngw_build_info") == 1.0);
@@ -168,7 +171,8 @@ TEST_CASE("the metrics endpoint is scraped over HTTP and parsed and its counters
     CHECK(after.sum("sngw_datagrams_total", {{"direction", "out"}}) -
               before.sum("sngw_datagrams_total", {{"direction", "out"}}) >=
           n);
-    CHECK(after.sum("sngw_bytes_total", {{"direction", "in"}}) - before.sum("sngw_bytes_total", {{"direction", "in"}}) >=
+    CHECK(after.sum("sngw_bytes_total", {{"direction", "in"}}) -
+              before.sum("sngw_bytes_total", {{"direction", "in"}}) >=
           7.0 * n);
     CHECK(after.value("sngw_uptime_seconds") >= before.value("sngw_uptime_seconds"));
 

@@ -32,9 +32,12 @@ public:
         out_ += name;
         out_ += ' ';
         for (char c : help) {
-            if (c == '\\') out_ += "\\\\";
-            else if (c == '\n') out_ += "\\n";
-            else out_ += c;
+            if (c == '\\')
+                out_ += "\\\\";
+            else if (c == '\n')
+                out_ += "\\n";
+            else
+                out_ += c;
         }
         out_ += "\n# TYPE ";
         out_ += name;
@@ -83,10 +86,14 @@ private:
 };
 
 constexpr std::array all_states{
-    core::client_state::disconnected,        core::client_state::awaiting_will_topic,
-    core::client_state::awaiting_will_msg,   core::client_state::connecting_upstream,
-    core::client_state::active,              core::client_state::asleep,
-    core::client_state::awake,               core::client_state::lost,
+    core::client_state::disconnected,
+    core::client_state::awaiting_will_topic,
+    core::client_state::awaiting_will_msg,
+    core::client_state::connecting_upstream,
+    core::client_state::active,
+    core::client_state::asleep,
+    core::client_state::awake,
+    core::client_state::lost,
 };
 
 constexpr std::array all_versions{sn::protocol_version::v1_2, sn::protocol_version::v2_0};
@@ -106,10 +113,14 @@ std::string escape_label_value(std::string_view value)
     out.reserve(value.size());
     for (char c : value) {
         // Prometheus text format 0.0.4: label values escape backslash, double quote and line feed.
-        if (c == '\\') out += "\\\\";
-        else if (c == '"') out += "\\\"";
-        else if (c == '\n') out += "\\n";
-        else out += c;
+        if (c == '\\')
+            out += "\\\\";
+        else if (c == '"')
+            out += "\\\"";
+        else if (c == '\n')
+            out += "\\n";
+        else
+            out += c;
     }
     return out;
 }
@@ -130,7 +141,8 @@ std::string render_prometheus(const metrics_snapshot& s)
     w.family("sngw_broker_connected", "gauge",
              "1 while the gateway's own MQTT 5 session with the broker is connected, else 0.");
     w.sample("sngw_broker_connected", {}, std::uint64_t{s.broker_connected ? 1U : 0U});
-    w.family("sngw_broker_links", "gauge", "MQTT 5 links to the broker open or closing (one per sensor session).");
+    w.family("sngw_broker_links", "gauge",
+             "MQTT 5 links to the broker open or closing (one per sensor session).");
     w.sample("sngw_broker_links", {}, static_cast<std::uint64_t>(s.broker_links));
 
     // Sensors by state and protocol version; every combination, zeros included, so a series never
@@ -143,7 +155,8 @@ std::string render_prometheus(const metrics_snapshot& s)
         buffered += c.buffered;
         in_flight += c.in_flight;
     }
-    w.family("sngw_sensors", "gauge", "MQTT-SN clients the gateway holds a record for, by state and protocol version.");
+    w.family("sngw_sensors", "gauge",
+             "MQTT-SN clients the gateway holds a record for, by state and protocol version.");
     for (auto state : all_states)
         for (auto version : all_versions) {
             const auto it = sensors.find({state, version});
@@ -187,11 +200,13 @@ std::string render_prometheus(const metrics_snapshot& s)
         w.sample("sngw_drops_total", {{"reason", reason}}, n);
 
     w.family("sngw_broker_disconnects_total", "counter",
-             "DISCONNECT packets from the broker on sensors' sessions, by MQTT 5 reason code (MQTT 5.0 §3.14.2.1).");
+             "DISCONNECT packets from the broker on sensors' sessions, by MQTT 5 reason code (MQTT 5.0 "
+             "§3.14.2.1).");
     for (const auto& [code, n] : g.broker_disconnects) {
         const auto code_text = hex_code(code);
         w.sample("sngw_broker_disconnects_total",
-                 {{"reason", code_text}, {"name", mqtt5::to_string(static_cast<mqtt5::reason_code>(code))}}, n);
+                 {{"reason", code_text}, {"name", mqtt5::to_string(static_cast<mqtt5::reason_code>(code))}},
+                 n);
     }
 
     w.family("sngw_verdicts_total", "counter",
@@ -213,11 +228,13 @@ std::string render_prometheus(const metrics_snapshot& s)
         for (const auto& l : s.links)
             w.sample(name, {{"link", l.name}}, static_cast<std::uint64_t>(value(l)));
     };
-    const auto per_link_direction = [&](std::string_view name, std::string_view help, auto in, auto out_value) {
+    const auto per_link_direction = [&](std::string_view name, std::string_view help, auto in,
+                                        auto out_value) {
         w.family(name, "counter", help);
         for (const auto& l : s.links) {
             w.sample(name, {{"link", l.name}, {"direction", "in"}}, static_cast<std::uint64_t>(in(l)));
-            w.sample(name, {{"link", l.name}, {"direction", "out"}}, static_cast<std::uint64_t>(out_value(l)));
+            w.sample(name, {{"link", l.name}, {"direction", "out"}},
+                     static_cast<std::uint64_t>(out_value(l)));
         }
     };
     per_link_direction(
@@ -234,7 +251,8 @@ std::string render_prometheus(const metrics_snapshot& s)
              [](const link_metrics& l) { return l.counters.send_errors; });
     per_link("sngw_framing_errors_total", "Corrupt frames on each link (serial; 0 for UDP).",
              [](const link_metrics& l) { return l.counters.framing_errors; });
-    per_link("sngw_crc_errors_total", "Frames whose CRC did not match, on each link (serial with CRC; else 0).",
+    per_link("sngw_crc_errors_total",
+             "Frames whose CRC did not match, on each link (serial with CRC; else 0).",
              [](const link_metrics& l) { return l.counters.crc_errors; });
 
     bool any_serial = false;
@@ -243,11 +261,14 @@ std::string render_prometheus(const metrics_snapshot& s)
     if (any_serial) {
         w.family("sngw_serial_open", "gauge", "1 while the serial port is open, else 0.");
         for (const auto& l : s.links)
-            if (l.serial) w.sample("sngw_serial_open", {{"link", l.name}}, std::uint64_t{l.serial->open ? 1U : 0U});
-        w.family("sngw_serial_reopens_total", "counter", "Serial port opened again after a loss or a failed first open.");
+            if (l.serial)
+                w.sample("sngw_serial_open", {{"link", l.name}}, std::uint64_t{l.serial->open ? 1U : 0U});
+        w.family("sngw_serial_reopens_total", "counter",
+                 "Serial port opened again after a loss or a failed first open.");
         for (const auto& l : s.links)
             if (l.serial) w.sample("sngw_serial_reopens_total", {{"link", l.name}}, l.serial->reopens);
-        w.family("sngw_serial_losses_total", "counter", "Open serial port lost (hang-up, unplugged, I/O error).");
+        w.family("sngw_serial_losses_total", "counter",
+                 "Open serial port lost (hang-up, unplugged, I/O error).");
         for (const auto& l : s.links)
             if (l.serial) w.sample("sngw_serial_losses_total", {{"link", l.name}}, l.serial->losses);
     }

@@ -67,9 +67,8 @@ std::optional<request_line> parse_request_line(std::string_view head) noexcept
     const auto version = line.substr(sp2 + 1);
     if (!std::all_of(method.begin(), method.end(), is_tchar)) return std::nullopt;
     if (target.front() != '/') return std::nullopt;
-    if (std::any_of(target.begin(), target.end(), [](char c) {
-            return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f;
-        }))
+    if (std::any_of(target.begin(), target.end(),
+                    [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; }))
         return std::nullopt;
     if (version.size() != 8 || version.substr(0, 7) != "HTTP/1.") return std::nullopt;
     return request_line{method, target.substr(0, target.find('?'))};
@@ -84,8 +83,7 @@ struct metrics_server::impl : std::enable_shared_from_this<metrics_server::impl>
          metrics_server_options options_in)
         : io(io_in), where(std::move(where_in)), render(std::move(render_in)), options(options_in),
           acceptor(io_in), accept_retry(io_in)
-    {
-    }
+    {}
 
     asio::io_context& io;
     tcp::endpoint where;
@@ -137,14 +135,15 @@ public:
 private:
     void do_read()
     {
-        socket_.async_read_some(asio::buffer(chunk_), [self = shared_from_this()](error_code ec, std::size_t n) {
-            if (ec == asio::error::operation_aborted || self->stopped_) return;
-            if (ec) {
-                self->stop(); // EOF or reset before a whole head: nothing to answer
-                return;
-            }
-            self->on_data(n);
-        });
+        socket_.async_read_some(asio::buffer(chunk_),
+                                [self = shared_from_this()](error_code ec, std::size_t n) {
+                                    if (ec == asio::error::operation_aborted || self->stopped_) return;
+                                    if (ec) {
+                                        self->stop(); // EOF or reset before a whole head: nothing to answer
+                                        return;
+                                    }
+                                    self->on_data(n);
+                                });
     }
 
     void on_data(std::size_t n)
@@ -219,14 +218,15 @@ private:
         if (status == 405) response_ += "Allow: GET, HEAD\r\n";
         response_ += "Cache-Control: no-store\r\nConnection: close\r\n\r\n";
         if (!head_only) response_ += body;
-        asio::async_write(socket_, asio::buffer(response_), [self = shared_from_this()](error_code ec, std::size_t) {
-            if (ec == asio::error::operation_aborted || self->stopped_) return;
-            if (ec) {
-                self->stop();
-                return;
-            }
-            self->linger();
-        });
+        asio::async_write(socket_, asio::buffer(response_),
+                          [self = shared_from_this()](error_code ec, std::size_t) {
+                              if (ec == asio::error::operation_aborted || self->stopped_) return;
+                              if (ec) {
+                                  self->stop();
+                                  return;
+                              }
+                              self->linger();
+                          });
     }
 
     /// Half-closes and reads (discarding) until the client closes, for at most linger_limit.
@@ -247,14 +247,15 @@ private:
 
     void drain()
     {
-        socket_.async_read_some(asio::buffer(chunk_), [self = shared_from_this()](error_code ec, std::size_t) {
-            if (ec == asio::error::operation_aborted || self->stopped_) return;
-            if (ec) {
-                self->stop();
-                return;
-            }
-            self->drain();
-        });
+        socket_.async_read_some(asio::buffer(chunk_),
+                                [self = shared_from_this()](error_code ec, std::size_t) {
+                                    if (ec == asio::error::operation_aborted || self->stopped_) return;
+                                    if (ec) {
+                                        self->stop();
+                                        return;
+                                    }
+                                    self->drain();
+                                });
     }
 
     std::shared_ptr<impl> server_;
@@ -309,8 +310,7 @@ void metrics_server::impl::close() noexcept
 metrics_server::metrics_server(asio::io_context& io, tcp::endpoint where, std::function<std::string()> render,
                                metrics_server_options options)
     : impl_(std::make_shared<impl>(io, std::move(where), std::move(render), options))
-{
-}
+{}
 
 metrics_server::~metrics_server()
 {

@@ -86,7 +86,8 @@ TEST_CASE("a small snapshot renders to the exact text format with HELP and TYPE 
         "# HELP sngw_uptime_seconds Seconds since the gateway started.\n"
         "# TYPE sngw_uptime_seconds gauge\n"
         "sngw_uptime_seconds 12.500\n"
-        "# HELP sngw_broker_connected 1 while the gateway's own MQTT 5 session with the broker is connected, else 0.\n"
+        "# HELP sngw_broker_connected 1 while the gateway's own MQTT 5 session with the broker is connected, "
+        "else 0.\n"
         "# TYPE sngw_broker_connected gauge\n"
         "sngw_broker_connected 1\n"
         "# HELP sngw_broker_links MQTT 5 links to the broker open or closing (one per sensor session).\n"
@@ -116,7 +117,8 @@ TEST_CASE("a small snapshot renders to the exact text format with HELP and TYPE 
         "# HELP sngw_inflight_messages Messages sent to sensors and not yet acknowledged.\n"
         "# TYPE sngw_inflight_messages gauge\n"
         "sngw_inflight_messages 1\n"
-        "# HELP sngw_messages_total PUBLISH messages: in = sensor to broker, out = broker to sensor, by MQTT-SN "
+        "# HELP sngw_messages_total PUBLISH messages: in = sensor to broker, out = broker to sensor, by "
+        "MQTT-SN "
         "QoS (-1 to 2).\n"
         "# TYPE sngw_messages_total counter\n"
         "sngw_messages_total{direction=\"in\",qos=\"-1\"} 2\n"
@@ -130,7 +132,8 @@ TEST_CASE("a small snapshot renders to the exact text format with HELP and TYPE 
         "(MQTT-SN v1.2 §6.13).\n"
         "# TYPE sngw_retransmissions_total counter\n"
         "sngw_retransmissions_total 6\n"
-        "# HELP sngw_drops_total Datagrams and messages dropped, by reason (the core's error, qos0 buffer full, "
+        "# HELP sngw_drops_total Datagrams and messages dropped, by reason (the core's error, qos0 buffer "
+        "full, "
         "link, ...).\n"
         "# TYPE sngw_drops_total counter\n"
         "sngw_drops_total{reason=\"a \\\"quoted\\\" \\\\ reason\\nline two\"} 1\n"
@@ -139,7 +142,8 @@ TEST_CASE("a small snapshot renders to the exact text format with HELP and TYPE 
         "sngw_drops_total{reason=\"mqtt-sn 2.0 not supported\"} 0\n"
         "sngw_drops_total{reason=\"qos0 buffer full\"} 1\n"
         "sngw_drops_total{reason=\"truncated\"} 2\n"
-        "# HELP sngw_broker_disconnects_total DISCONNECT packets from the broker on sensors' sessions, by MQTT 5 "
+        "# HELP sngw_broker_disconnects_total DISCONNECT packets from the broker on sensors' sessions, by "
+        "MQTT 5 "
         "reason code (MQTT 5.0 §3.14.2.1).\n"
         "# TYPE sngw_broker_disconnects_total counter\n"
         "sngw_broker_disconnects_total{reason=\"0x8E\",name=\"Session taken over\"} 2\n"
@@ -148,11 +152,13 @@ TEST_CASE("a small snapshot renders to the exact text format with HELP and TYPE 
         "(design §4).\n"
         "# TYPE sngw_verdicts_total counter\n"
         "sngw_verdicts_total 3\n"
-        "# HELP sngw_clients_lost_total Sensors lost: keep-alive, sleep timer or retransmissions expired (their "
+        "# HELP sngw_clients_lost_total Sensors lost: keep-alive, sleep timer or retransmissions expired "
+        "(their "
         "wills fire).\n"
         "# TYPE sngw_clients_lost_total counter\n"
         "sngw_clients_lost_total 1\n"
-        "# HELP sngw_clients_evicted_total Records of disconnected or lost sensors dropped to make room for a "
+        "# HELP sngw_clients_evicted_total Records of disconnected or lost sensors dropped to make room for "
+        "a "
         "new one at --max-clients.\n"
         "# TYPE sngw_clients_evicted_total counter\n"
         "sngw_clients_evicted_total 0\n"
@@ -176,7 +182,8 @@ TEST_CASE("a small snapshot renders to the exact text format with HELP and TYPE 
         "# HELP sngw_framing_errors_total Corrupt frames on each link (serial; 0 for UDP).\n"
         "# TYPE sngw_framing_errors_total counter\n"
         "sngw_framing_errors_total{link=\"udp 127.0.0.1:1883\"} 0\n"
-        "# HELP sngw_crc_errors_total Frames whose CRC did not match, on each link (serial with CRC; else 0).\n"
+        "# HELP sngw_crc_errors_total Frames whose CRC did not match, on each link (serial with CRC; else "
+        "0).\n"
         "# TYPE sngw_crc_errors_total counter\n"
         "sngw_crc_errors_total{link=\"udp 127.0.0.1:1883\"} 0\n";
 
@@ -261,10 +268,11 @@ TEST_CASE("a large snapshot parses: every sample is name labels value and every 
     CHECK(parsed.sum("sngw_sensors") == 5000.0);
     CHECK(parsed.value("sngw_sensors", {{"state", "active"}, {"version", "2.0"}}) > 0.0);
     CHECK(parsed.value("sngw_buffered_messages") == static_cast<double>(buffered));
-    CHECK(parsed.value("sngw_drops_total", {{"reason", "error number 7 with \"quotes\" and \\ and\nnewline"}}) ==
-          7.0);
+    CHECK(parsed.value("sngw_drops_total",
+                       {{"reason", "error number 7 with \"quotes\" and \\ and\nnewline"}}) == 7.0);
     CHECK(parsed.value("sngw_drops_total", {{"reason", "link"}}) == 22.0); // 2 + 20 x 1
     CHECK(parsed.value("sngw_bytes_total", {{"link", "serial /dev/tty\"odd\\1004"}, {"direction", "in"}}) ==
           4000.0);
-    CHECK(parsed.value("sngw_messages_total", {{"direction", "in"}, {"qos", "1"}}) == 18'446'744'073'709'551'615.0);
+    CHECK(parsed.value("sngw_messages_total", {{"direction", "in"}, {"qos", "1"}}) ==
+          18'446'744'073'709'551'615.0);
 }

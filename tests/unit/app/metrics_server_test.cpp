@@ -35,8 +35,9 @@ class server_fixture {
 public:
     server_fixture() : server_fixture(sngw::app::metrics_server_options{}) {}
 
-    explicit server_fixture(sngw::app::metrics_server_options options,
-                            std::function<std::string()> render = [] { return std::string("sngw_up 1\n"); })
+    explicit server_fixture(
+        sngw::app::metrics_server_options options,
+        std::function<std::string()> render = [] { return std::string("sngw_up 1\n"); })
         : work_(io_.get_executor())
     {
         server_ = std::make_unique<sngw::app::metrics_server>(
@@ -195,7 +196,8 @@ TEST_CASE("GET /metrics answers 200 with the text format content type, its lengt
     CHECK(stats.connections == 2);
 }
 
-TEST_CASE("the metrics server answers / with a pointer, unknown paths 404, other methods 405, HEAD without body")
+TEST_CASE(
+    "the metrics server answers / with a pointer, unknown paths 404, other methods 405, HEAD without body")
 {
     server_fixture f({}, [] { return std::string("sngw_up 1\n"); });
     const auto index = exchange(f.port(), "GET / HTTP/1.1\r\n\r\n");

@@ -33,7 +33,8 @@ struct prometheus_text {
     std::vector<std::string> errors;         // "line 12: ...": empty when the text is valid
 
     /// The value of the series `name{labels}` (exactly these labels), if present.
-    std::optional<double> value(const std::string& name, const std::map<std::string, std::string>& labels = {}) const
+    std::optional<double> value(const std::string& name,
+                                const std::map<std::string, std::string>& labels = {}) const
     {
         for (const auto& s : samples)
             if (s.name == name && s.labels == labels) return s.value;
@@ -136,13 +137,15 @@ inline prometheus_text parse_prometheus(std::string_view text)
                 }
                 if (!rest.empty()) rest.remove_prefix(1);
                 auto& table = is_help ? out.help : out.type;
-                if (table.count(name)) fail("second " + std::string(is_help ? "HELP" : "TYPE") + " for " + name);
+                if (table.count(name))
+                    fail("second " + std::string(is_help ? "HELP" : "TYPE") + " for " + name);
                 if (finished_families.count(name) || name == current_family)
                     fail("HELP/TYPE for " + name + " after its samples");
                 if (is_help) {
                     std::string doc;
                     for (std::size_t i = 0; i < rest.size(); ++i) {
-                        if (rest[i] == '\\' && i + 1 < rest.size() && (rest[i + 1] == '\\' || rest[i + 1] == 'n')) {
+                        if (rest[i] == '\\' && i + 1 < rest.size() &&
+                            (rest[i + 1] == '\\' || rest[i + 1] == 'n')) {
                             doc += rest[i + 1] == 'n' ? '\n' : '\\';
                             ++i;
                         } else {
@@ -191,9 +194,12 @@ inline prometheus_text parse_prometheus(std::string_view text)
                         if (rest.empty()) break;
                         const char e = rest.front();
                         rest.remove_prefix(1);
-                        if (e == '\\') value += '\\';
-                        else if (e == '"') value += '"';
-                        else if (e == 'n') value += '\n';
+                        if (e == '\\')
+                            value += '\\';
+                        else if (e == '"')
+                            value += '"';
+                        else if (e == 'n')
+                            value += '\n';
                         else {
                             ok = false;
                             break;

@@ -25,36 +25,36 @@ namespace sngw::app {
 
 /// One link (UDP listener or serial port) as the metrics see it.
 struct link_metrics {
-    std::string name{};                             // "udp 0.0.0.0:1883", "serial /dev/ttyUSB0"
-    std::string kind{};                             // "udp", "serial"
+    std::string name{}; // "udp 0.0.0.0:1883", "serial /dev/ttyUSB0"
+    std::string kind{}; // "udp", "serial"
     transport::link_counters counters{};
     std::optional<transport::serial_stats> serial{}; // serial ports only
 };
 
 /// What the metrics server counts about its own HTTP clients (bad input is counted, never fatal).
 struct metrics_server_stats {
-    std::uint64_t connections = 0;      // accepted
-    std::uint64_t rejected = 0;         // closed at once: max_connections were open
-    std::uint64_t scrapes = 0;          // GET/HEAD /metrics answered 200
-    std::uint64_t index = 0;            // GET/HEAD / answered 200 (a pointer to /metrics)
-    std::uint64_t not_found = 0;        // 404
-    std::uint64_t bad_method = 0;       // 405
-    std::uint64_t bad_requests = 0;     // 400 (malformed request line), 431 (head over the limit)
-    std::uint64_t timeouts = 0;         // closed by the deadline (slow or silent client)
-    std::uint64_t render_failures = 0;  // 500: the render function threw
+    std::uint64_t connections = 0;     // accepted
+    std::uint64_t rejected = 0;        // closed at once: max_connections were open
+    std::uint64_t scrapes = 0;         // GET/HEAD /metrics answered 200
+    std::uint64_t index = 0;           // GET/HEAD / answered 200 (a pointer to /metrics)
+    std::uint64_t not_found = 0;       // 404
+    std::uint64_t bad_method = 0;      // 405
+    std::uint64_t bad_requests = 0;    // 400 (malformed request line), 431 (head over the limit)
+    std::uint64_t timeouts = 0;        // closed by the deadline (slow or silent client)
+    std::uint64_t render_failures = 0; // 500: the render function threw
 };
 
 /// Everything one scrape shows (design §6, issue #7 item 3): plain data the runner fills from its live
 /// state right before render_prometheus() is called. Nothing here refers back to the runner.
 struct metrics_snapshot {
-    std::string version{};                  // sngw_build_info{version}
-    std::chrono::duration<double> uptime{}; // since the daemon started
-    bool broker_connected = false;          // the gateway's own upstream session is connected
-    std::size_t broker_links = 0;           // upstream (MQTT 5) links open or closing
-    core::gateway_stats gateway{};          // the core's counters
-    std::vector<core::client_info> clients{}; // counted by state and version, buffered summed
-    runner_stats runner{};                  // the core's drops by reason, refused broker sends
-    std::vector<link_metrics> links{};      // in link index order
+    std::string version{};                      // sngw_build_info{version}
+    std::chrono::duration<double> uptime{};     // since the daemon started
+    bool broker_connected = false;              // the gateway's own upstream session is connected
+    std::size_t broker_links = 0;               // upstream (MQTT 5) links open or closing
+    core::gateway_stats gateway{};              // the core's counters
+    std::vector<core::client_info> clients{};   // counted by state and version, buffered summed
+    runner_stats runner{};                      // the core's drops by reason, refused broker sends
+    std::vector<link_metrics> links{};          // in link index order
     std::optional<metrics_server_stats> http{}; // the metrics server's own counters, when known
 };
 
