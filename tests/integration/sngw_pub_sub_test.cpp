@@ -101,8 +101,8 @@ TEST_CASE("sngw-pub publishes with QoS 0, 1 and 2 and an MQTT 5 subscriber sees 
     for (int q = 0; q <= 2; ++q) {
         const auto out = env.gateway->dir() / ("pub" + std::to_string(q) + ".log");
         const auto body = "qos " + std::to_string(q);
-        const int rc = pub(out, with(udp(env), {"-t", "ps/q" + std::to_string(q), "-m", body, "-q", std::to_string(q),
-                                                "-i", "pub" + std::to_string(q), "-d"}));
+        const int rc = pub(out, with(udp(env), {"-t", "ps/q" + std::to_string(q), "-m", body, "-q",
+                                                std::to_string(q), "-i", "pub" + std::to_string(q), "-d"}));
         REQUIRE_MESSAGE(rc == 0, read_file(out) << "\n" << env.describe());
         const auto seen = observer->wait_for_payload(body);
         REQUIRE_MESSAGE(seen.has_value(), env.describe());
@@ -175,8 +175,8 @@ TEST_CASE("sngw-sub --sleep 1 gets the messages published while it sleeps")
     SNGW_REQUIRE_TOOLS();
     gateway_env env;
     const auto out = env.gateway->dir() / "sleeper.log";
-    child_process sub(with({sub_binary()->string()},
-                           with(udp(env), {"-t", "sleep/t", "-q", "1", "--sleep", "1", "-C", "2", "-i", "sleeper"})),
+    child_process sub(with({sub_binary()->string()}, with(udp(env), {"-t", "sleep/t", "-q", "1", "--sleep",
+                                                                     "1", "-C", "2", "-i", "sleeper"})),
                       out);
     REQUIRE_MESSAGE(wait_for_text(out, "asleep for 1 s", 5s), read_file(out));
     auto feeder = sngw::test::publisher(env.broker.port());
@@ -217,7 +217,8 @@ TEST_CASE("with no gateway sngw-pub and sngw-sub exit 1 and say so within the ti
                       std::string::npos,
                   read_file(out));
     const auto sub_out = dir.path() / "sub.log";
-    CHECK(run_program({sub_binary()->string(), "-p", port, "-t", "a/b", "--timeout", "0.5"}, sub_out, 10s) == 1);
+    CHECK(run_program({sub_binary()->string(), "-p", port, "-t", "a/b", "--timeout", "0.5"}, sub_out, 10s) ==
+          1);
     CHECK(read_file(sub_out).find("sngw-sub: no answer from") != std::string::npos);
 }
 
@@ -272,8 +273,8 @@ TEST_CASE("sngw-pub over a pty with --serial framing=slip reaches the broker thr
     REQUIRE_MESSAGE(gateway_side.wait_slave_raw(5s), env.describe());
     auto observer = sngw::test::subscriber(env.broker.port(), "serial/#");
     const auto out = dir.path() / "pub.log";
-    const int rc = pub(out, {"--serial", tool_side.slave_path() + ",framing=slip", "-t", "serial/t", "-q", "1", "-m",
-                             "over slip", "-d", "--timeout", "3"});
+    const int rc = pub(out, {"--serial", tool_side.slave_path() + ",framing=slip", "-t", "serial/t", "-q",
+                             "1", "-m", "over slip", "-d", "--timeout", "3"});
     REQUIRE_MESSAGE(rc == 0, read_file(out) << "\n" << env.describe());
     const auto seen = observer->wait_for_payload("over slip");
     REQUIRE_MESSAGE(seen.has_value(), env.describe());
@@ -293,8 +294,8 @@ TEST_CASE("sngw-pub -V 2.0 publishes with QoS 0, 1 and 2 and an MQTT 5 subscribe
     for (int q = 0; q <= 2; ++q) {
         const auto out = env.gateway->dir() / ("pub" + std::to_string(q) + ".log");
         const auto body = "v2 qos " + std::to_string(q);
-        const int rc = pub(out, with(udp(env), {"-V", "2.0", "-t", "v2/q" + std::to_string(q), "-m", body, "-q",
-                                                std::to_string(q), "-d"}));
+        const int rc = pub(out, with(udp(env), {"-V", "2.0", "-t", "v2/q" + std::to_string(q), "-m", body,
+                                                "-q", std::to_string(q), "-d"}));
         REQUIRE_MESSAGE(rc == 0, read_file(out) << "\n" << env.describe());
         const auto seen = observer->wait_for_payload(body);
         REQUIRE_MESSAGE(seen.has_value(), env.describe());
@@ -324,8 +325,8 @@ TEST_CASE("sngw-sub -V 2.0 receives QoS 0, 1 and 2 and a sleeping v2.0 sensor ge
     CHECK(read_file(out).find("v2in/c m2\n") != std::string::npos);
 
     const auto sleeper_out = env.gateway->dir() / "sleeper.log";
-    child_process sleeper(with({sub_binary()->string()}, with(udp(env), {"-V", "2.0", "-t", "v2sleep/t", "-q", "1",
-                                                                         "--sleep", "1", "-C", "1"})),
+    child_process sleeper(with({sub_binary()->string()}, with(udp(env), {"-V", "2.0", "-t", "v2sleep/t", "-q",
+                                                                         "1", "--sleep", "1", "-C", "1"})),
                           sleeper_out);
     REQUIRE_MESSAGE(wait_for_text(sleeper_out, "asleep for 1 s", 5s), read_file(sleeper_out));
     CHECK(feeder->publish("v2sleep/t", "buffered", mqtt5::qos::at_least_once).has_value());

@@ -52,7 +52,8 @@ void check_script(scripted_gateway_v2& gw)
         FAIL_CHECK(e);
 }
 
-v2_0::publish_msg publish_msg(qos q, topic_type t, std::uint16_t alias, std::uint16_t packet_id, std::string_view payload)
+v2_0::publish_msg publish_msg(qos q, topic_type t, std::uint16_t alias, std::uint16_t packet_id,
+                              std::string_view payload)
 {
     v2_0::publish_msg p;
     p.q = q;
@@ -93,8 +94,9 @@ TEST_CASE("v2.0 connect sends CONNECT with Protocol Version 2, Session Expiry an
 
 TEST_CASE("v2.0 connect returns a refusing CONNACK's reason code and names it")
 {
-    scripted_gateway_v2 gw({{v2_0::connect_msg{.clean_start = true, .packet_id = 1, .keep_alive = 30, .client_id = "s2"},
-                             {wire_v2(v2_0::connack_msg{.packet_id = 1, .reason_code = 0x87})}}});
+    scripted_gateway_v2 gw(
+        {{v2_0::connect_msg{.clean_start = true, .packet_id = 1, .keep_alive = 30, .client_id = "s2"},
+          {wire_v2(v2_0::connack_msg{.packet_id = 1, .reason_code = 0x87})}}});
     auto c = open(options_for(gw));
     const auto r = c.connect();
     REQUIRE(r.has_value());
@@ -105,13 +107,14 @@ TEST_CASE("v2.0 connect returns a refusing CONNACK's reason code and names it")
 
 TEST_CASE("v2.0 connect carries the will and reports a timeout when nobody answers")
 {
-    scripted_gateway_v2 gw({{v2_0::connect_msg{.clean_start = true,
-                                               .packet_id = 1,
-                                               .keep_alive = 30,
-                                               .will = v2_0::will_fields{true, qos::qos1, topic_type::topic_name, 0,
-                                                                         "w/t", bytes("gone")},
-                                               .client_id = "s2"},
-                             {}}});
+    scripted_gateway_v2 gw(
+        {{v2_0::connect_msg{
+              .clean_start = true,
+              .packet_id = 1,
+              .keep_alive = 30,
+              .will = v2_0::will_fields{true, qos::qos1, topic_type::topic_name, 0, "w/t", bytes("gone")},
+              .client_id = "s2"},
+          {}}});
     auto o = options_for(gw);
     o.will = sngw::sn_client::will_v2{"w/t", bytes("gone"), qos::qos1, true};
     o.reply_timeout = 200ms;
@@ -129,7 +132,8 @@ TEST_CASE("v2.0 publish QoS 1 to a name registers it once and returns the PUBACK
          {wire_v2(v2_0::regack_msg{topic_type::session_alias, 1, std::uint16_t{5}, std::uint8_t{0}})}},
         {publish_msg(qos::qos1, topic_type::session_alias, 5, 2, "x"),
          {wire_v2(v2_0::puback_msg{2, std::uint8_t{0x10}})}},
-        {publish_msg(qos::qos1, topic_type::session_alias, 5, 3, "y"), {wire_v2(v2_0::puback_msg{3, std::nullopt})}},
+        {publish_msg(qos::qos1, topic_type::session_alias, 5, 3, "y"),
+         {wire_v2(v2_0::puback_msg{3, std::nullopt})}},
     });
     auto c = open(options_for(gw));
     const auto first = c.publish("a/b", bytes("x"), qos::qos1);
@@ -146,7 +150,8 @@ TEST_CASE("v2.0 publish QoS 1 to a name registers it once and returns the PUBACK
 TEST_CASE("v2.0 publish QoS 2 runs PUBREC, PUBREL and PUBCOMP and a failing PUBREC ends the flow")
 {
     scripted_gateway_v2 gw({
-        {publish_msg(qos::qos2, topic_type::predefined_alias, 7, 1, "x"), {wire_v2(v2_0::pubrec_msg{1, std::uint8_t{0}})}},
+        {publish_msg(qos::qos2, topic_type::predefined_alias, 7, 1, "x"),
+         {wire_v2(v2_0::pubrec_msg{1, std::uint8_t{0}})}},
         {v2_0::pubrel_msg{1, std::uint8_t{0}}, {wire_v2(v2_0::pubcomp_msg{1, std::uint8_t{0}})}},
         {publish_msg(qos::qos2, topic_type::predefined_alias, 7, 2, "y"),
          {wire_v2(v2_0::pubrec_msg{2, std::uint8_t{0x87}})}},
@@ -212,7 +217,8 @@ TEST_CASE("v2.0 a REGISTER from the server is answered with a REGACK without ali
     scripted_gateway_v2 gw({
         {v2_0::pingreq_msg{1},
          {wire_v2(v2_0::register_msg{0x20, std::uint16_t{12}, "x/y"}),
-          wire_v2(publish_msg(qos::qos0, topic_type::session_alias, 12, 0, "v")), wire_v2(v2_0::pingresp_msg{1, {}})}},
+          wire_v2(publish_msg(qos::qos0, topic_type::session_alias, 12, 0, "v")),
+          wire_v2(v2_0::pingresp_msg{1, {}})}},
         {v2_0::regack_msg{topic_type::session_alias, 0x20, std::nullopt, std::uint8_t{0}}, {}},
     });
     auto c = open(options_for(gw));

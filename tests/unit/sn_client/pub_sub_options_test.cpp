@@ -38,9 +38,11 @@ TEST_CASE("sngw-pub takes mosquitto_pub's options with their defaults")
     CHECK(p.options.clean_session);
     CHECK(p.options.timeout == 5s);
 
-    const auto all = pub({"-h", "::1", "-p", "10883", "-T", "12", "-n", "-q", "-1", "-r", "-i", "me", "-k", "0", "-c",
-                          "-d", "--timeout", "0.5", "--will-topic", "w", "--will-payload", "gone", "--will-qos", "1",
-                          "--will-retain"});
+    const auto all =
+        pub({"-h",   "::1",        "-p",        "10883",        "-T",           "12", "-n",
+             "-q",   "-1",         "-r",        "-i",           "me",           "-k", "0",
+             "-c",   "-d",         "--timeout", "0.5",          "--will-topic", "w",  "--will-payload",
+             "gone", "--will-qos", "1",         "--will-retain"});
     REQUIRE_MESSAGE(all.ok(), all.error);
     CHECK(all.options.host == "::1");
     CHECK(all.options.port == 10883);
@@ -80,8 +82,10 @@ TEST_CASE("sngw-pub refuses what it cannot send with a message naming the option
     CHECK(pub({"-t", "a", "-m"}).error == "-m needs a value");
     CHECK(pub({"-t", "a", "-m", "x", "stray"}).error.find("unexpected argument 'stray'") == 0);
     CHECK(pub({"-t", "a", "-m", "x", "--retain=yes"}).error == "--retain takes no value");
-    CHECK(pub({"-t", "a", "-m", "x", "-V", "2.0", "-k", "0"}).error.find("no keep-alive 0") != std::string::npos);
-    CHECK(pub({"-t", "a", "-m", "x", "--will-qos", "1"}).error.find("need --will-topic") != std::string::npos);
+    CHECK(pub({"-t", "a", "-m", "x", "-V", "2.0", "-k", "0"}).error.find("no keep-alive 0") !=
+          std::string::npos);
+    CHECK(pub({"-t", "a", "-m", "x", "--will-qos", "1"}).error.find("need --will-topic") !=
+          std::string::npos);
     CHECK(pub({"-t", "a", "-m", "x", "--timeout", "0"}).error.find("--timeout") == 0);
 }
 
@@ -100,19 +104,27 @@ TEST_CASE("--help wins over everything else and the help names every option")
 {
     CHECK(pub({"--help"}).help);
     CHECK(sub({"-t", "x", "--help"}).help);
-    for (const char* o : {"--host", "--port", "--topic", "--topic-id", "--message", "--file", "--stdin-line",
-                          "--null-message", "--qos", "--retain", "--id", "--keepalive", "--keep-session",
-                          "--protocol-version", "--will-topic", "--will-payload", "--will-qos", "--will-retain",
-                          "--serial", "--debug", "--timeout", "--help"})
+    for (const char* o : {"--host",         "--port",
+                          "--topic",        "--topic-id",
+                          "--message",      "--file",
+                          "--stdin-line",   "--null-message",
+                          "--qos",          "--retain",
+                          "--id",           "--keepalive",
+                          "--keep-session", "--protocol-version",
+                          "--will-topic",   "--will-payload",
+                          "--will-qos",     "--will-retain",
+                          "--serial",       "--debug",
+                          "--timeout",      "--help"})
         CHECK_MESSAGE(pub_help().find(o) != std::string_view::npos, o);
-    for (const char* o : {"--verbose", "--no-newline", "--count", "--wait", "--sleep", "--serial", "--timeout"})
+    for (const char* o :
+         {"--verbose", "--no-newline", "--count", "--wait", "--sleep", "--serial", "--timeout"})
         CHECK_MESSAGE(sub_help().find(o) != std::string_view::npos, o);
 }
 
 TEST_CASE("sngw-sub takes repeated topics, counts, waits and a sleep cycle")
 {
-    const auto s = sub({"-t", "a/+", "-T", "5", "-t", "ab", "-q", "2", "-v", "-N", "-C", "3", "-W", "1.5", "--sleep",
-                        "30"});
+    const auto s = sub(
+        {"-t", "a/+", "-T", "5", "-t", "ab", "-q", "2", "-v", "-N", "-C", "3", "-W", "1.5", "--sleep", "30"});
     REQUIRE_MESSAGE(s.ok(), s.error);
     REQUIRE(s.options.topics.size() == 3);
     CHECK(s.options.topics[0] == topic_arg{"a/+", std::nullopt});

@@ -40,13 +40,18 @@ void check_script(scripted_gateway_v2& gw)
 
 } // namespace
 
-TEST_CASE("sngw-sub -V 2.0 --sleep subscribes, sends SLEEPREQ, wakes with PINGREQ and prints what was buffered")
+TEST_CASE(
+    "sngw-sub -V 2.0 --sleep subscribes, sends SLEEPREQ, wakes with PINGREQ and prints what was buffered")
 {
-    v2_0::publish_msg buffered{.q = qos::qos1, .topic_type = topic_type::session_alias, .packet_id = 0x50,
-                               .topic_alias = 4, .payload = bytes("buffered")};
+    v2_0::publish_msg buffered{.q = qos::qos1,
+                               .topic_type = topic_type::session_alias,
+                               .packet_id = 0x50,
+                               .topic_alias = 4,
+                               .payload = bytes("buffered")};
     scripted_gateway_v2 gw({
         {connect_of("v2s"), {wire_v2(v2_0::connack_msg{.packet_id = 1, .reason_code = 0})}},
-        {v2_0::subscribe_msg{.q = qos::qos1, .topic_type = topic_type::topic_name, .packet_id = 2, .topic_filter = "s/t"},
+        {v2_0::subscribe_msg{
+             .q = qos::qos1, .topic_type = topic_type::topic_name, .packet_id = 2, .topic_filter = "s/t"},
          {wire_v2(v2_0::suback_msg{topic_type::session_alias, 2, std::uint16_t{4}, std::uint8_t{1}})}},
         {v2_0::sleepreq_msg{true, 3, 1}, {wire_v2(v2_0::sleepresp_msg{3, std::nullopt, std::uint8_t{0}})}},
         {v2_0::pingreq_msg{4}, {wire_v2(buffered)}},
@@ -55,8 +60,8 @@ TEST_CASE("sngw-sub -V 2.0 --sleep subscribes, sends SLEEPREQ, wakes with PINGRE
     });
     sngw::test::temp_dir dir{"sngw-sub-v2"};
     const auto out = dir.path() / "sub.log";
-    const int rc = run_program({SNGW_SUB_BINARY, "-V", "2.0", "-p", std::to_string(gw.port()), "-t", "s/t", "-q", "1",
-                                "--sleep", "1", "-C", "1", "-v", "-i", "v2s"},
+    const int rc = run_program({SNGW_SUB_BINARY, "-V", "2.0", "-p", std::to_string(gw.port()), "-t", "s/t",
+                                "-q", "1", "--sleep", "1", "-C", "1", "-v", "-i", "v2s"},
                                out, 15s);
     check_script(gw);
     const auto log = read_file(out);
@@ -71,12 +76,13 @@ TEST_CASE("sngw-pub -V 2.0 prints the reason code and string of a DISCONNECT fro
     scripted_gateway_v2 gw({
         {connect_of("v2p"), {wire_v2(v2_0::connack_msg{.packet_id = 1, .reason_code = 0})}},
         {v2_0::register_msg{2, std::nullopt, "a/b"},
-         {wire_v2(v2_0::disconnect_msg{std::nullopt, std::nullopt, std::uint8_t{0x8B}, std::string("maintenance")})}},
+         {wire_v2(v2_0::disconnect_msg{std::nullopt, std::nullopt, std::uint8_t{0x8B},
+                                       std::string("maintenance")})}},
     });
     sngw::test::temp_dir dir{"sngw-pub-v2"};
     const auto out = dir.path() / "pub.log";
-    const int rc = run_program({SNGW_PUB_BINARY, "-V", "2.0", "-p", std::to_string(gw.port()), "-t", "a/b", "-m", "x",
-                                "-q", "1", "-i", "v2p"},
+    const int rc = run_program({SNGW_PUB_BINARY, "-V", "2.0", "-p", std::to_string(gw.port()), "-t", "a/b",
+                                "-m", "x", "-q", "1", "-i", "v2p"},
                                out, 15s);
     check_script(gw);
     CHECK(rc == 1);
@@ -85,11 +91,15 @@ TEST_CASE("sngw-pub -V 2.0 prints the reason code and string of a DISCONNECT fro
                   read_file(out));
 }
 
-TEST_CASE("sngw-pub -V 2.0 QoS 2 to a predefined alias runs PUBREC, PUBREL and PUBCOMP and names a refused CONNACK")
+TEST_CASE(
+    "sngw-pub -V 2.0 QoS 2 to a predefined alias runs PUBREC, PUBREL and PUBCOMP and names a refused CONNACK")
 {
     scripted_gateway_v2 gw({
         {connect_of("v2q"), {wire_v2(v2_0::connack_msg{.packet_id = 1, .reason_code = 0})}},
-        {v2_0::publish_msg{.q = qos::qos2, .topic_type = topic_type::predefined_alias, .packet_id = 2, .topic_alias = 7,
+        {v2_0::publish_msg{.q = qos::qos2,
+                           .topic_type = topic_type::predefined_alias,
+                           .packet_id = 2,
+                           .topic_alias = 7,
                            .payload = bytes("two")},
          {wire_v2(v2_0::pubrec_msg{2, std::uint8_t{0}})}},
         {v2_0::pubrel_msg{2, std::uint8_t{0}}, {wire_v2(v2_0::pubcomp_msg{2, std::uint8_t{0}})}},
@@ -98,11 +108,23 @@ TEST_CASE("sngw-pub -V 2.0 QoS 2 to a predefined alias runs PUBREC, PUBREL and P
     });
     sngw::test::temp_dir dir{"sngw-pub-v2q"};
     const auto out = dir.path() / "pub.log";
-    const std::vector<std::string> args{SNGW_PUB_BINARY, "-V", "2.0", "-p", std::to_string(gw.port()), "-T", "7",
-                                        "-m", "two", "-q", "2", "-i", "v2q"};
+    const std::vector<std::string> args{SNGW_PUB_BINARY,
+                                        "-V",
+                                        "2.0",
+                                        "-p",
+                                        std::to_string(gw.port()),
+                                        "-T",
+                                        "7",
+                                        "-m",
+                                        "two",
+                                        "-q",
+                                        "2",
+                                        "-i",
+                                        "v2q"};
     CHECK_MESSAGE(run_program(args, out, 15s) == 0, read_file(out));
     CHECK(run_program(args, out, 15s) == 1);
     check_script(gw);
-    CHECK_MESSAGE(read_file(out).find("sngw-pub: CONNECT refused: Not authorized (0x87)") != std::string::npos,
+    CHECK_MESSAGE(read_file(out).find("sngw-pub: CONNECT refused: Not authorized (0x87)") !=
+                      std::string::npos,
                   read_file(out));
 }

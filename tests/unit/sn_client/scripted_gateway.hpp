@@ -66,7 +66,7 @@ public:
     using step_type = basic_script_step<message>;
 
     explicit basic_scripted_gateway(std::vector<step_type> script, bool ipv6 = false,
-                              std::chrono::milliseconds step_timeout = std::chrono::seconds(3))
+                                    std::chrono::milliseconds step_timeout = std::chrono::seconds(3))
         : script_(std::move(script)), step_timeout_(step_timeout)
     {
         fd_ = ::socket(ipv6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);

@@ -332,8 +332,10 @@ result<wake_result> client::wake(wake_options wo)
         if (!got) return got.error();
         if (!*got) return out; // timed out: the result says how far it got
         message& m = **got;
-        if (const auto* p = std::get_if<v1_2::publish_msg>(&m))
+        if (const auto* p = std::get_if<v1_2::publish_msg>(&m)) {
             out.publications.push_back(to_publication(*p));
+            if (wo.on_publication) wo.on_publication(out.publications.back());
+        }
         out.pingresp = is<v1_2::pingresp_msg>(m);
         out.disconnected = is<v1_2::disconnect_msg>(m);
         out.received.push_back(std::move(m));

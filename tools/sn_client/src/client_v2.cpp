@@ -153,7 +153,8 @@ void client_v2::on_arrival(const message& m)
             alias_to_name_[*r->topic_alias] = r->topic_name;
             name_to_alias_[r->topic_name] = topic_alias_v2::session(*r->topic_alias);
         }
-        (void)send(v2_0::regack_msg{topic_type::session_alias, r->packet_id, std::nullopt, std::uint8_t{0x00}});
+        (void)send(
+            v2_0::regack_msg{topic_type::session_alias, r->packet_id, std::nullopt, std::uint8_t{0x00}});
         return;
     }
     if (is<v2_0::wakeup_msg>(m)) ++counters_.wakeups;
@@ -228,7 +229,8 @@ result<publication_v2> client_v2::receive_publish(milliseconds timeout)
 {
     const auto deadline = clock::now() + timeout;
     for (;;) {
-        auto m = receive(std::chrono::duration_cast<milliseconds>(std::max(clock::duration::zero(), deadline - clock::now())));
+        auto m = receive(std::chrono::duration_cast<milliseconds>(
+            std::max(clock::duration::zero(), deadline - clock::now())));
         if (!m) return m.error();
         if (const auto* p = std::get_if<v2_0::publish_msg>(&*m)) return to_publication(*p);
         if (is<v2_0::disconnect_msg>(*m)) return make_error_code(errc::disconnected);
@@ -290,8 +292,8 @@ result<connect_result_v2> client_v2::connect()
     c.default_awake_messages = options_.default_awake_messages;
     c.session_expiry_interval = options_.session_expiry_interval;
     if (options_.will)
-        c.will = v2_0::will_fields{options_.will->retain, options_.will->q, topic_type::topic_name, 0,
-                                   options_.will->topic, options_.will->payload};
+        c.will = v2_0::will_fields{options_.will->retain, options_.will->q,      topic_type::topic_name, 0,
+                                   options_.will->topic,  options_.will->payload};
     c.client_id = options_.client_id;
     const std::uint16_t id = c.packet_id;
     // §3.2.4: the CONNACK carries the CONNECT's Packet Identifier.
@@ -309,7 +311,8 @@ result<connect_result_v2> client_v2::connect()
                              ack.server_keep_alive, ack.assigned_client_id};
 }
 
-result<void> client_v2::disconnect(std::optional<std::uint8_t> reason_code, std::optional<std::uint32_t> session_expiry)
+result<void> client_v2::disconnect(std::optional<std::uint8_t> reason_code,
+                                   std::optional<std::uint32_t> session_expiry)
 {
     v2_0::disconnect_msg d;
     d.reason_code = reason_code;
@@ -340,12 +343,14 @@ result<v2_0::sleepresp_msg> client_v2::sleep(std::uint32_t duration, bool retain
     if (!retain_topic_aliases && succeeded(resp.reason_code.value_or(0))) {
         // §3.15.2.1: Session Topic Aliases are forgotten while asleep; the server re-REGISTERs them.
         alias_to_name_.clear();
-        std::erase_if(name_to_alias_, [](const auto& e) { return e.second.type == topic_type::session_alias; });
+        std::erase_if(name_to_alias_,
+                      [](const auto& e) { return e.second.type == topic_type::session_alias; });
     }
     return resp;
 }
 
-result<wake_result_v2> client_v2::wake(milliseconds timeout)
+result<wake_result_v2> client_v2::wake(milliseconds timeout,
+                                       const std::function<void(const publication_v2&)>& on_publication)
 {
     // §4.14.2: a PINGREQ wakes the client; the server sends what it buffered, then PINGRESP.
     const std::uint16_t id = next_packet_id();
@@ -357,7 +362,10 @@ result<wake_result_v2> client_v2::wake(milliseconds timeout)
         if (!got) return got.error();
         if (!*got) return out;
         message& m = **got;
-        if (const auto* p = std::get_if<v2_0::publish_msg>(&m)) out.publications.push_back(to_publication(*p));
+        if (const auto* p = std::get_if<v2_0::publish_msg>(&m)) {
+            out.publications.push_back(to_publication(*p));
+            if (on_publication) on_publication(out.publications.back());
+        }
         if (const auto* r = std::get_if<v2_0::pingresp_msg>(&m)) {
             out.pingresp = true;
             out.messages_remaining = r->application_messages_remaining;
@@ -424,14 +432,15 @@ result<publish_result_v2> client_v2::publish(topic_alias_v2 topic, std::span<con
     request.topic_alias = topic.alias;
     request.payload.assign(data.begin(), data.end());
     if (q != qos::qos0) request.packet_id = next_packet_id();
-    return publish_flow(std::move(request), [this](message m, const predicate& p, unsigned* n) -> result<message> {
-        if (!p) {
-            if (auto sent = send(m); !sent) return sent.error();
-            if (n) *n = 1;
-            return m;
-        }
-        return exchange(std::move(m), p, n);
-    });
+    return publish_flow(std::move(request),
+                        [this](message m, const predicate& p, unsigned* n) -> result<message> {
+                            if (!p) {
+                                if (auto sent = send(m); !sent) return sent.error();
+                                if (n) *n = 1;
+                                return m;
+                            }
+                            return exchange(std::move(m), p, n);
+                        });
 }
 
 result<publish_result_v2> client_v2::publish(std::string_view name, std::span<const std::byte> data, qos q,
@@ -477,13 +486,16 @@ result<void> client_v2::publish_without_session(topic_alias_v2 predefined, std::
 {
     // §3.6.1: PUBWOS names its topic by Predefined Topic Alias or by Topic Name only.
     if (predefined.type != topic_type::predefined_alias) return make_error_code(errc::invalid_argument);
-    return send(v2_0::pubwos_msg{retain, topic_type::predefined_alias, predefined.alias, {}, {data.begin(), data.end()}});
+    return send(v2_0::pubwos_msg{
+        retain, topic_type::predefined_alias, predefined.alias, {}, {data.begin(), data.end()}});
 }
 
-result<void> client_v2::publish_without_session(std::string_view name, std::span<const std::byte> data, bool retain)
+result<void> client_v2::publish_without_session(std::string_view name, std::span<const std::byte> data,
+                                                bool retain)
 {
     if (name.empty()) return make_error_code(errc::invalid_argument);
-    return send(v2_0::pubwos_msg{retain, topic_type::topic_name, 0, std::string(name), {data.begin(), data.end()}});
+    return send(
+        v2_0::pubwos_msg{retain, topic_type::topic_name, 0, std::string(name), {data.begin(), data.end()}});
 }
 
 // ---- subscribing ----------------------------------------------------------------------------------

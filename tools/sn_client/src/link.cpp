@@ -72,12 +72,14 @@ std::optional<speed_t> termios_speed(std::uint32_t baud) noexcept
         speed_t speed;
     };
     static constexpr rate rates[] = {
-        {50, B50},           {75, B75},           {110, B110},         {134, B134},         {150, B150},
-        {200, B200},         {300, B300},         {600, B600},         {1200, B1200},       {1800, B1800},
-        {2400, B2400},       {4800, B4800},       {9600, B9600},       {19200, B19200},     {38400, B38400},
-        {57600, B57600},     {115200, B115200},   {230400, B230400},   {460800, B460800},   {500000, B500000},
-        {576000, B576000},   {921600, B921600},   {1000000, B1000000}, {1152000, B1152000}, {1500000, B1500000},
-        {2000000, B2000000}, {2500000, B2500000}, {3000000, B3000000}, {3500000, B3500000}, {4000000, B4000000}};
+        {50, B50},           {75, B75},           {110, B110},         {134, B134},
+        {150, B150},         {200, B200},         {300, B300},         {600, B600},
+        {1200, B1200},       {1800, B1800},       {2400, B2400},       {4800, B4800},
+        {9600, B9600},       {19200, B19200},     {38400, B38400},     {57600, B57600},
+        {115200, B115200},   {230400, B230400},   {460800, B460800},   {500000, B500000},
+        {576000, B576000},   {921600, B921600},   {1000000, B1000000}, {1152000, B1152000},
+        {1500000, B1500000}, {2000000, B2000000}, {2500000, B2500000}, {3000000, B3000000},
+        {3500000, B3500000}, {4000000, B4000000}};
     for (const auto& r : rates)
         if (r.baud == baud) return r.speed;
     return std::nullopt;
@@ -105,7 +107,9 @@ boost::system::error_code configure(int fd, std::uint32_t baud)
 } // namespace
 
 struct datagram_link::deframer_box {
-    std::variant<framing::raw_deframer, framing::slip_deframer, framing::cobs_deframer, framing::xbee_deframer> d;
+    std::variant<framing::raw_deframer, framing::slip_deframer, framing::cobs_deframer,
+                 framing::xbee_deframer>
+        d;
 };
 
 // ---- lifetime -------------------------------------------------------------------------------------
@@ -155,8 +159,9 @@ result<datagram_link> datagram_link::open_serial(serial_port port)
 
 datagram_link::datagram_link(datagram_link&& other) noexcept
     : fd_(std::exchange(other.fd_, -1)), host_(std::move(other.host_)), port_(other.port_),
-      serial_(std::move(other.serial_)), deframer_(std::move(other.deframer_)), frames_(std::move(other.frames_)),
-      current_(std::move(other.current_)), buffer_(std::move(other.buffer_)), unreachable_(other.unreachable_),
+      serial_(std::move(other.serial_)), deframer_(std::move(other.deframer_)),
+      frames_(std::move(other.frames_)), current_(std::move(other.current_)),
+      buffer_(std::move(other.buffer_)), unreachable_(other.unreachable_),
       framing_errors_(other.framing_errors_)
 {}
 

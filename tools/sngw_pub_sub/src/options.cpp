@@ -278,8 +278,9 @@ serial_parse parse_serial(std::string_view text)
         if (key == "baud") {
             auto n = number<std::uint32_t>(value, 1, 4'000'000);
             if (!n || !transport::is_supported_baud(*n)) {
-                out.error = "baud must be a rate the port can set (9600, 19200, 38400, 57600, 115200, ...), got '" +
-                            std::string(value) + "'";
+                out.error =
+                    "baud must be a rate the port can set (9600, 19200, 38400, 57600, 115200, ...), got '" +
+                    std::string(value) + "'";
                 return out;
             }
             port.baud = *n;
@@ -318,56 +319,57 @@ serial_parse parse_serial(std::string_view text)
 parsed<pub_options> parse_pub(const std::vector<std::string>& args)
 {
     using value_fn = std::function<std::optional<std::string>()>;
-    auto out = walk<pub_options>(args, [](const std::string& name, const value_fn& value, parsed<pub_options>& p) {
-        auto& o = p.options;
-        const auto source = [&](message_source s) {
-            if (o.source != message_source::none && o.source != s)
-                p.error = "only one of -m, -f, -l and -n";
-            o.source = s;
-        };
-        if (name == "-t" || name == "--topic") {
-            if (auto v = value()) {
-                if (v->empty()) p.error = name + ": an empty topic";
-                if (v->find_first_of("+#") != std::string::npos)
-                    p.error = name + ": a topic to publish to has no wildcards, got '" + *v + "'";
-                if (o.topic.predefined || !o.topic.name.empty()) p.error = "one topic: -t or -T, once";
-                o.topic.name = *v;
+    auto out =
+        walk<pub_options>(args, [](const std::string& name, const value_fn& value, parsed<pub_options>& p) {
+            auto& o = p.options;
+            const auto source = [&](message_source s) {
+                if (o.source != message_source::none && o.source != s)
+                    p.error = "only one of -m, -f, -l and -n";
+                o.source = s;
+            };
+            if (name == "-t" || name == "--topic") {
+                if (auto v = value()) {
+                    if (v->empty()) p.error = name + ": an empty topic";
+                    if (v->find_first_of("+#") != std::string::npos)
+                        p.error = name + ": a topic to publish to has no wildcards, got '" + *v + "'";
+                    if (o.topic.predefined || !o.topic.name.empty()) p.error = "one topic: -t or -T, once";
+                    o.topic.name = *v;
+                }
+            } else if (name == "-T" || name == "--topic-id") {
+                if (auto v = value()) {
+                    auto n = number<std::uint16_t>(*v, 1, 65535);
+                    if (!n) p.error = name + ": a predefined topic id is 1..65535, got '" + *v + "'";
+                    if (o.topic.predefined || !o.topic.name.empty()) p.error = "one topic: -t or -T, once";
+                    o.topic.predefined = n;
+                }
+            } else if (name == "-m" || name == "--message") {
+                if (auto v = value()) {
+                    source(message_source::message);
+                    o.message = *v;
+                }
+            } else if (name == "-f" || name == "--file") {
+                if (auto v = value()) {
+                    source(message_source::file);
+                    o.message = *v;
+                }
+            } else if (name == "-l" || name == "--stdin-line") {
+                source(message_source::lines);
+            } else if (name == "-n" || name == "--null-message") {
+                source(message_source::null);
+            } else if (name == "-q" || name == "--qos") {
+                if (auto v = value()) {
+                    if (auto n = number<int>(*v, -1, 2))
+                        o.qos = *n;
+                    else
+                        p.error = name + ": the QoS is -1, 0, 1 or 2, got '" + *v + "'";
+                }
+            } else if (name == "-r" || name == "--retain") {
+                o.retain = true;
+            } else {
+                return false;
             }
-        } else if (name == "-T" || name == "--topic-id") {
-            if (auto v = value()) {
-                auto n = number<std::uint16_t>(*v, 1, 65535);
-                if (!n) p.error = name + ": a predefined topic id is 1..65535, got '" + *v + "'";
-                if (o.topic.predefined || !o.topic.name.empty()) p.error = "one topic: -t or -T, once";
-                o.topic.predefined = n;
-            }
-        } else if (name == "-m" || name == "--message") {
-            if (auto v = value()) {
-                source(message_source::message);
-                o.message = *v;
-            }
-        } else if (name == "-f" || name == "--file") {
-            if (auto v = value()) {
-                source(message_source::file);
-                o.message = *v;
-            }
-        } else if (name == "-l" || name == "--stdin-line") {
-            source(message_source::lines);
-        } else if (name == "-n" || name == "--null-message") {
-            source(message_source::null);
-        } else if (name == "-q" || name == "--qos") {
-            if (auto v = value()) {
-                if (auto n = number<int>(*v, -1, 2))
-                    o.qos = *n;
-                else
-                    p.error = name + ": the QoS is -1, 0, 1 or 2, got '" + *v + "'";
-            }
-        } else if (name == "-r" || name == "--retain") {
-            o.retain = true;
-        } else {
-            return false;
-        }
-        return true;
-    });
+            return true;
+        });
     check_common(out);
     if (!out.ok()) return out;
     auto& o = out.options;
@@ -384,56 +386,57 @@ parsed<pub_options> parse_pub(const std::vector<std::string>& args)
 parsed<sub_options> parse_sub(const std::vector<std::string>& args)
 {
     using value_fn = std::function<std::optional<std::string>()>;
-    auto out = walk<sub_options>(args, [](const std::string& name, const value_fn& value, parsed<sub_options>& p) {
-        auto& o = p.options;
-        if (name == "-t" || name == "--topic") {
-            if (auto v = value()) {
-                if (v->empty()) p.error = name + ": an empty topic filter";
-                o.topics.push_back(topic_arg{*v, std::nullopt});
+    auto out =
+        walk<sub_options>(args, [](const std::string& name, const value_fn& value, parsed<sub_options>& p) {
+            auto& o = p.options;
+            if (name == "-t" || name == "--topic") {
+                if (auto v = value()) {
+                    if (v->empty()) p.error = name + ": an empty topic filter";
+                    o.topics.push_back(topic_arg{*v, std::nullopt});
+                }
+            } else if (name == "-T" || name == "--topic-id") {
+                if (auto v = value()) {
+                    auto n = number<std::uint16_t>(*v, 1, 65535);
+                    if (!n) p.error = name + ": a predefined topic id is 1..65535, got '" + *v + "'";
+                    o.topics.push_back(topic_arg{{}, n});
+                }
+            } else if (name == "-q" || name == "--qos") {
+                if (auto v = value()) {
+                    if (auto n = number<int>(*v, 0, 2))
+                        o.qos = *n;
+                    else
+                        p.error = name + ": the QoS to subscribe with is 0, 1 or 2, got '" + *v + "'";
+                }
+            } else if (name == "-v" || name == "--verbose") {
+                o.verbose = true;
+            } else if (name == "-N" || name == "--no-newline") {
+                o.no_newline = true;
+            } else if (name == "-C" || name == "--count") {
+                if (auto v = value()) {
+                    if (auto n = number<unsigned>(*v, 1, 1'000'000'000))
+                        o.count = *n;
+                    else
+                        p.error = name + ": a count above 0, got '" + *v + "'";
+                }
+            } else if (name == "-W" || name == "--wait") {
+                if (auto v = value()) {
+                    if (auto t = seconds(*v))
+                        o.wait_for = *t;
+                    else
+                        p.error = name + ": a number of seconds above 0, got '" + *v + "'";
+                }
+            } else if (name == "--sleep") {
+                if (auto v = value()) {
+                    if (auto n = number<std::uint32_t>(*v, 1, 0xFFFFFFFF))
+                        o.sleep = *n;
+                    else
+                        p.error = name + ": a whole number of seconds above 0, got '" + *v + "'";
+                }
+            } else {
+                return false;
             }
-        } else if (name == "-T" || name == "--topic-id") {
-            if (auto v = value()) {
-                auto n = number<std::uint16_t>(*v, 1, 65535);
-                if (!n) p.error = name + ": a predefined topic id is 1..65535, got '" + *v + "'";
-                o.topics.push_back(topic_arg{{}, n});
-            }
-        } else if (name == "-q" || name == "--qos") {
-            if (auto v = value()) {
-                if (auto n = number<int>(*v, 0, 2))
-                    o.qos = *n;
-                else
-                    p.error = name + ": the QoS to subscribe with is 0, 1 or 2, got '" + *v + "'";
-            }
-        } else if (name == "-v" || name == "--verbose") {
-            o.verbose = true;
-        } else if (name == "-N" || name == "--no-newline") {
-            o.no_newline = true;
-        } else if (name == "-C" || name == "--count") {
-            if (auto v = value()) {
-                if (auto n = number<unsigned>(*v, 1, 1'000'000'000))
-                    o.count = *n;
-                else
-                    p.error = name + ": a count above 0, got '" + *v + "'";
-            }
-        } else if (name == "-W" || name == "--wait") {
-            if (auto v = value()) {
-                if (auto t = seconds(*v))
-                    o.wait_for = *t;
-                else
-                    p.error = name + ": a number of seconds above 0, got '" + *v + "'";
-            }
-        } else if (name == "--sleep") {
-            if (auto v = value()) {
-                if (auto n = number<std::uint32_t>(*v, 1, 0xFFFFFFFF))
-                    o.sleep = *n;
-                else
-                    p.error = name + ": a whole number of seconds above 0, got '" + *v + "'";
-            }
-        } else {
-            return false;
-        }
-        return true;
-    });
+            return true;
+        });
     check_common(out);
     if (!out.ok()) return out;
     auto& o = out.options;

@@ -132,9 +132,10 @@ int run_v2_0(const pub_options& o, message_feed& feed)
     if (o.qos < 0) { // §3.6.1 PUBWOS: no Virtual Connection
         while (auto text = feed.next()) {
             const auto data = bytes_of(*text);
-            auto r = o.topic.predefined ? c->publish_without_session(
-                                              sn_client::topic_alias_v2::predefined(*o.topic.predefined), data, o.retain)
-                                        : c->publish_without_session(o.topic.name, data, o.retain);
+            auto r = o.topic.predefined
+                         ? c->publish_without_session(
+                               sn_client::topic_alias_v2::predefined(*o.topic.predefined), data, o.retain)
+                         : c->publish_without_session(o.topic.name, data, o.retain);
             if (!r) return v2_fail(r.error());
         }
         return exit_ok;
@@ -148,9 +149,9 @@ int run_v2_0(const pub_options& o, message_feed& feed)
     const auto q = static_cast<v2_0::qos>(o.qos);
     while (auto text = feed.next()) {
         const auto data = bytes_of(*text);
-        auto p = o.topic.predefined
-                     ? c->publish(sn_client::topic_alias_v2::predefined(*o.topic.predefined), data, q, o.retain)
-                     : c->publish(o.topic.name, data, q, o.retain);
+        auto p = o.topic.predefined ? c->publish(sn_client::topic_alias_v2::predefined(*o.topic.predefined),
+                                                 data, q, o.retain)
+                                    : c->publish(o.topic.name, data, q, o.retain);
         if (!p) return v2_fail(p.error());
         if (p->reason_code >= 0x80) {
             say(program, std::string(p->transmissions == 0 ? "REGISTER of " + o.topic.name : "PUBLISH") +

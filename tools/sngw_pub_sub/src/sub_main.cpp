@@ -35,6 +35,7 @@ public:
 
     void print(const std::string& topic, std::string_view payload)
     {
+        if (count_reached()) return; // -C: more came in the same wake; acknowledged, not printed
         std::string line;
         if (o_.verbose) line = topic + " ";
         line.append(payload);
@@ -51,7 +52,8 @@ public:
     milliseconds slice(milliseconds slice) const
     {
         if (!deadline_) return slice;
-        return std::clamp(std::chrono::duration_cast<milliseconds>(*deadline_ - clock::now()), milliseconds(0), slice);
+        return std::clamp(std::chrono::duration_cast<milliseconds>(*deadline_ - clock::now()),
+                          milliseconds(0), slice);
     }
     /// Sleeps `total` in short steps, returning early when done().
     void sleep(std::chrono::seconds total) const
@@ -101,9 +103,9 @@ int run_v1_2(const sub_options& o)
     }
     const auto q = static_cast<v1_2::qos>(o.qos);
     for (const auto& t : o.topics) {
-        auto s = t.predefined    ? c->subscribe(sn_client::topic::predefined(*t.predefined), q)
-                 : t.is_short()  ? c->subscribe(sn_client::topic::short_name(t.name[0], t.name[1]), q)
-                                 : c->subscribe(t.name, q);
+        auto s = t.predefined   ? c->subscribe(sn_client::topic::predefined(*t.predefined), q)
+                 : t.is_short() ? c->subscribe(sn_client::topic::short_name(t.name[0], t.name[1]), q)
+                                : c->subscribe(t.name, q);
         if (!s) return fail(o, s.error());
         if (s->return_code != v1_2::return_codes::accepted) {
             say(program, "SUBSCRIBE to " + (t.predefined ? "id " + std::to_string(*t.predefined) : t.name) +
@@ -130,10 +132,10 @@ int run_v1_2(const sub_options& o)
         for (;;) {
             out.sleep(std::chrono::seconds(duration));
             if (out.done()) return leave();
-            auto w = c->wake({.acknowledge = true, .timeout = o.timeout});
+            // What the gateway buffered is printed as it arrives (-C may be reached mid-wake: the
+            // wake still runs to its PINGRESP, so nothing is left half-acknowledged).
+            auto w = c->wake({.acknowledge = true, .timeout = o.timeout, .on_publication = show});
             if (!w) return fail(o, w.error());
-            for (const auto& p : w->publications)
-                show(p);
             if (w->disconnected) {
                 say(program, "the gateway sent DISCONNECT");
                 return exit_gateway_error;
@@ -213,10 +215,8 @@ int run_v2_0(const sub_options& o)
         for (;;) {
             out.sleep(std::chrono::seconds(duration));
             if (out.done()) return leave();
-            auto w = c->wake(o.timeout);
+            auto w = c->wake(o.timeout, show);
             if (!w) return v2_fail(w.error());
-            for (const auto& p : w->publications)
-                show(p);
             if (w->disconnected) {
                 say(program, v2_0_disconnect_text(c->last_disconnect()));
                 return exit_gateway_error;
@@ -233,8 +233,9 @@ int run_v2_0(const sub_options& o)
             return v2_fail(m.error());
         }
         if (const auto* p = std::get_if<v2_0::publish_msg>(&*m)) {
-            const auto name =
-                p->topic_type == v2_0::topic_type::topic_name ? p->topic_name : c->topic_name(p->topic_type, p->topic_alias);
+            const auto name = p->topic_type == v2_0::topic_type::topic_name
+                                  ? p->topic_name
+                                  : c->topic_name(p->topic_type, p->topic_alias);
             out.print(topic_text(name, p->topic_alias),
                       {reinterpret_cast<const char*>(p->payload.data()), p->payload.size()});
         } else if (std::holds_alternative<v2_0::disconnect_msg>(*m)) {

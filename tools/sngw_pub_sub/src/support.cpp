@@ -25,7 +25,8 @@ extern "C" void on_stop_signal(int)
 std::string hex_code(std::uint8_t code)
 {
     std::ostringstream os;
-    os << "0x" << std::hex << std::uppercase << std::setw(2) << std::setfill('0') << static_cast<unsigned>(code);
+    os << "0x" << std::hex << std::uppercase << std::setw(2) << std::setfill('0')
+       << static_cast<unsigned>(code);
     return os.str();
 }
 
@@ -49,7 +50,7 @@ std::function<void(bool, std::span<const std::byte>)> tracer(std::string program
 
 void install_stop_signals()
 {
-    struct sigaction sa{};
+    struct sigaction sa {};
     sa.sa_handler = on_stop_signal;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = 0;
@@ -64,8 +65,7 @@ bool stop_requested() noexcept
 
 std::string where(const common_options& o)
 {
-    if (o.serial)
-        return o.serial->device + " (" + std::string(transport::to_string(o.serial->framing)) + ")";
+    if (o.serial) return o.serial->device + " (" + std::string(transport::to_string(o.serial->framing)) + ")";
     if (o.host.find(':') != std::string::npos) return "[" + o.host + "]:" + std::to_string(o.port);
     return o.host + ":" + std::to_string(o.port);
 }
@@ -99,7 +99,8 @@ sn_client::client_options v1_2_options(const common_options& o, std::string_view
     c.reply_timeout = o.timeout;
     c.retries = 0;
     if (o.debug)
-        c.trace = tracer(std::string(program), [](std::span<const std::byte> d) { return sn::v1_2::decode(d); });
+        c.trace =
+            tracer(std::string(program), [](std::span<const std::byte> d) { return sn::v1_2::decode(d); });
     return c;
 }
 
@@ -122,14 +123,16 @@ sn_client::client_v2_options v2_0_options(const common_options& o, std::string_v
     c.reply_timeout = o.timeout;
     c.retries = 0;
     if (o.debug)
-        c.trace = tracer(std::string(program), [](std::span<const std::byte> d) { return sn::v2_0::decode(d); });
+        c.trace =
+            tracer(std::string(program), [](std::span<const std::byte> d) { return sn::v2_0::decode(d); });
     return c;
 }
 
 std::string v1_2_code(std::uint8_t return_code)
 {
     auto meaning = sn::v1_2::return_code_meaning(return_code);
-    return std::string(meaning.empty() ? "reserved return code" : meaning) + " (" + hex_code(return_code) + ")";
+    return std::string(meaning.empty() ? "reserved return code" : meaning) + " (" + hex_code(return_code) +
+           ")";
 }
 
 std::string v2_0_code(sn::v2_0::msg_type packet, std::uint8_t reason_code)
@@ -141,7 +144,8 @@ std::string v2_0_code(sn::v2_0::msg_type packet, std::uint8_t reason_code)
 std::string v2_0_disconnect_text(const std::optional<sn::v2_0::disconnect_msg>& d)
 {
     if (!d) return "the gateway sent DISCONNECT";
-    std::string out = "the gateway disconnected: " + v2_0_code(sn::v2_0::msg_type::disconnect, d->reason_code.value_or(0));
+    std::string out =
+        "the gateway disconnected: " + v2_0_code(sn::v2_0::msg_type::disconnect, d->reason_code.value_or(0));
     if (d->reason_string) out += ", \"" + *d->reason_string + "\"";
     return out;
 }

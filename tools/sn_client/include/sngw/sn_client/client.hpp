@@ -142,6 +142,8 @@ struct wake_options {
     bool acknowledge = true;
     /// The wait for PINGRESP. Reaching it is not an error: the result says what came.
     milliseconds timeout{std::chrono::seconds(10)};
+    /// Called with each PUBLISH as it arrives (before the PINGRESP ends the wake), e.g. to print it.
+    std::function<void(const publication&)> on_publication{};
 };
 
 /// What came between a waking PINGREQ and its PINGRESP (§6.14).

@@ -74,7 +74,10 @@ struct client_v2_options {
 struct topic_alias_v2 {
     v2_0::topic_type type = v2_0::topic_type::session_alias;
     std::uint16_t alias = 0;
-    static constexpr topic_alias_v2 session(std::uint16_t a) noexcept { return {v2_0::topic_type::session_alias, a}; }
+    static constexpr topic_alias_v2 session(std::uint16_t a) noexcept
+    {
+        return {v2_0::topic_type::session_alias, a};
+    }
     static constexpr topic_alias_v2 predefined(std::uint16_t a) noexcept
     {
         return {v2_0::topic_type::predefined_alias, a};
@@ -162,10 +165,14 @@ public:
     /// PINGREQ, wait for the PINGRESP with its Packet Identifier (§3.11).
     boost::system::result<v2_0::pingresp_msg> ping();
     /// SLEEPREQ (§3.15), wait for SLEEPRESP: its Reason Code says whether the server granted it.
-    boost::system::result<v2_0::sleepresp_msg> sleep(std::uint32_t duration, bool retain_topic_aliases = true);
+    boost::system::result<v2_0::sleepresp_msg> sleep(std::uint32_t duration,
+                                                     bool retain_topic_aliases = true);
     /// PINGREQ while asleep (§4.14.2): collects what the server buffered until PINGRESP, answering it
-    /// (auto_ack). Reaching `timeout` is not an error: the result says what came.
-    boost::system::result<wake_result_v2> wake(std::chrono::milliseconds timeout);
+    /// (auto_ack), calling `on_publication` with each PUBLISH as it arrives. Reaching `timeout` is not
+    /// an error: the result says what came.
+    boost::system::result<wake_result_v2>
+    wake(std::chrono::milliseconds timeout,
+         const std::function<void(const publication_v2&)>& on_publication = {});
 
     // ---- topics ---------------------------------------------------------------------------------------
 
@@ -182,11 +189,12 @@ public:
                                                      v2_0::qos q, bool retain = false);
     /// PUBLISH to a name: REGISTERed first unless `by_name`, which carries the Topic Name in the PUBLISH
     /// (Topic Type 0b11).
-    boost::system::result<publish_result_v2> publish(std::string_view topic_name, std::span<const std::byte> data,
-                                                     v2_0::qos q, bool retain = false, bool by_name = false);
+    boost::system::result<publish_result_v2> publish(std::string_view topic_name,
+                                                     std::span<const std::byte> data, v2_0::qos q,
+                                                     bool retain = false, bool by_name = false);
     /// PUBWOS (§3.6.1, "QoS -1"): no session needed; a Predefined Topic Alias or a Topic Name.
-    boost::system::result<void> publish_without_session(topic_alias_v2 predefined, std::span<const std::byte> data,
-                                                        bool retain = false);
+    boost::system::result<void> publish_without_session(topic_alias_v2 predefined,
+                                                        std::span<const std::byte> data, bool retain = false);
     boost::system::result<void> publish_without_session(std::string_view topic_name,
                                                         std::span<const std::byte> data, bool retain = false);
 
@@ -222,10 +230,12 @@ private:
 
     client_v2(client_v2_options options, datagram_link l) noexcept;
 
-    boost::system::result<v2_0::message> await(const predicate& matches, std::chrono::steady_clock::time_point deadline);
+    boost::system::result<v2_0::message> await(const predicate& matches,
+                                               std::chrono::steady_clock::time_point deadline);
     boost::system::result<v2_0::message> exchange(v2_0::message request, const predicate& matches,
                                                   unsigned* transmissions = nullptr);
-    boost::system::result<std::optional<v2_0::message>> receive_one(std::chrono::steady_clock::time_point deadline);
+    boost::system::result<std::optional<v2_0::message>>
+    receive_one(std::chrono::steady_clock::time_point deadline);
     void on_arrival(const v2_0::message& m);
     void push_inbox(v2_0::message m);
     publication_v2 to_publication(const v2_0::publish_msg& p) const;

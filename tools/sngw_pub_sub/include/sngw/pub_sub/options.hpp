@@ -72,9 +72,9 @@ struct sub_options : common_options {
     int qos = 0; // 0..2
     bool verbose = false;
     bool no_newline = false;
-    std::optional<unsigned> count{};                   // -C
+    std::optional<unsigned> count{};                     // -C
     std::optional<std::chrono::milliseconds> wait_for{}; // -W
-    std::optional<std::uint32_t> sleep{};              // --sleep SECONDS
+    std::optional<std::uint32_t> sleep{};                // --sleep SECONDS
 };
 
 /// A parsed command line: run with `options`, print the help, or a usage error (exit status 2).
