@@ -100,7 +100,8 @@ struct control_env {
     }
 
     /// Polls `client ID --json` until its state is `state` (at most `limit`).
-    json::value wait_state(const std::string& id, const std::string& state, std::chrono::milliseconds limit = 5s)
+    json::value wait_state(const std::string& id, const std::string& state,
+                           std::chrono::milliseconds limit = 5s)
     {
         const auto end = std::chrono::steady_clock::now() + limit;
         json::value v;
@@ -110,8 +111,8 @@ struct control_env {
             std::this_thread::sleep_for(100ms);
         }
         REQUIRE_MESSAGE(v.at("client").at("state") == state.c_str(), id << " is not " << state << ": "
-                                                                          << json::serialize(v) << "\n"
-                                                                          << env.describe());
+                                                                        << json::serialize(v) << "\n"
+                                                                        << env.describe());
         return v;
     }
 };
@@ -323,7 +324,8 @@ TEST_CASE("sngwctl top draws the sensors on an 80x24 terminal and restores it on
     const pid_t pid = ::forkpty(&master, nullptr, nullptr, &ws);
     REQUIRE(pid >= 0);
     if (pid == 0) {
-        ::execl(binary.c_str(), binary.c_str(), "--control", c.socket.c_str(), "top", static_cast<char*>(nullptr));
+        ::execl(binary.c_str(), binary.c_str(), "--control", c.socket.c_str(), "top",
+                static_cast<char*>(nullptr));
         ::_exit(127);
     }
     std::string screen;
@@ -339,8 +341,8 @@ TEST_CASE("sngwctl top draws the sensors on an 80x24 terminal and restores it on
         }
         return done();
     };
-    const bool drawn = read_until(
-        [&] { return contains(screen, "top-sensor-1") && contains(screen, "top-sensor-2"); }, 5s);
+    const bool drawn =
+        read_until([&] { return contains(screen, "top-sensor-1") && contains(screen, "top-sensor-2"); }, 5s);
     CHECK_MESSAGE(drawn, "screen: " << screen);
     CHECK(contains(screen, "\x1b[?1049h")); // alternate screen
     CHECK(contains(screen, "sensors 2: active 2"));
@@ -356,7 +358,8 @@ TEST_CASE("sngwctl top draws the sensors on an 80x24 terminal and restores it on
     const auto last = screen.rfind("\x1b[H");
     REQUIRE(last != std::string::npos);
     const auto frame_end = screen.find("\x1b[J", last);
-    std::string frame = screen.substr(last + 3, frame_end == std::string::npos ? std::string::npos : frame_end - last - 3);
+    std::string frame =
+        screen.substr(last + 3, frame_end == std::string::npos ? std::string::npos : frame_end - last - 3);
     std::size_t lines = 0;
     for (std::size_t at = 0; at <= frame.size();) {
         auto nl = frame.find("\r\n", at);
@@ -400,9 +403,11 @@ TEST_CASE("sngwctl says no gateway with exit 3 and no permission with exit 4")
     std::filesystem::path out;
     for (const auto* command : {"status", "clients", "top"}) {
         out = dir / ("out-" + std::to_string(++runs)); // child_process appends
-        const auto code = sngw::test::run_program({sngwctl_binary()->string(), "--control", missing, command}, out, 10s);
+        const auto code =
+            sngw::test::run_program({sngwctl_binary()->string(), "--control", missing, command}, out, 10s);
         CHECK(code == 3);
-        CHECK(contains(sngw::test::read_file(out), "sngwctl: no gateway at " + missing + " (is sngw running?"));
+        CHECK(
+            contains(sngw::test::read_file(out), "sngwctl: no gateway at " + missing + " (is sngw running?"));
     }
     CHECK(sngw::test::run_program({sngwctl_binary()->string(), "frobnicate"}, dir / "out-usage", 10s) == 2);
     out = dir / "out-help";
@@ -425,7 +430,8 @@ TEST_CASE("sngwctl says no gateway with exit 3 and no permission with exit 4")
         ::dup2(fd, 1);
         ::dup2(fd, 2);
         if (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(99);
-        ::execl(binary.c_str(), binary.c_str(), "--control", c.socket.c_str(), "status", static_cast<char*>(nullptr));
+        ::execl(binary.c_str(), binary.c_str(), "--control", c.socket.c_str(), "status",
+                static_cast<char*>(nullptr));
         ::_exit(98);
     }
     ::close(fd);

@@ -168,7 +168,8 @@ public:
             const auto n = ::send(fd_, line.data() + sent, line.size() - sent, MSG_NOSIGNAL);
             if (n < 0 && errno == EINTR) continue;
             if (n <= 0) {
-                why = {exit_no_gateway, "the gateway at " + path_ + " went away (" + std::strerror(errno) + ")"};
+                why = {exit_no_gateway,
+                       "the gateway at " + path_ + " went away (" + std::strerror(errno) + ")"};
                 return std::nullopt;
             }
             sent += static_cast<std::size_t>(n);
@@ -180,7 +181,8 @@ public:
                 buffer_.erase(0, nl + 1);
                 return answer;
             }
-            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_type::now());
+            const auto left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_type::now());
             if (left.count() <= 0) {
                 why = {exit_no_gateway, "no answer from the gateway at " + path_ + " within 3 s"};
                 return std::nullopt;
@@ -272,8 +274,8 @@ std::string safe(std::string_view s)
 /// Columns a UTF-8 string takes (one per code point: good enough for ids and addresses).
 std::size_t width(std::string_view s)
 {
-    return static_cast<std::size_t>(
-        std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+    return static_cast<std::size_t>(std::count_if(
+        s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
 /// `s` cut to `w` columns (a cut ends in '~'), never splitting a code point.
@@ -334,7 +336,8 @@ std::string duration_text(double seconds)
     char buf[64];
     if (s >= 86400)
         std::snprintf(buf, sizeof buf, "%llud %02lluh %02llum", static_cast<unsigned long long>(s / 86400),
-                      static_cast<unsigned long long>(s / 3600 % 24), static_cast<unsigned long long>(s / 60 % 60));
+                      static_cast<unsigned long long>(s / 3600 % 24),
+                      static_cast<unsigned long long>(s / 60 % 60));
     else if (s >= 3600)
         std::snprintf(buf, sizeof buf, "%lluh %02llum %02llus", static_cast<unsigned long long>(s / 3600),
                       static_cast<unsigned long long>(s / 60 % 60), static_cast<unsigned long long>(s % 60));
@@ -387,17 +390,18 @@ std::string seen_cell(const json::value& c)
 // 79 columns: CLIENT ID 15, VER 3, STATE 10, ADDRESS 20, KA 5, SEEN 5, BUF 5, FLT 3, RETX 5.
 std::string client_header()
 {
-    return left("CLIENT ID", 15) + ' ' + left("VER", 3) + ' ' + left("STATE", 10) + ' ' + left("ADDRESS", 20) +
-           ' ' + right("KA", 5) + ' ' + right("SEEN", 5) + ' ' + right("BUF", 5) + ' ' + right("FLT", 3) + ' ' +
-           right("RETX", 5);
+    return left("CLIENT ID", 15) + ' ' + left("VER", 3) + ' ' + left("STATE", 10) + ' ' +
+           left("ADDRESS", 20) + ' ' + right("KA", 5) + ' ' + right("SEEN", 5) + ' ' + right("BUF", 5) + ' ' +
+           right("FLT", 3) + ' ' + right("RETX", 5);
 }
 
 std::string client_row(const json::value& c)
 {
     return left(safe(str(c, "id")), 15) + ' ' + left(str(c, "version"), 3) + ' ' +
            left(state_cell(str(c, "state")), 10) + ' ' + left(safe(str(c, "address")), 20) + ' ' +
-           right(keep_alive_cell(c), 5) + ' ' + right(seen_cell(c), 5) + ' ' + right(number(count(c, "buffered")), 5) +
-           ' ' + right(number(count(c, "in_flight")), 3) + ' ' + right(number(count(c, "retransmissions")), 5);
+           right(keep_alive_cell(c), 5) + ' ' + right(seen_cell(c), 5) + ' ' +
+           right(number(count(c, "buffered")), 5) + ' ' + right(number(count(c, "in_flight")), 3) + ' ' +
+           right(number(count(c, "retransmissions")), 5);
 }
 
 void print_clients(const json::value& answer)
@@ -458,7 +462,8 @@ void print_client(const json::value& c)
     }
     if (flag(c, "verdict_pending")) line("verdict pending", "a DISCONNECT waits for its next wake");
     if (const auto until = str(c, "hold_down_until"); !until.empty())
-        line("hold-down", "CONNACK 0x03 until " + until + " (" + number(count(c, "hold_down_left")) + " s left)");
+        line("hold-down",
+             "CONNACK 0x03 until " + until + " (" + number(count(c, "hold_down_left")) + " s left)");
     line("traffic", number(count(c, "datagrams_in")) + " datagrams in, " + number(count(c, "datagrams_out")) +
                         " out (this address)");
 }
@@ -485,9 +490,9 @@ std::vector<std::string> status_lines(const json::value& a)
                   duration_text(num(a, "uptime")) + " (since " + str(a, "started") + ")");
     const auto& b = sub(a, "broker");
     out.push_back("broker " + safe(str(b, "address")) + (flag(b, "tls") ? " (TLS)" : "") + ": " +
-                  (flag(b, "connected") ? "connected" : "NOT connected") + ", " + number(count(b, "links_open")) +
-                  " links open (" + number(count(b, "links_opened")) + " opened, " +
-                  number(count(b, "sends_refused")) + " sends refused)");
+                  (flag(b, "connected") ? "connected" : "NOT connected") + ", " +
+                  number(count(b, "links_open")) + " links open (" + number(count(b, "links_opened")) +
+                  " opened, " + number(count(b, "sends_refused")) + " sends refused)");
     out.emplace_back();
     // 79 columns: LINK 24, IN 8, OUT 8, BYTES IN 10, BYTES OUT 10, ERRORS 7, STATE 6.
     out.push_back(left("LINK", 24) + ' ' + right("DGR IN", 8) + ' ' + right("DGR OUT", 8) + ' ' +
@@ -496,13 +501,14 @@ std::vector<std::string> status_lines(const json::value& a)
     if (const auto* links = member(a, "links"); links && links->is_array()) {
         for (const auto& l : links->get_array()) {
             const auto& k = sub(l, "counters");
-            const auto errors = count(k, "receive_errors") + count(k, "send_errors") + count(k, "framing_errors") +
-                                count(k, "crc_errors") + count(k, "drops");
+            const auto errors = count(k, "receive_errors") + count(k, "send_errors") +
+                                count(k, "framing_errors") + count(k, "crc_errors") + count(k, "drops");
             const auto& serial = sub(l, "serial");
             const std::string state = serial.is_object() ? (flag(serial, "open") ? "open" : "closed") : "-";
-            out.push_back(left(safe(str(l, "name")), 24) + ' ' + right(number(count(k, "datagrams_in")), 8) + ' ' +
-                          right(number(count(k, "datagrams_out")), 8) + ' ' + right(number(count(k, "bytes_in")), 10) +
-                          ' ' + right(number(count(k, "bytes_out")), 10) + ' ' + right(number(errors), 7) + ' ' +
+            out.push_back(left(safe(str(l, "name")), 24) + ' ' + right(number(count(k, "datagrams_in")), 8) +
+                          ' ' + right(number(count(k, "datagrams_out")), 8) + ' ' +
+                          right(number(count(k, "bytes_in")), 10) + ' ' +
+                          right(number(count(k, "bytes_out")), 10) + ' ' + right(number(errors), 7) + ' ' +
                           left(state, 6));
         }
     }
@@ -511,25 +517,27 @@ std::vector<std::string> status_lines(const json::value& a)
     out.push_back(sensors_line(s));
     const auto& v = sub(s, "by_version");
     out.push_back("  MQTT-SN 1.2: " + number(count(v, "1.2")) + ", 2.0: " + number(count(v, "2.0")) +
-                  "; buffered " + number(count(s, "buffered")) + ", in flight " + number(count(s, "in_flight")));
+                  "; buffered " + number(count(s, "buffered")) + ", in flight " +
+                  number(count(s, "in_flight")));
     const auto& m = sub(a, "messages");
     const auto& from = sub(m, "from_sensors");
     const auto& to = sub(m, "to_sensors");
-    const auto from_total = count(from, "qos_-1") + count(from, "qos_0") + count(from, "qos_1") + count(from, "qos_2");
+    const auto from_total =
+        count(from, "qos_-1") + count(from, "qos_0") + count(from, "qos_1") + count(from, "qos_2");
     const auto to_total = count(to, "qos_0") + count(to, "qos_1") + count(to, "qos_2");
-    out.push_back("messages from sensors " + number(from_total) + " (QoS -1/0/1/2: " + number(count(from, "qos_-1")) +
-                  "/" + number(count(from, "qos_0")) + "/" + number(count(from, "qos_1")) + "/" +
-                  number(count(from, "qos_2")) + "), to sensors " + number(to_total) + " (0/1/2: " +
-                  number(count(to, "qos_0")) + "/" + number(count(to, "qos_1")) + "/" + number(count(to, "qos_2")) +
-                  ")");
+    out.push_back("messages from sensors " + number(from_total) +
+                  " (QoS -1/0/1/2: " + number(count(from, "qos_-1")) + "/" + number(count(from, "qos_0")) +
+                  "/" + number(count(from, "qos_1")) + "/" + number(count(from, "qos_2")) + "), to sensors " +
+                  number(to_total) + " (0/1/2: " + number(count(to, "qos_0")) + "/" +
+                  number(count(to, "qos_1")) + "/" + number(count(to, "qos_2")) + ")");
     out.push_back("retransmissions " + number(count(m, "retransmissions")) + ", QoS 0 dropped " +
-                  number(count(m, "qos0_dropped")) + ", lost " + number(count(m, "clients_lost")) + ", evicted " +
-                  number(count(m, "clients_evicted")));
+                  number(count(m, "qos0_dropped")) + ", lost " + number(count(m, "clients_lost")) +
+                  ", evicted " + number(count(m, "clients_evicted")));
     const auto& r = sub(a, "rates");
     char window[32];
     std::snprintf(window, sizeof window, "%.0f", num(r, "window"));
-    out.push_back("rates (last " + std::string(window) + " s): in " + rate(num(r, "messages_in"), "msg") + " " +
-                  rate(num(r, "bytes_in"), "B") + ", out " + rate(num(r, "messages_out"), "msg") + " " +
+    out.push_back("rates (last " + std::string(window) + " s): in " + rate(num(r, "messages_in"), "msg") +
+                  " " + rate(num(r, "bytes_in"), "B") + ", out " + rate(num(r, "messages_out"), "msg") + " " +
                   rate(num(r, "bytes_out"), "B"));
     std::string drops;
     if (const auto* d = member(a, "drops"); d && d->is_object())
@@ -541,7 +549,8 @@ std::vector<std::string> status_lines(const json::value& a)
         for (const auto& e : d->get_array()) {
             char code[8];
             std::snprintf(code, sizeof code, "0x%02x", static_cast<unsigned>(count(e, "reason")));
-            verdicts += (verdicts.empty() ? "" : ", ") + number(count(e, "count")) + " " + code + " " + str(e, "name");
+            verdicts += (verdicts.empty() ? "" : ", ") + number(count(e, "count")) + " " + code + " " +
+                        str(e, "name");
         }
     }
     out.push_back("broker disconnects: " + (verdicts.empty() ? std::string("none") : verdicts));
@@ -612,14 +621,16 @@ private:
 std::pair<std::size_t, std::size_t> terminal_size()
 {
     winsize ws{};
-    if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 && ws.ws_row > 0) return {ws.ws_col, ws.ws_row};
+    if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 && ws.ws_row > 0)
+        return {ws.ws_col, ws.ws_row};
     return {80, 24};
 }
 
 /// One frame of `top`: header lines, then the busiest sensors (datagrams since the last frame, then
 /// the most recently seen), as many as the screen holds.
 std::vector<std::string> top_frame(const json::value& status, const json::value& clients,
-                                   std::map<std::string, std::uint64_t>& previous, std::size_t rows, bool first)
+                                   std::map<std::string, std::uint64_t>& previous, std::size_t rows,
+                                   bool first)
 {
     std::vector<std::string> out;
     const auto& b = sub(status, "broker");
@@ -628,16 +639,16 @@ std::vector<std::string> top_frame(const json::value& status, const json::value&
     ::gmtime_r(&now, &tm);
     char clock_text[16];
     std::strftime(clock_text, sizeof clock_text, "%H:%M:%S", &tm);
-    out.push_back("sngw " + str(status, "version") + "  up " + duration_text(num(status, "uptime")) + "  broker " +
-                  (flag(b, "connected") ? "connected" : "DOWN") + " (" + number(count(b, "links_open")) +
-                  " links)  " + clock_text + " UTC");
+    out.push_back("sngw " + str(status, "version") + "  up " + duration_text(num(status, "uptime")) +
+                  "  broker " + (flag(b, "connected") ? "connected" : "DOWN") + " (" +
+                  number(count(b, "links_open")) + " links)  " + clock_text + " UTC");
     const auto& s = sub(status, "sensors");
     out.push_back(sensors_line(s) + "  buffered " + number(count(s, "buffered")));
     const auto& r = sub(status, "rates");
     const auto& m = sub(status, "messages");
-    out.push_back("in " + rate(num(r, "messages_in"), "msg") + " " + rate(num(r, "bytes_in"), "B") + "  out " +
-                  rate(num(r, "messages_out"), "msg") + " " + rate(num(r, "bytes_out"), "B") + "  retx " +
-                  number(count(m, "retransmissions")));
+    out.push_back("in " + rate(num(r, "messages_in"), "msg") + " " + rate(num(r, "bytes_in"), "B") +
+                  "  out " + rate(num(r, "messages_out"), "msg") + " " + rate(num(r, "bytes_out"), "B") +
+                  "  retx " + number(count(m, "retransmissions")));
     out.emplace_back();
     out.push_back(client_header() + ' ' + right("ACT", 4));
 
@@ -654,7 +665,8 @@ std::vector<std::string> top_frame(const json::value& status, const json::value&
             const auto id = str(c, "id");
             const auto total = count(c, "datagrams_in") + count(c, "datagrams_out");
             const auto it = previous.find(id);
-            const auto activity = first || it == previous.end() || it->second > total ? 0 : total - it->second;
+            const auto activity =
+                first || it == previous.end() || it->second > total ? 0 : total - it->second;
             next[id] = total;
             const auto* seen = member(c, "last_seen_ago");
             list.push_back({activity, seen && !seen->is_null() ? num(c, "last_seen_ago") : 1e18, id, &c});

@@ -97,16 +97,18 @@ std::string json_text(std::string_view text)
         const auto u = static_cast<unsigned char>(text[i]);
         // RFC 3629 §4: the length from the lead octet, continuation octets 10xxxxxx, no overlong
         // forms, no surrogates, nothing above U+10FFFF.
-        std::size_t n = u < 0x80 ? 1 : (u >= 0xC2 && u <= 0xDF) ? 2 : (u >= 0xE0 && u <= 0xEF) ? 3
-                                   : (u >= 0xF0 && u <= 0xF4)   ? 4
-                                                                : 0;
+        std::size_t n = u < 0x80                   ? 1
+                        : (u >= 0xC2 && u <= 0xDF) ? 2
+                        : (u >= 0xE0 && u <= 0xEF) ? 3
+                        : (u >= 0xF0 && u <= 0xF4) ? 4
+                                                   : 0;
         bool valid = n != 0 && i + n <= text.size();
         for (std::size_t k = 1; valid && k < n; ++k)
             valid = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
         if (valid && n >= 3) {
             const auto second = static_cast<unsigned char>(text[i + 1]);
-            if ((u == 0xE0 && second < 0xA0) || (u == 0xED && second > 0x9F) || (u == 0xF0 && second < 0x90) ||
-                (u == 0xF4 && second > 0x8F))
+            if ((u == 0xE0 && second < 0xA0) || (u == 0xED && second > 0x9F) ||
+                (u == 0xF0 && second < 0x90) || (u == 0xF4 && second > 0x8F))
                 valid = false;
         }
         if (!valid) {

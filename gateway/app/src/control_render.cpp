@@ -47,19 +47,26 @@ std::chrono::system_clock::time_point wall(core::time_point t, const render_cloc
 
 json::object counters_json(const transport::link_counters& k)
 {
-    return {{"datagrams_in", k.datagrams_in},   {"datagrams_out", k.datagrams_out},
-            {"bytes_in", k.bytes_in},           {"bytes_out", k.bytes_out},
-            {"receive_errors", k.receive_errors}, {"send_errors", k.send_errors},
-            {"framing_errors", k.framing_errors}, {"crc_errors", k.crc_errors},
+    return {{"datagrams_in", k.datagrams_in},
+            {"datagrams_out", k.datagrams_out},
+            {"bytes_in", k.bytes_in},
+            {"bytes_out", k.bytes_out},
+            {"receive_errors", k.receive_errors},
+            {"send_errors", k.send_errors},
+            {"framing_errors", k.framing_errors},
+            {"crc_errors", k.crc_errors},
             {"drops", k.drops}};
 }
 
 // Every client_state, in the order of the enum, so that `status` shows zeros too.
-constexpr core::client_state all_states[] = {
-    core::client_state::disconnected,        core::client_state::awaiting_will_topic,
-    core::client_state::awaiting_will_msg,   core::client_state::connecting_upstream,
-    core::client_state::active,              core::client_state::asleep,
-    core::client_state::awake,               core::client_state::lost};
+constexpr core::client_state all_states[] = {core::client_state::disconnected,
+                                             core::client_state::awaiting_will_topic,
+                                             core::client_state::awaiting_will_msg,
+                                             core::client_state::connecting_upstream,
+                                             core::client_state::active,
+                                             core::client_state::asleep,
+                                             core::client_state::awake,
+                                             core::client_state::lost};
 
 } // namespace
 
@@ -161,9 +168,12 @@ json::object status_json(const metrics_snapshot& m, const status_extras& x, cons
         e["counters"] = counters_json(l.counters);
         if (l.serial) {
             const auto& s = *l.serial;
-            e["serial"] = json::object{{"open", s.open},         {"opens", s.opens},
-                                       {"reopens", s.reopens},   {"open_failures", s.open_failures},
-                                       {"losses", s.losses},     {"idle_resets", s.idle_resets},
+            e["serial"] = json::object{{"open", s.open},
+                                       {"opens", s.opens},
+                                       {"reopens", s.reopens},
+                                       {"open_failures", s.open_failures},
+                                       {"losses", s.losses},
+                                       {"idle_resets", s.idle_resets},
                                        {"forwarder_errors", s.forwarder_errors}};
         }
         links.emplace_back(std::move(e));
@@ -191,38 +201,37 @@ json::object status_json(const metrics_snapshot& m, const status_extras& x, cons
                                 {"in_flight", in_flight}};
 
     const auto& g = m.gateway;
-    o["messages"] = json::object{
-        {"from_sensors", json::object{{"qos_-1", g.publishes_from_clients[3]},
-                                      {"qos_0", g.publishes_from_clients[0]},
-                                      {"qos_1", g.publishes_from_clients[1]},
-                                      {"qos_2", g.publishes_from_clients[2]}}},
-        {"to_sensors", json::object{{"qos_0", g.publishes_to_clients[0]},
-                                    {"qos_1", g.publishes_to_clients[1]},
-                                    {"qos_2", g.publishes_to_clients[2]}}},
-        {"datagrams_in", g.datagrams_in},
-        {"datagrams_dropped", g.datagrams_dropped},
-        {"retransmissions", g.retransmissions},
-        {"qos0_dropped", g.qos0_dropped},
-        {"clients_lost", g.clients_lost},
-        {"clients_evicted", g.clients_evicted},
-        {"verdicts_sent", g.verdicts_sent},
-        {"datagrams_v2_0", g.datagrams_v2_0}};
+    o["messages"] = json::object{{"from_sensors", json::object{{"qos_-1", g.publishes_from_clients[3]},
+                                                               {"qos_0", g.publishes_from_clients[0]},
+                                                               {"qos_1", g.publishes_from_clients[1]},
+                                                               {"qos_2", g.publishes_from_clients[2]}}},
+                                 {"to_sensors", json::object{{"qos_0", g.publishes_to_clients[0]},
+                                                             {"qos_1", g.publishes_to_clients[1]},
+                                                             {"qos_2", g.publishes_to_clients[2]}}},
+                                 {"datagrams_in", g.datagrams_in},
+                                 {"datagrams_dropped", g.datagrams_dropped},
+                                 {"retransmissions", g.retransmissions},
+                                 {"qos0_dropped", g.qos0_dropped},
+                                 {"clients_lost", g.clients_lost},
+                                 {"clients_evicted", g.clients_evicted},
+                                 {"verdicts_sent", g.verdicts_sent},
+                                 {"datagrams_v2_0", g.datagrams_v2_0}};
 
     // design §4: what the broker ended sensors' sessions with, by reason code.
     json::array disconnects;
     for (const auto& [code, n] : g.broker_disconnects)
-        disconnects.emplace_back(json::object{
-            {"reason", code}, {"name", mqtt5::to_string(static_cast<mqtt5::reason_code>(code))}, {"count", n}});
+        disconnects.emplace_back(
+            json::object{{"reason", code},
+                         {"name", mqtt5::to_string(static_cast<mqtt5::reason_code>(code))},
+                         {"count", n}});
     o["broker_disconnects"] = std::move(disconnects);
 
     const auto& r = x.rates;
-    o["rates"] = json::object{{"window", rounded(r.window_seconds)},
-                              {"messages_in", rounded(r.messages_in)},
-                              {"messages_out", rounded(r.messages_out)},
-                              {"datagrams_in", rounded(r.datagrams_in)},
-                              {"datagrams_out", rounded(r.datagrams_out)},
-                              {"bytes_in", rounded(r.bytes_in)},
-                              {"bytes_out", rounded(r.bytes_out)}};
+    o["rates"] =
+        json::object{{"window", rounded(r.window_seconds)},       {"messages_in", rounded(r.messages_in)},
+                     {"messages_out", rounded(r.messages_out)},   {"datagrams_in", rounded(r.datagrams_in)},
+                     {"datagrams_out", rounded(r.datagrams_out)}, {"bytes_in", rounded(r.bytes_in)},
+                     {"bytes_out", rounded(r.bytes_out)}};
 
     json::object drops;
     for (const auto& [what, n] : m.runner.dropped)

@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cstring>
 #include <deque>
+#include <exception>
 #include <unordered_map>
 #include <utility>
 
@@ -126,7 +127,12 @@ struct control_connection : std::enable_shared_from_this<control_connection> {
             ++srv->counters.bad_requests;
             answer = error_line(parsed.error);
         } else {
-            answer = srv->on_request(*parsed.request);
+            // Nothing may throw out of an Asio handler (house-style §3): a failure is this answer's.
+            try {
+                answer = srv->on_request(*parsed.request);
+            } catch (const std::exception& e) {
+                answer = error_line(std::string("internal error: ") + e.what());
+            }
             if (answer.starts_with("{\"ok\":true"))
                 ++srv->counters.requests;
             else
@@ -136,10 +142,11 @@ struct control_connection : std::enable_shared_from_this<control_connection> {
         do_read(max_line);
     }
 
-    /// Queues an answer; false (and the connection closed) when too much is left unread.
+    /// Queues an answer; false (and the connection closed) when too much is left unread. One answer
+    /// alone may be larger than max_queued (`clients` of 10,000 sensors): only a pile-up counts.
     bool send(std::string line, control_server::impl& srv)
     {
-        if (queued + line.size() > srv.opts.max_queued) {
+        if (!out.empty() && queued + line.size() > srv.opts.max_queued) {
             ++srv.counters.slow_readers;
             close();
             return false;
@@ -167,13 +174,14 @@ struct control_connection : std::enable_shared_from_this<control_connection> {
             return;
         }
         writing = true;
-        asio::async_write(socket, asio::buffer(out.front()), [self = shared_from_this()](error_code ec, std::size_t) {
-            self->writing = false;
-            if (ec || self->closed) return self->close();
-            self->queued -= self->out.front().size();
-            self->out.pop_front();
-            self->do_write();
-        });
+        asio::async_write(socket, asio::buffer(out.front()),
+                          [self = shared_from_this()](error_code ec, std::size_t) {
+                              self->writing = false;
+                              if (ec || self->closed) return self->close();
+                              self->queued -= self->out.front().size();
+                              self->out.pop_front();
+                              self->do_write();
+                          });
     }
 
     void close() noexcept

@@ -684,13 +684,14 @@ struct runner::impl {
             if (r) {
                 control = std::move(*r);
                 control->start();
-                log.info("control socket " + path + " (sngwctl" + (explicit_path ? " --control " + path : "") + ")");
+                log.info("control socket " + path + " (sngwctl" +
+                         (explicit_path ? " --control " + path : "") + ")");
             } else {
                 const bool live = r.error() == asio::error::address_in_use;
                 const auto why = live ? std::string("another sngw answers there")
-                                      : r.error() == boost::system::errc::file_exists
-                                            ? std::string("a file that is not a socket is in the way")
-                                            : r.error().message();
+                                 : r.error() == boost::system::errc::file_exists
+                                     ? std::string("a file that is not a socket is in the way")
+                                     : r.error().message();
                 if (explicit_path) {
                     log.error("cannot open the control socket " + path + ": " + why +
                               (live ? " (stop it, or give this one another --control PATH)" : ""));
@@ -707,14 +708,16 @@ struct runner::impl {
                 log.error("--metrics " + to_string(*cfg.metrics) + ": " + where.error().message());
                 return false;
             }
-            metrics = std::make_unique<metrics_server>(io, *where, [this] { return render_prometheus(snapshot()); });
+            metrics = std::make_unique<metrics_server>(io, *where,
+                                                       [this] { return render_prometheus(snapshot()); });
             if (const auto ec = metrics->open()) {
                 log.error("cannot serve metrics on " + to_string(*cfg.metrics) + ": " + ec.message());
                 metrics.reset();
                 return false;
             }
             const auto ep = metrics->local_endpoint();
-            log.info("metrics at http://" + to_string(host_port{ep.address().to_string(), ep.port()}) + "/metrics");
+            log.info("metrics at http://" + to_string(host_port{ep.address().to_string(), ep.port()}) +
+                     "/metrics");
         }
         return true;
     }
@@ -862,12 +865,14 @@ struct runner::impl {
         const auto reason = static_cast<mqtt5::reason_code>(rq.reason);
         // MQTT 5.0 §3.14.2.1: only a DISCONNECT reason code can be a broker's verdict.
         if (!mqtt5::reason_code_allowed(mqtt5::packet_type::disconnect, reason))
-            return error_line("reason " + std::to_string(rq.reason) + " is not a DISCONNECT reason code (MQTT 5.0 "
+            return error_line("reason " + std::to_string(rq.reason) +
+                              " is not a DISCONNECT reason code (MQTT 5.0 "
                               "§3.14.2.1), e.g. 152 (0x98) Administrative action");
         if (stopping || done) return error_line("the gateway is shutting down");
         auto actions = core.kick(rq.id, reason, now);
         if (!actions) return error_line("no client \"" + json_text(rq.id) + "\"");
-        log.info("control: client " + printable(rq.id) + " kicked (" + std::string(mqtt5::to_string(reason)) + ")");
+        log.info("control: client " + printable(rq.id) + " kicked (" + std::string(mqtt5::to_string(reason)) +
+                 ")");
         const auto n = actions->size();
         apply(std::move(*actions));
         rearm();

@@ -67,7 +67,8 @@ TEST_CASE("bad requests are refused with a reason and never throw")
     CHECK(refused("[1,2]").find("JSON object") != std::string::npos);
     CHECK(refused("{}").find("\"cmd\"") != std::string::npos);
     CHECK(refused(R"({"cmd":7})").find("\"cmd\"") != std::string::npos);
-    CHECK(refused(R"({"cmd":"reboot"})") == "unknown command \"reboot\" (status, clients, client, kick, metrics)");
+    CHECK(refused(R"({"cmd":"reboot"})") ==
+          "unknown command \"reboot\" (status, clients, client, kick, metrics)");
     CHECK(refused(R"({"cmd":"client"})").find("\"id\"") != std::string::npos);
     CHECK(refused(R"({"cmd":"kick","id":5})").find("\"id\"") != std::string::npos);
     CHECK(refused(R"({"cmd":"kick","id":"s","reason":256})").find("0 to 255") != std::string::npos);
@@ -96,7 +97,8 @@ TEST_CASE("request_line writes what parse_request reads")
         CHECK(parsed(std::string_view(line).substr(0, line.size() - 1)) == r);
     }
     CHECK(request_line({control_command::status, {}, 0x98}) == "{\"cmd\":\"status\"}\n");
-    CHECK(request_line({control_command::kick, "s", 0x98}) == "{\"cmd\":\"kick\",\"id\":\"s\",\"reason\":152}\n");
+    CHECK(request_line({control_command::kick, "s", 0x98}) ==
+          "{\"cmd\":\"kick\",\"id\":\"s\",\"reason\":152}\n");
 }
 
 TEST_CASE("answer lines are one JSON object with ok first")
@@ -111,7 +113,7 @@ TEST_CASE("json_text keeps valid UTF-8 and escapes the octets of invalid sequenc
     CHECK(json_text("sensor-1") == "sensor-1");
     CHECK(json_text("k\xc3\xbc"
                     "che") == "k\xc3\xbc"
-                              "che");                      // ü
+                              "che");                           // ü
     CHECK(json_text("\xf0\x9f\x90\x9d") == "\xf0\x9f\x90\x9d"); // U+1F41D
     CHECK(json_text("a\xff"
                     "b") == "a\\xffb");

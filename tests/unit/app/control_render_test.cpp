@@ -29,7 +29,8 @@ render_clock fixed_clock()
 
 TEST_CASE("iso8601_utc prints whole seconds in UTC")
 {
-    CHECK(iso8601_utc(std::chrono::system_clock::time_point{} + 1795608000s + 999ms) == "2026-11-25T12:00:00Z");
+    CHECK(iso8601_utc(std::chrono::system_clock::time_point{} + 1795608000s + 999ms) ==
+          "2026-11-25T12:00:00Z");
     CHECK(iso8601_utc(std::chrono::system_clock::time_point{}) == "1970-01-01T00:00:00Z");
 }
 

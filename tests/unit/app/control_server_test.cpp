@@ -118,7 +118,8 @@ struct fixture {
         auto r = control_server::open(io.get_executor(), std::move(o), [this](const control_request& rq) {
             json::object body{{"cmd", to_string(rq.command)}, {"id", rq.id}};
             if (rq.command == control_command::clients) body["pad"] = std::string(big, 'x');
-            if (rq.command == control_command::client && rq.id == "nobody") return error_line("no client nobody");
+            if (rq.command == control_command::client && rq.id == "nobody")
+                return error_line("no client nobody");
             return ok_line(body);
         });
         if (!r) return r.error();
@@ -182,7 +183,8 @@ TEST_CASE("requests on one connection are answered in order and a bad line does 
     REQUIRE(!f.open());
     client c(f.path);
     REQUIRE(c.connected());
-    REQUIRE(c.send("{\"cmd\":\"status\"}\nthis is not json\n{\"cmd\":\"bogus\"}\n\n{\"cmd\":\"client\",\"id\":\"a\"}\n"));
+    REQUIRE(c.send("{\"cmd\":\"status\"}\nthis is not "
+                   "json\n{\"cmd\":\"bogus\"}\n\n{\"cmd\":\"client\",\"id\":\"a\"}\n"));
     const auto a1 = c.line();
     const auto a2 = c.line();
     const auto a3 = c.line();
@@ -303,7 +305,8 @@ TEST_CASE("a file that is not a socket is never replaced")
     const auto path = (dir / "sngw.sock").string();
     std::ofstream(path) << "precious";
     asio::io_context io;
-    auto r = control_server::open(io.get_executor(), {.path = path}, [](const control_request&) { return ok_line({}); });
+    auto r = control_server::open(io.get_executor(), {.path = path},
+                                  [](const control_request&) { return ok_line({}); });
     REQUIRE(r.has_error());
     CHECK(r.error() == boost::system::errc::file_exists);
     std::ifstream in(path);
@@ -317,7 +320,8 @@ TEST_CASE("stop removes the socket file only if it is still the server's own")
     sngw::test::temp_dir dir{"sngw-control"};
     const auto path = (dir / "sngw.sock").string();
     asio::io_context io;
-    auto r = control_server::open(io.get_executor(), {.path = path}, [](const control_request&) { return ok_line({}); });
+    auto r = control_server::open(io.get_executor(), {.path = path},
+                                  [](const control_request&) { return ok_line({}); });
     REQUIRE(r.has_value());
     // Someone replaced it meanwhile (a second daemon after a stale check): theirs stays.
     std::filesystem::remove(path);
@@ -333,4 +337,21 @@ TEST_CASE("a path too long for a UNIX socket is refused")
                                   [](const control_request&) { return ok_line({}); });
     REQUIRE(r.has_error());
     CHECK(r.error() == boost::system::errc::filename_too_long);
+}
+
+TEST_CASE("one answer larger than the unread limit is still delivered to a client that reads")
+{
+    fixture f;
+    f.big = 600 * 1024; // `clients` of thousands of sensors
+    control_server_options o;
+    o.max_queued = 256 * 1024;
+    REQUIRE(!f.open(o));
+    client c(f.path);
+    REQUIRE(c.send("{\"cmd\":\"clients\"}\n"));
+    const auto a = c.line();
+    REQUIRE(a);
+    CHECK(a->size() > 600 * 1024);
+    REQUIRE(c.send("{\"cmd\":\"clients\"}\n"));
+    CHECK(c.line().has_value());
+    CHECK(f.counters().slow_readers == 0);
 }

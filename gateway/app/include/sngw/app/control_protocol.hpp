@@ -29,8 +29,8 @@ inline constexpr std::size_t max_request_line = 64 * 1024;
 
 struct control_request {
     control_command command = control_command::status;
-    std::string id{};                            // client and kick: the MQTT-SN ClientId
-    std::uint8_t reason = default_kick_reason;   // kick: MQTT 5 reason code
+    std::string id{};                          // client and kick: the MQTT-SN ClientId
+    std::uint8_t reason = default_kick_reason; // kick: MQTT 5 reason code
     friend bool operator==(const control_request&, const control_request&) = default;
 };
 

@@ -16,8 +16,8 @@ namespace sngw::app {
 
 /// Where a client is, as the runner knows it (the core only has a peer_id).
 struct client_place {
-    std::string link{};        // "udp 0.0.0.0:1883", "serial /dev/ttyUSB0"; "" when not attached
-    std::string address{};     // "127.0.0.1:50123", "/dev/ttyUSB0 xbee 0013a20040a1b2c3"; "" if none
+    std::string link{};              // "udp 0.0.0.0:1883", "serial /dev/ttyUSB0"; "" when not attached
+    std::string address{};           // "127.0.0.1:50123", "/dev/ttyUSB0 xbee 0013a20040a1b2c3"; "" if none
     std::uint64_t datagrams_in = 0;  // from its current peer (address), counted by the runner
     std::uint64_t datagrams_out = 0; // to its current peer
 };
@@ -42,7 +42,7 @@ struct traffic_rates {
 
 /// What `status` adds to the metrics snapshot.
 struct status_extras {
-    std::string broker{};        // "127.0.0.1:1883"
+    std::string broker{}; // "127.0.0.1:1883"
     bool broker_tls = false;
     std::uint16_t gateway_id = 0;
     traffic_rates rates{};
@@ -57,7 +57,8 @@ std::string iso8601_utc(std::chrono::system_clock::time_point t);
 /// One client (`client ID`, and each entry of `clients`): every client_info field, with the link
 /// and address, last seen and the last broker disconnect as ISO 8601 UTC and seconds ago. README
 /// "The socket protocol" lists the members.
-boost::json::object client_json(const core::client_info& c, const client_place& place, const render_clock& clock);
+boost::json::object client_json(const core::client_info& c, const client_place& place,
+                                const render_clock& clock);
 
 /// `status`: version, uptime, the broker link, every link with its counters, sensors by state and
 /// protocol version, message counters and rates, the core's drops, the control socket's counters.

@@ -27,7 +27,7 @@ struct control_counters {
 struct control_server_options {
     std::string path{};                       // the socket file
     std::size_t max_connections = 32;         // at once; more are told so and closed
-    std::size_t max_queued = 4 * 1024 * 1024; // answer octets a connection may leave unread
+    std::size_t max_queued = 4 * 1024 * 1024; // answer octets a connection may leave unread (beyond one)
     std::size_t max_line = max_request_line;
 };
 
