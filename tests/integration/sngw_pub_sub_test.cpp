@@ -191,6 +191,25 @@ TEST_CASE("sngw-sub --sleep 1 gets the messages published while it sleeps")
     CHECK(log.find(", asleep again for 1 s") != std::string::npos);
 }
 
+TEST_CASE("sngw-sub -k 1 keeps its connection with PINGREQs and still receives after 2.5 s")
+{
+    SNGW_REQUIRE_GATEWAY();
+    SNGW_REQUIRE_TOOLS();
+    gateway_env env;
+    const auto out = env.gateway->dir() / "sub.log";
+    child_process sub(
+        with({sub_binary()->string()}, with(udp(env), {"-t", "ka/t", "-k", "1", "-C", "1", "-d"})), out);
+    REQUIRE_MESSAGE(wait_for_text(out, "<- SUBACK", 5s), read_file(out));
+    std::this_thread::sleep_for(2500ms); // past 1.5 x the keep-alive
+    auto feeder = sngw::test::publisher(env.broker.port());
+    CHECK(feeder->publish("ka/t", "still here", mqtt5::qos::at_least_once).has_value());
+    const auto status = sub.wait_for(10s);
+    const auto log = read_file(out);
+    REQUIRE_MESSAGE(exit_code(status) == 0, log << "\n" << env.describe());
+    CHECK(log.find("<- PINGRESP") != std::string::npos);
+    CHECK(log.find("still here\n") != std::string::npos);
+}
+
 TEST_CASE("sngw-sub ends with DISCONNECT and exit status 0 on SIGTERM")
 {
     SNGW_REQUIRE_GATEWAY();

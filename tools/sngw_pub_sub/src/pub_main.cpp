@@ -4,7 +4,11 @@
 
 #include <sngw/sn/v1_2/codec.hpp>
 
+#include <poll.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <functional>
 
 #include <fstream>
 #include <iostream>
@@ -38,10 +42,18 @@ public:
         return true;
     }
 
-    std::optional<std::string> next()
+    /// The next message; with -l, `idle` is called every 200 ms while standard input is quiet (the
+    /// connection's keep-alive); a false from it ends the feed.
+    std::optional<std::string> next(const std::function<bool()>& idle = {})
     {
         switch (o_.source) {
         case message_source::lines: {
+            while (idle && std::cin.rdbuf()->in_avail() <= 0) {
+                if (stop_requested() || !idle()) return std::nullopt;
+                pollfd p{STDIN_FILENO, POLLIN, 0};
+                const int ready = ::poll(&p, 1, 200);
+                if (ready > 0 || (ready < 0 && errno != EINTR)) break;
+            }
             std::string line;
             if (!std::getline(std::cin, line)) return std::nullopt;
             return line;
@@ -97,7 +109,15 @@ int run_v1_2(const pub_options& o, message_feed& feed)
             return exit_gateway_error;
         }
     }
-    while (auto text = feed.next()) {
+    keep_alive_timer keep_alive(q == v1_2::qos::minus_one ? 0 : o.keep_alive);
+    boost::system::error_code idle_error;
+    const auto idle = [&] {
+        if (!keep_alive.due(c->counters().datagrams_sent)) return true;
+        auto pong = c->ping();
+        if (!pong) idle_error = pong.error();
+        return pong.has_value();
+    };
+    while (auto text = feed.next(idle)) {
         const auto data = bytes_of(*text);
         auto r = by_id ? c->publish(*by_id, data, q, o.retain) : c->publish(o.topic.name, data, q, o.retain);
         if (!r) return fail(o, r.error());
@@ -109,6 +129,7 @@ int run_v1_2(const pub_options& o, message_feed& feed)
         }
         if (stop_requested()) break;
     }
+    if (idle_error) return fail(o, idle_error);
     if (q != v1_2::qos::minus_one) {
         // §6.14: the gateway answers DISCONNECT with DISCONNECT; a lost answer changes nothing here.
         if (auto d = c->disconnect(); !d && d.error() != sn_client::errc::timeout) return fail(o, d.error());
@@ -147,7 +168,15 @@ int run_v2_0(const pub_options& o, message_feed& feed)
         return exit_gateway_error;
     }
     const auto q = static_cast<v2_0::qos>(o.qos);
-    while (auto text = feed.next()) {
+    keep_alive_timer keep_alive(o.keep_alive);
+    boost::system::error_code idle_error;
+    const auto idle = [&] {
+        if (!keep_alive.due(c->counters().datagrams_sent)) return true;
+        auto pong = c->ping();
+        if (!pong) idle_error = pong.error();
+        return pong.has_value();
+    };
+    while (auto text = feed.next(idle)) {
         const auto data = bytes_of(*text);
         auto p = o.topic.predefined ? c->publish(sn_client::topic_alias_v2::predefined(*o.topic.predefined),
                                                  data, q, o.retain)
@@ -161,6 +190,7 @@ int run_v2_0(const pub_options& o, message_feed& feed)
         }
         if (stop_requested()) break;
     }
+    if (idle_error) return v2_fail(idle_error);
     // §3.13: the server does not answer a DISCONNECT.
     if (auto d = c->disconnect(); !d) return v2_fail(d.error());
     return exit_ok;

@@ -145,7 +145,11 @@ int run_v1_2(const sub_options& o)
             if (out.done()) return leave();
         }
     }
+    keep_alive_timer keep_alive(o.keep_alive);
     while (!out.done()) {
+        if (keep_alive.due(c->counters().datagrams_sent)) {
+            if (auto pong = c->ping(); !pong) return fail(o, pong.error());
+        }
         auto m = c->receive(out.slice(receive_slice));
         if (!m) {
             if (m.error() == sn_client::errc::timeout) continue;
@@ -226,7 +230,11 @@ int run_v2_0(const sub_options& o)
             if (out.done()) return leave();
         }
     }
+    keep_alive_timer keep_alive(o.keep_alive);
     while (!out.done()) {
+        if (keep_alive.due(c->counters().datagrams_sent)) {
+            if (auto pong = c->ping(); !pong) return v2_fail(pong.error());
+        }
         auto m = c->receive(out.slice(receive_slice));
         if (!m) {
             if (m.error() == sn_client::errc::timeout) continue;

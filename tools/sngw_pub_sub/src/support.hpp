@@ -47,4 +47,26 @@ std::string v2_0_disconnect_text(const std::optional<sn::v2_0::disconnect_msg>& 
 
 std::vector<std::byte> bytes_of(std::string_view text);
 
+/// When a connected client owes the gateway a PINGREQ (MQTT-SN v1.2 §6.11, 2.0 §3.1.7): after
+/// `keep_alive` seconds without sending anything (the gateway gives up after 1.5 times that).
+class keep_alive_timer {
+public:
+    explicit keep_alive_timer(std::uint16_t keep_alive) : period_(keep_alive) {}
+    /// `datagrams_sent`: the client's counter; a change means something went out just now.
+    bool due(std::uint64_t datagrams_sent)
+    {
+        const auto now = std::chrono::steady_clock::now();
+        if (datagrams_sent != sent_) {
+            sent_ = datagrams_sent;
+            last_ = now;
+        }
+        return period_.count() > 0 && now - last_ >= period_;
+    }
+
+private:
+    std::chrono::seconds period_;
+    std::uint64_t sent_ = 0;
+    std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
+
 } // namespace sngw::pub_sub
