@@ -389,5 +389,26 @@ std::vector<std::vector<std::byte>> sngw_fuzz_seeds()
                         .op({7, 1, 3, 0x20, 0x01, 0x00})
                         .wait(100)
                         .out);
+    // Design §4 verdicts: kick c1 asleep (0x98, hold-down) and woken, CONNECT in the hold-down; the
+    // own link up while a sensor's link closes (the take-over witness); kick with 0x8D (re-open).
+    seeds.push_back(script{}
+                        .link_up(0)
+                        .canned(0, 0, 0)
+                        .datagram(0, connect_c1)
+                        .link_up(1)
+                        .canned(1, 0, 0)
+                        .datagram(0, {0x04, 0x18, 0x00, 0x0a})
+                        .op({0xef, 1, 0x98})
+                        .datagram(0, {0x04, 0x16, 0x63, 0x31})
+                        .datagram(0, connect_c1)
+                        .wait(130)
+                        .datagram(0, connect_c1)
+                        .link_up(2)
+                        .canned(2, 0, 0)
+                        .op({11, 2})
+                        .wait(20)
+                        .op({0xef, 1, 0x8d})
+                        .wait(40)
+                        .out);
     return seeds;
 }
