@@ -19,7 +19,7 @@ for tool in dpkg useradd groupadd usermod deb-systemd-helper; do
 done
 if [ "$(id -u)" != 0 ]; then
     # dpkg --root and shadow's --prefix write files with owners and modes only root can set.
-    echo "SKIP: installing into a throw-away root needs root (make test runs as root or with sudo)"
+    echo "SKIP: installing into a throw-away root needs root (run make test as root to include it)"
     exit 77
 fi
 
