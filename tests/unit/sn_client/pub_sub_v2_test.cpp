@@ -128,3 +128,32 @@ TEST_CASE(
                       std::string::npos,
                   read_file(out));
 }
+
+TEST_CASE("sngw-sub -V 2.0 --sleep wakes early on a WAKEUP from the gateway")
+{
+    v2_0::publish_msg waiting{.q = qos::qos0,
+                              .topic_type = topic_type::session_alias,
+                              .topic_alias = 4,
+                              .payload = bytes("waiting")};
+    scripted_gateway_v2 gw({
+        {connect_of("v2w"), {wire_v2(v2_0::connack_msg{.packet_id = 1, .reason_code = 0})}},
+        {v2_0::subscribe_msg{.topic_type = topic_type::topic_name, .packet_id = 2, .topic_filter = "w/t"},
+         {wire_v2(v2_0::suback_msg{topic_type::session_alias, 2, std::uint16_t{4}, std::uint8_t{0}})}},
+        {v2_0::sleepreq_msg{true, 3, 60},
+         {wire_v2(v2_0::sleepresp_msg{3, std::nullopt, std::uint8_t{0}}), wire_v2(v2_0::wakeup_msg{})}},
+        {v2_0::pingreq_msg{4}, {wire_v2(waiting), wire_v2(v2_0::pingresp_msg{4, std::nullopt})}},
+        {v2_0::disconnect_msg{std::nullopt, std::nullopt, std::uint8_t{0}, std::nullopt}, {}},
+    });
+    sngw::test::temp_dir dir{"sngw-sub-v2w"};
+    const auto out = dir.path() / "sub.log";
+    const auto start = std::chrono::steady_clock::now();
+    const int rc = run_program({SNGW_SUB_BINARY, "-V", "2.0", "-p", std::to_string(gw.port()), "-t", "w/t",
+                                "--sleep", "60", "-C", "1", "-i", "v2w"},
+                               out, 15s);
+    check_script(gw);
+    const auto log = read_file(out);
+    CHECK_MESSAGE(rc == 0, log);
+    CHECK(std::chrono::steady_clock::now() - start < 10s); // not the 60 s asked for
+    CHECK(log.find("sngw-sub: WAKEUP from the gateway, waking early\n") != std::string::npos);
+    CHECK(log.find("waiting\n") != std::string::npos);
+}

@@ -217,7 +217,17 @@ int run_v2_0(const sub_options& o)
         const std::uint32_t duration = s->sleep_duration.value_or(*o.sleep); // §3.16.4: the server's value
         say(program, "asleep for " + std::to_string(duration) + " s");
         for (;;) {
-            out.sleep(std::chrono::seconds(duration));
+            // §3.14: a WAKEUP while asleep is a hint that messages wait; take it and wake early.
+            const auto until = clock::now() + std::chrono::seconds(duration);
+            while (!out.done() && clock::now() < until) {
+                const auto left = std::chrono::duration_cast<milliseconds>(until - clock::now());
+                auto m = c->receive(std::clamp(out.slice(milliseconds(200)), milliseconds(0), left));
+                if (m && std::holds_alternative<v2_0::wakeup_msg>(*m)) {
+                    say(program, "WAKEUP from the gateway, waking early");
+                    break;
+                }
+                if (!m && m.error() != sn_client::errc::timeout) return v2_fail(m.error());
+            }
             if (out.done()) return leave();
             auto w = c->wake(o.timeout, show);
             if (!w) return v2_fail(w.error());
