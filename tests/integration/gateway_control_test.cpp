@@ -27,6 +27,7 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <thread>
@@ -477,4 +478,78 @@ TEST_CASE("bad JSON on the control socket gets an error line and the connection 
     // The socket file goes with the gateway (SIGTERM).
     c.env.gateway->stop();
     CHECK_FALSE(std::filesystem::exists(c.socket));
+}
+
+namespace {
+
+/// `sngwctl top` in an 80x24 pty; what it drew, and how it ended after `end()` was done.
+struct top_run {
+    std::string screen;
+    int status = -1;
+    bool exited = false;
+};
+
+top_run run_top(const std::string& socket, const std::function<void(pid_t)>& end)
+{
+    top_run r;
+    int master = -1;
+    winsize ws{};
+    ws.ws_col = 80;
+    ws.ws_row = 24;
+    const auto binary = sngwctl_binary()->string();
+    const pid_t pid = ::forkpty(&master, nullptr, nullptr, &ws);
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        ::execl(binary.c_str(), binary.c_str(), "--control", socket.c_str(), "top",
+                static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    const auto read_for = [&](const std::function<bool()>& done, std::chrono::milliseconds limit) {
+        const auto stop = std::chrono::steady_clock::now() + limit;
+        while (!done() && std::chrono::steady_clock::now() < stop) {
+            pollfd p{master, POLLIN, 0};
+            if (::poll(&p, 1, 50) <= 0) continue;
+            char buf[4096];
+            const auto n = ::read(master, buf, sizeof buf);
+            if (n <= 0) break;
+            r.screen.append(buf, static_cast<std::size_t>(n));
+        }
+    };
+    read_for([&] { return contains(r.screen, "CLIENT ID"); }, 5s);
+    end(pid);
+    read_for([] { return false; }, 2s);
+    pid_t waited = 0;
+    for (int i = 0; i < 50 && waited == 0; ++i) {
+        waited = ::waitpid(pid, &r.status, WNOHANG);
+        if (waited == 0) std::this_thread::sleep_for(50ms);
+    }
+    if (waited == 0) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, &r.status, 0);
+    }
+    ::close(master);
+    r.exited = waited == pid && WIFEXITED(r.status);
+    return r;
+}
+
+} // namespace
+
+TEST_CASE("sngwctl top restores the terminal on SIGTERM and when the gateway goes away")
+{
+    SNGW_REQUIRE_SNGWCTL();
+    control_env c;
+    const auto term = run_top(c.socket, [](pid_t pid) { ::kill(pid, SIGTERM); });
+    CHECK(contains(term.screen, "CLIENT ID"));
+    CHECK(term.exited);
+    CHECK(WEXITSTATUS(term.status) == 0);
+    CHECK(term.screen.rfind("\x1b[?1049l") != std::string::npos);
+    CHECK(term.screen.rfind("\x1b[?1049l") > term.screen.rfind("CLIENT ID"));
+
+    const auto gone = run_top(c.socket, [&](pid_t) { c.env.gateway->stop(); });
+    CHECK(gone.exited);
+    CHECK(WEXITSTATUS(gone.status) == 3);
+    const auto leave = gone.screen.rfind("\x1b[?1049l");
+    REQUIRE(leave != std::string::npos);
+    CHECK(leave > gone.screen.rfind("CLIENT ID"));
+    CHECK(contains(gone.screen.substr(leave), "went away"));
 }

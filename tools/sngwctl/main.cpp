@@ -118,6 +118,10 @@ std::optional<std::uint8_t> parse_reason(const std::string& text)
 
 // ---- the socket --------------------------------------------------------------------------------
 
+// Set by top's signal handlers: SIGINT/SIGTERM/SIGHUP end it, SIGWINCH redraws.
+volatile std::sig_atomic_t stop_signal = 0;
+volatile std::sig_atomic_t resized = 0;
+
 struct failure {
     int code = exit_no_gateway;
     std::string message{};
@@ -190,6 +194,7 @@ public:
             pollfd p{fd_, POLLIN, 0};
             const int r = ::poll(&p, 1, static_cast<int>(left.count()));
             if (r < 0 && errno == EINTR) {
+                if (stop_signal == 0) continue; // a resize: keep waiting
                 why = {exit_no_gateway, "interrupted"};
                 return std::nullopt;
             }
@@ -558,9 +563,6 @@ std::vector<std::string> status_lines(const json::value& a)
 }
 
 // ---- top ---------------------------------------------------------------------------------------
-
-volatile std::sig_atomic_t stop_signal = 0;
-volatile std::sig_atomic_t resized = 0;
 
 extern "C" void on_stop_signal(int signo)
 {
