@@ -30,11 +30,13 @@ struct dynsec_env {
     dynsec_env(const std::filesystem::path& plugin, const std::string& client_id, const std::string& user)
     {
         mosquitto_config config;
-        mosquitto_process::enable_dynamic_security(config, plugin, files / "dynsec.json", admin, admin_password);
+        mosquitto_process::enable_dynamic_security(config, plugin, files / "dynsec.json", admin,
+                                                   admin_password);
         const auto creds = files / "credentials.txt";
         std::ofstream(creds) << client_id << "," << user << ",sensor-pass\n";
         auto args = gateway_env::default_args();
-        for (const char* a : {"--broker-user", admin, "--broker-password", admin_password, "--hold-down", "3"})
+        for (const char* a :
+             {"--broker-user", admin, "--broker-password", admin_password, "--hold-down", "3"})
             args.emplace_back(a);
         args.emplace_back("--credentials");
         args.emplace_back(creds.string());
@@ -48,20 +50,21 @@ struct dynsec_env {
     {
         const auto exe = sngw::test::find_program("mosquitto_ctrl", {"/usr/bin/mosquitto_ctrl"});
         REQUIRE(exe.has_value());
-        std::vector<std::string> argv{exe->string(), "-h", "127.0.0.1", "-p",
-                                      std::to_string(env->broker.port()), "-u", admin, "-P", admin_password,
-                                      "dynsec"};
+        std::vector<std::string> argv{
+            exe->string(), "-h",  "127.0.0.1", "-p",           std::to_string(env->broker.port()),
+            "-u",          admin, "-P",        admin_password, "dynsec"};
         argv.insert(argv.end(), args.begin(), args.end());
         const auto out = files / "ctrl.out";
         REQUIRE_MESSAGE(sngw::test::run_program(argv, out, 10s) == 0, sngw::test::read_file(out));
     }
 };
 
-#define SNGW_REQUIRE_DYNSEC(plugin)                                                                            \
-    SNGW_REQUIRE_GATEWAY();                                                                                    \
-    const auto plugin = mosquitto_process::dynamic_security_plugin();                                          \
-    SNGW_SKIP_UNLESS(plugin.has_value(), "the mosquitto dynamic-security plugin is not installed");            \
-    SNGW_SKIP_UNLESS(sngw::test::find_program("mosquitto_ctrl").has_value(), "mosquitto_ctrl is not installed")
+#define SNGW_REQUIRE_DYNSEC(plugin)                                                                          \
+    SNGW_REQUIRE_GATEWAY();                                                                                  \
+    const auto plugin = mosquitto_process::dynamic_security_plugin();                                        \
+    SNGW_SKIP_UNLESS(plugin.has_value(), "the mosquitto dynamic-security plugin is not installed");          \
+    SNGW_SKIP_UNLESS(sngw::test::find_program("mosquitto_ctrl").has_value(),                                 \
+                     "mosquitto_ctrl is not installed")
 
 bool is_bare_disconnect(const v1_2::message& m)
 {
@@ -71,7 +74,8 @@ bool is_bare_disconnect(const v1_2::message& m)
 
 } // namespace
 
-TEST_CASE("an administrative kick reaches an active v1.2 sensor as DISCONNECT and its CONNECTs wait out the hold-down")
+TEST_CASE("an administrative kick reaches an active v1.2 sensor as DISCONNECT and its CONNECTs wait out the "
+          "hold-down")
 {
     SNGW_REQUIRE_DYNSEC(plugin);
     dynsec_env d(*plugin, "verdict-active", "user-x");

@@ -97,8 +97,8 @@ void set_credentials(mqtt5::client_session& s, const broker_credentials& creds)
 
 client_session::impl::impl(session_id sid, std::string cid, peer_id p, const config& c,
                            const predefined_table& pre, gateway_stats& s, const own_link_watch& o)
-    : id(sid), client_id(std::move(cid)), peer(p), cfg(c), stats(s), own(o), upstream(mqtt5::session_config{}),
-      topics(pre, c.max_topics_per_client)
+    : id(sid), client_id(std::move(cid)), peer(p), cfg(c), stats(s), own(o),
+      upstream(mqtt5::session_config{}), topics(pre, c.max_topics_per_client)
 {
     upstream = mqtt5::client_session(make_session_config(true));
 }
@@ -155,7 +155,7 @@ mqtt5::session_config client_session::impl::make_session_config(bool clean_start
     c.props.receive_maximum =
         static_cast<std::uint16_t>(std::clamp<std::size_t>(cfg.max_buffered_messages, 1, 65535));
     const auto& creds = credentials();
-    c.username = creds.user_name; // §3.1.3.5
+    c.username = creds.user_name;                                         // §3.1.3.5
     if (creds.password) c.password = sn::wire::to_bytes(*creds.password); // §3.1.3.6
     c.will = desired_will();
     sc.connect_timeout = cfg.broker_connect_timeout;
@@ -340,7 +340,8 @@ void client_session::impl::on_upstream_connected(const mqtt5::connected& c, time
     pump(now, out);
 }
 
-void client_session::impl::on_link_lost(mqtt5::link_lost_cause cause, time_point now, std::vector<action>& out)
+void client_session::impl::on_link_lost(mqtt5::link_lost_cause cause, time_point now,
+                                        std::vector<action>& out)
 {
     // Design §4, take-over without a reason: mosquitto 2.0.11 closes the old connection on a
     // take-over without DISCONNECT 0x8E, which looks like a lost link (reconnect class) and would
@@ -396,8 +397,8 @@ void client_session::impl::on_upstream_end(link_end end, std::string detail, tim
     case connecting_upstream: {
         // The sensor waits for its CONNACK: tell it now, mapped (design §4: 0x01 transient, 0x03 not).
         recovering.reset();
-        const auto code = end.how == link_end::kind::verdict ? connack_return_code(end.reason)
-                                                             : connack_broker_unreachable;
+        const auto code =
+            end.how == link_end::kind::verdict ? connack_return_code(end.reason) : connack_broker_unreachable;
         if (cls == verdict_class::do_not_retry) hold_down_until = now + cfg.hold_down;
         send(v12::connack_msg{code}, out);
         state = disconnected;
@@ -483,11 +484,13 @@ void client_session::impl::continue_recovery(std::string detail, time_point now,
     }
 }
 
-void client_session::impl::send_disconnect(std::uint8_t v2_reason, const std::optional<std::string>& reason_string,
+void client_session::impl::send_disconnect(std::uint8_t v2_reason,
+                                           const std::optional<std::string>& reason_string,
                                            std::vector<action>& out)
 {
     // Design §4: every DISCONNECT the gateway decides goes through the one builder (v1.2: bare).
-    out.emplace_back(send_datagram{peer, disconnect_datagram(sn::protocol_version::v1_2, v2_reason, reason_string)});
+    out.emplace_back(
+        send_datagram{peer, disconnect_datagram(sn::protocol_version::v1_2, v2_reason, reason_string)});
     ++stats.verdicts_sent;
 }
 
@@ -547,7 +550,8 @@ void client_session::impl::on_connect(const v12::connect_msg& m, time_point now,
         event(client_event_kind::connect_refused,
               "CONNACK 0x03: hold-down for " +
                   std::to_string(std::chrono::duration_cast<seconds>(*hold_down_until - now).count()) +
-                  " s more after " + (last_disconnect_reason ? hex_code(*last_disconnect_reason) : "a verdict"),
+                  " s more after " +
+                  (last_disconnect_reason ? hex_code(*last_disconnect_reason) : "a verdict"),
               out);
         return;
     }
@@ -722,8 +726,9 @@ void client_session::impl::handle(const v12::pingreq_msg&, time_point now, std::
         return; // the sensor repeats its PINGREQ (§6.14 retransmission); delivery is under way
     case disconnected:
     case lost:
-        // Design §4 / §6.12: no session to wake: it must CONNECT.
-        send(v12::disconnect_msg{}, out);
+        // Design §4 / §6.12: no session to wake: it must CONNECT (v2.0: 0xF4, the same builder).
+        out.emplace_back(
+            send_datagram{peer, disconnect_datagram(sn::protocol_version::v1_2, v2_no_virtual_connection)});
         drop(errc::unexpected_message, "PINGREQ while " + std::string(to_string(state)), out);
         return;
     case awaiting_will_topic:
@@ -910,8 +915,10 @@ void client_session::impl::on_message(const v12::message& m, time_point now, std
 
     if ((state == disconnected || state == lost) && !std::holds_alternative<v12::disconnect_msg>(m) &&
         !std::holds_alternative<v12::pingreq_msg>(m)) {
-        // §6.12: an unsolicited DISCONNECT tells the sensor it has no connection: it must CONNECT.
-        send(v12::disconnect_msg{}, out);
+        // §6.12: an unsolicited DISCONNECT tells the sensor it has no connection: it must CONNECT
+        // (design §4: v2.0 0xF4 No Virtual Connection exists, from the same builder).
+        out.emplace_back(
+            send_datagram{peer, disconnect_datagram(sn::protocol_version::v1_2, v2_no_virtual_connection)});
         drop(errc::unexpected_message,
              std::string(v12::type_name(m)) + " while " + std::string(to_string(state)), out);
         return;
@@ -959,8 +966,8 @@ void client_session::impl::on_timeout(time_point now, std::vector<action>& out)
                                          std::string("session taken over (link closed without DISCONNECT, "
                                                      "the gateway's own link stayed up)"),
                                          std::nullopt},
-                                "broker link closed while the gateway's own link stayed up: taken over",
-                                now, out);
+                                "broker link closed while the gateway's own link stayed up: taken over", now,
+                                out);
             else
                 on_upstream_end(link_end{}, "broker link lost (the gateway's own link went down too)", now,
                                 out);

@@ -109,8 +109,8 @@ struct client_session::impl {
     std::optional<stored_verdict> verdict_owed;
     std::optional<time_point> hold_down_until; // design §4 "do not retry": CONNACK 0x03 until then
     std::optional<std::string> last_disconnect_reason_string;
-    bool broker_session = false;  // a CONNACK Success since the last Clean Start 1: the broker
-                                  // holds a session for Session Expiry seconds
+    bool broker_session = false; // a CONNACK Success since the last Clean Start 1: the broker
+                                 // holds a session for Session Expiry seconds
     std::optional<std::uint8_t> last_disconnect_reason;
     std::optional<time_point> last_disconnect_time;
 

@@ -421,7 +421,8 @@ struct gateway::impl {
     session_id create(const std::string& client_id, peer_id from)
     {
         const session_id id = next_session++;
-        auto s = std::make_unique<detail::client_session>(id, client_id, from, cfg, predefined, stats, own_watch);
+        auto s =
+            std::make_unique<detail::client_session>(id, client_id, from, cfg, predefined, stats, own_watch);
         sessions.emplace(id, record{std::move(s), deadlines.end()});
         by_client.emplace(client_id, id);
         return id; // bind() enters the peer
@@ -736,8 +737,9 @@ struct gateway::impl {
         if (own_link == link_phase::up) {
             // Design §6: with a status topic, MQTT 5.0 §3.14.2.1 0x04 Disconnect with Will Message:
             // the broker publishes the will, "offline" (retained); else 0x00.
-            own_actions(own.disconnect(cfg.status_topic.empty() ? mqtt5::reason_code::normal_disconnection
-                                                                : mqtt5::reason_code::disconnect_with_will_message,
+            own_actions(own.disconnect(cfg.status_topic.empty()
+                                           ? mqtt5::reason_code::normal_disconnection
+                                           : mqtt5::reason_code::disconnect_with_will_message,
                                        std::nullopt, now),
                         now, out);
             if (own_link != link_phase::none) {

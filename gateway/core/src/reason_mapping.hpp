@@ -94,11 +94,11 @@ inline constexpr std::uint8_t v2_no_virtual_connection = 0xF4;
 ///   of the packet it answers); the Reason String (§3.13.6) only when the whole packet then fits
 ///   `max_packet_size` (the sensor's Maximum Packet Size, CSD01 §3.1.7 [MQTT-SN-3.1.7-2]).
 ///   Never a Session Expiry Interval (§3.13.5 [MQTT-SN-3.13.5-1]).
-std::vector<std::byte> disconnect_datagram(sn::protocol_version version, std::uint8_t v2_reason,
-                                           const std::optional<std::string>& reason_string = std::nullopt,
-                                           std::optional<std::uint16_t> packet_id = std::nullopt,
-                                           std::size_t max_packet_size =
-                                               std::numeric_limits<std::size_t>::max());
+std::vector<std::byte>
+disconnect_datagram(sn::protocol_version version, std::uint8_t v2_reason,
+                    const std::optional<std::string>& reason_string = std::nullopt,
+                    std::optional<std::uint16_t> packet_id = std::nullopt,
+                    std::size_t max_packet_size = std::numeric_limits<std::size_t>::max());
 
 /// A Server Reference (MQTT 5.0 §4.11, "host[:port]", the first of a space-separated list; an
 /// IPv6 literal in brackets). std::nullopt when empty or malformed; port 0 when absent.

@@ -67,8 +67,9 @@ bool allowed_in_disconnect(std::uint8_t c)
 
 bool allowed_in_connack(std::uint8_t c)
 {
-    static const std::set<std::uint8_t> codes{0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8A,
-                                              0x8C, 0x90, 0x95, 0x97, 0x99, 0x9A, 0x9B, 0x9C, 0x9D, 0x9F};
+    static const std::set<std::uint8_t> codes{0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86,
+                                              0x87, 0x88, 0x89, 0x8A, 0x8C, 0x90, 0x95,
+                                              0x97, 0x99, 0x9A, 0x9B, 0x9C, 0x9D, 0x9F};
     return codes.count(c) > 0;
 }
 
@@ -80,12 +81,18 @@ std::string code_hex(std::uint8_t code)
 char letter(detail::verdict_class c)
 {
     switch (c) {
-    case detail::verdict_class::reconnect: return 'R';
-    case detail::verdict_class::retry_later: return 'L';
-    case detail::verdict_class::go_elsewhere: return 'E';
-    case detail::verdict_class::fix_then_retry: return 'F';
-    case detail::verdict_class::do_not_retry: return 'D';
-    case detail::verdict_class::not_a_verdict: return 'N';
+    case detail::verdict_class::reconnect:
+        return 'R';
+    case detail::verdict_class::retry_later:
+        return 'L';
+    case detail::verdict_class::go_elsewhere:
+        return 'E';
+    case detail::verdict_class::fix_then_retry:
+        return 'F';
+    case detail::verdict_class::do_not_retry:
+        return 'D';
+    case detail::verdict_class::not_a_verdict:
+        return 'N';
     }
     return '?';
 }
@@ -100,7 +107,7 @@ core::config table_config()
     return c;
 }
 
-const auto pingreq_wake = "04 16 74 31"; // PINGREQ with ClientId "t1" (§5.4.19)
+const auto pingreq_wake = "04 16 74 31";           // PINGREQ with ClientId "t1" (§5.4.19)
 const auto connect_t1 = "08 04 00 01 00 3c 74 31"; // CONNECT clean 0, 60 s, "t1"
 
 // After a re-open: the link comes up, its CONNECT resumes the session (Clean Start 0), the broker

@@ -140,7 +140,7 @@ TEST_CASE("the retry-later class backs off 1 s 2 s 4 s and tells the sensor when
     b.connack(rc::server_busy); // still busy
     h.advance(2s);
     CHECK(b.opens() == 3); // t + 3 s
-    b.link_down();          // unreachable now: the same policy goes on
+    b.link_down();         // unreachable now: the same policy goes on
     h.advance(4s);
     CHECK(b.opens() == 4); // t + 7 s
     CHECK(h.sent_to(sensor).empty());
@@ -268,7 +268,8 @@ TEST_CASE("broker DISCONNECTs are counted by reason code and the reason string i
     CHECK(h.client("c1")->last_disconnect_reason_string == std::optional<std::string>("disabled"));
 }
 
-TEST_CASE("the DISCONNECT builder keeps a v2.0 reason string only when the packet fits and carries a PINGREQ's packet id")
+TEST_CASE("the DISCONNECT builder keeps a v2.0 reason string only when the packet fits and carries a "
+          "PINGREQ's packet id")
 {
     using sngw::sn::protocol_version;
     const auto hex = [](const std::vector<std::byte>& b) { return sngw::test::to_hex(b); };
@@ -291,11 +292,49 @@ TEST_CASE("a Server Reference is read as host and port from the first of its lis
 {
     using ref = detail::server_reference;
     CHECK(detail::parse_server_reference("b.example") == std::optional(ref{"b.example", 0}));
-    CHECK(detail::parse_server_reference("b.example:1884 c.example") == std::optional(ref{"b.example", 1884}));
+    CHECK(detail::parse_server_reference("b.example:1884 c.example") ==
+          std::optional(ref{"b.example", 1884}));
     CHECK(detail::parse_server_reference("[::1]:1885") == std::optional(ref{"::1", 1885}));
     CHECK(detail::parse_server_reference("2001:db8::1") == std::optional(ref{"2001:db8::1", 0}));
     CHECK_FALSE(detail::parse_server_reference(""));
     CHECK_FALSE(detail::parse_server_reference("host:"));
     CHECK_FALSE(detail::parse_server_reference("host:99999"));
     CHECK_FALSE(detail::parse_server_reference(":1883"));
+}
+
+TEST_CASE("the gateway's own session leaves offline as its will and says online after each CONNACK")
+{
+    auto c = quiet();
+    c.status_topic = "sngw/1/status";
+    core_harness h(c);
+    auto& own = h.gateway_broker();
+    own.link_up();
+    const auto connect = own.expect<mqtt5::connect_packet>();
+    REQUIRE(connect.will);
+    CHECK(connect.will->topic == "sngw/1/status");
+    CHECK(connect.will->payload == sngw::test::bytes("offline"));
+    CHECK(connect.will->qos == mqtt5::qos::at_least_once);
+    CHECK(connect.will->retain);
+    own.connack_success();
+    const auto online = own.expect<mqtt5::publish_packet>();
+    CHECK(online.topic == "sngw/1/status");
+    CHECK(online.payload == sngw::test::bytes("online"));
+    CHECK(online.qos == mqtt5::qos::at_least_once);
+    CHECK(online.retain);
+    own.puback(online.packet_id);
+    // Shutdown: DISCONNECT 0x04, so the broker publishes the will ("offline").
+    h.shutdown();
+    CHECK(own.expect<mqtt5::disconnect_packet>().reason == rc::disconnect_with_will_message);
+}
+
+TEST_CASE("without a status topic the gateway's own session has no will and ends with DISCONNECT 0x00")
+{
+    core_harness h(quiet());
+    auto& own = h.gateway_broker();
+    own.link_up();
+    CHECK_FALSE(own.expect<mqtt5::connect_packet>().will);
+    own.connack_success();
+    CHECK(own.pending() == 0);
+    h.shutdown();
+    CHECK(own.expect<mqtt5::disconnect_packet>().reason == rc::normal_disconnection);
 }

@@ -32,18 +32,18 @@ struct broker_credentials {
 /// Defaults are the daemon's defaults (README "Configuration" lists them).
 struct config {
     // ---- identity and discovery (MQTT-SN v1.2 §6.1) -------------------------------------------
-    std::uint8_t gateway_id = 1;                          // GwId in ADVERTISE / GWINFO
-    std::chrono::seconds advertise_interval{900};         // ADVERTISE period; 0 = never
+    std::uint8_t gateway_id = 1;                  // GwId in ADVERTISE / GWINFO
+    std::chrono::seconds advertise_interval{900}; // ADVERTISE period; 0 = never
     /// The gateway's own MQTT 5 connection (QoS -1 senders share it, design §2): its client id.
     /// Empty: "sngw-<gateway_id>".
     std::string gateway_client_id{};
 
     // ---- upstream (MQTT 5) ----------------------------------------------------------------------
-    std::string client_id_prefix{};                       // prepended to each sensor's client id
-    broker_credentials default_credentials{};             // --broker-user / --broker-password
-    std::map<std::string, broker_credentials> credentials{}; // by the sensor's client id (unprefixed)
-    std::uint32_t session_expiry = 3600;                  // MQTT 5 Session Expiry Interval, seconds
-    std::uint16_t broker_keep_alive = 60;                 // MQTT 5 Keep Alive of every connection
+    std::string client_id_prefix{};                                // prepended to each sensor's client id
+    broker_credentials default_credentials{};                      // --broker-user / --broker-password
+    std::map<std::string, broker_credentials> credentials{};       // by the sensor's client id (unprefixed)
+    std::uint32_t session_expiry = 3600;                           // MQTT 5 Session Expiry Interval, seconds
+    std::uint16_t broker_keep_alive = 60;                          // MQTT 5 Keep Alive of every connection
     milliseconds broker_connect_timeout{std::chrono::seconds(10)}; // link up → CONNACK
 
     // ---- broker verdicts (design §4) --------------------------------------------------------------

@@ -29,17 +29,17 @@ struct client_info {
     std::uint16_t keep_alive = 0;     // seconds (CONNECT Duration)
     std::uint16_t sleep_duration = 0; // seconds (DISCONNECT Duration), when asleep/awake
     time_point last_seen{};
-    std::size_t buffered = 0;         // messages waiting for the sensor (QoS 0/1/2)
-    std::size_t in_flight = 0;        // sent to the sensor, not yet acknowledged (0 or 1)
+    std::size_t buffered = 0;  // messages waiting for the sensor (QoS 0/1/2)
+    std::size_t in_flight = 0; // sent to the sensor, not yet acknowledged (0 or 1)
     std::uint64_t retransmissions = 0;
-    std::uint64_t dropped_qos0 = 0;   // QoS 0 messages dropped because the buffer was full
-    std::size_t topics = 0;           // registered topic ids
+    std::uint64_t dropped_qos0 = 0; // QoS 0 messages dropped because the buffer was full
+    std::size_t topics = 0;         // registered topic ids
     std::vector<std::string> subscriptions{};
     mqtt5::session_state upstream = mqtt5::session_state::disconnected;
     std::optional<std::uint8_t> last_disconnect_reason{}; // the broker's, MQTT 5 reason code
     std::optional<time_point> last_disconnect_time{};
     std::optional<std::string> last_disconnect_reason_string{}; // the broker's Reason String
-    bool verdict_pending = false;               // asleep: a DISCONNECT waits for its next PINGREQ
+    bool verdict_pending = false;                // asleep: a DISCONNECT waits for its next PINGREQ
     std::optional<time_point> hold_down_until{}; // design §4 "do not retry": CONNACK 0x03 until then
 };
 
@@ -52,8 +52,8 @@ struct gateway_stats {
     std::uint64_t retransmissions = 0;
     std::uint64_t qos0_dropped = 0;
     std::uint64_t clients_lost = 0;
-    std::uint64_t clients_evicted = 0;  // removable records dropped for a new client at max_clients
-    std::uint64_t datagrams_v2_0 = 0;   // MQTT-SN 2.0 first contacts, dropped until v2.0 is supported
+    std::uint64_t clients_evicted = 0; // removable records dropped for a new client at max_clients
+    std::uint64_t datagrams_v2_0 = 0;  // MQTT-SN 2.0 first contacts, dropped until v2.0 is supported
     /// DISCONNECTs from the broker on sensors' sessions, by MQTT 5 reason code (design §4).
     std::map<std::uint8_t, std::uint64_t> broker_disconnects{};
     std::uint64_t verdicts_sent = 0; // DISCONNECTs the gateway decided to send a sensor (design §4)
