@@ -50,12 +50,12 @@ struct config {
     /// "reconnect" class (0x8D, 0x93, 0x94, 0xA0, 0xA1, link lost): re-opens tried before the
     /// sensor is told.
     std::uint8_t reconnect_tries = 3;
-    /// "retry later" class (0x00 from the server, 0x80, 0x83, 0x89, 0x8B, 0x96, 0x97, 0x9F): re-open
+    /// "retry later" class (0x00 from the server, 0x80, 0x83, 0x88, 0x89, 0x8B, 0x96, 0x97, 0x9F): re-open
     /// with exponential back-off (1 s, 2 s, 4 s, ... at most 30 s) for this long before the sensor is told.
     std::chrono::seconds retry_later_grace{120};
     /// "go elsewhere" class (0x9C, 0x9D): follow the broker's Server Reference.
     bool follow_server_reference = false;
-    /// "do not retry" class (0x87, 0x8E, 0x98): no re-open on the sensor's behalf for this long;
+    /// "do not retry" class (0x87, 0x8A, 0x8E, 0x98): no re-open on the sensor's behalf for this long;
     /// CONNECTs meanwhile are refused (v1.2 CONNACK 0x03, v2.0 the broker's code).
     std::chrono::seconds hold_down{60};
     /// A sensor's link closed without DISCONNECT while the gateway's own link stays up this long
