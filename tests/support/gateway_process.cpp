@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <stdexcept>
@@ -60,7 +61,12 @@ gateway_process::gateway_process(gateway_options options) : options_(std::move(o
     std::vector<std::string> argv{options_.binary.string(), "--udp",
                                   "127.0.0.1:" + std::to_string(options_.udp_port), "--broker",
                                   "127.0.0.1:" + std::to_string(options_.broker_port)};
-    argv.insert(argv.end(), options_.extra_args.begin(), options_.extra_args.end());
+    // Each test gateway its own control socket: the default place (/run/sngw/sngw.sock) is one per
+    // machine, and a second sngw refuses to start beside a live one (tests run in parallel).
+    const auto& extra = options_.extra_args;
+    if (std::find(extra.begin(), extra.end(), "--control") == extra.end())
+        argv.insert(argv.end(), {"--control", (dir() / "sngw.sock").string()});
+    argv.insert(argv.end(), extra.begin(), extra.end());
     process_ = std::make_unique<child_process>(argv, dir() / "sngw.log");
     if (!wait_for_gwinfo(options_.udp_port, options_.start_timeout, [this] { return process_->running(); })) {
         const bool exited = !process_->running();

@@ -378,7 +378,7 @@ TEST_CASE("every key of sngw.conf.example is an option, and uncommented it gives
         }
         start = end + 1;
     }
-    CHECK(keys == 30); // the 28 settings, udp twice
+    CHECK(keys == 37); // the 35 settings, udp twice
     const auto c = config({"-c", "example.conf"}, {{"example.conf", uncommented},
                                                    {"/etc/sngw/predefined-topics.txt", ""},
                                                    {"/etc/sngw/credentials.txt", ""}});
