@@ -128,15 +128,15 @@ po::options_description setting_options()
          "connect + TLS + CONNACK must take less than this") //
         ("reconnect-tries", po::value<long long>()->value_name("N")->default_value(defaults.reconnect_tries),
          "re-opens of a sensor's session after the link was lost or the broker asked to reconnect "
-         "(0x8D, 0x93, 0x94, 0xA0, 0xA1), before the sensor is told, 0..255") //
+         "(0x8D, 0x93, 0x94, 0xA0, 0xA1), before the sensor is told (0: told at once), 0..255") //
         ("retry-later-grace",
          po::value<long long>()->value_name("SECONDS")->default_value(defaults.retry_later_grace.count()),
-         "after a broker DISCONNECT that means 'try later' (0x80, 0x89, 0x8B, 0x97, ...) re-open with "
+         "after a broker DISCONNECT that means 'try later' (0x80, 0x88, 0x89, 0x8B, 0x97, ...) re-open with "
          "back-off for this long before the sensor is told, 0..86400") //
         ("follow-server-reference", po::bool_switch(),
          "after DISCONNECT 0x9C/0x9D with a Server Reference, re-open the session there") //
         ("hold-down", po::value<long long>()->value_name("SECONDS")->default_value(defaults.hold_down.count()),
-         "after 0x87, 0x8E or 0x98 from the broker no re-open for a sensor for this long; its CONNECTs "
+         "after 0x87, 0x8A, 0x8E or 0x98 from the broker no re-open for a sensor for this long; its CONNECTs "
          "are refused meanwhile, 0..86400") //
         ("status-prefix", po::value<std::string>()->value_name("TOPIC"),
          "retained 'online' / 'offline' (the gateway's will) on <TOPIC>/status; default "

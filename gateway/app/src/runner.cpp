@@ -280,7 +280,8 @@ struct runner::impl {
         }
         mqtt_bridge::connection_options o;
         o.host = a.host.empty() ? cfg.broker.host : a.host;
-        o.port = a.host.empty() ? cfg.broker.port : a.port;
+        // A Server Reference without a port (MQTT 5.0 §4.11) keeps the configured broker port.
+        o.port = a.host.empty() || a.port == 0 ? cfg.broker.port : a.port;
         o.tls = tls;
         // --tls-server-name names the configured broker; another host (a Server Reference) is
         // checked against its own name.
