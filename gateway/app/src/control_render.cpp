@@ -58,16 +58,6 @@ json::object counters_json(const transport::link_counters& k)
             {"drops", k.drops}};
 }
 
-// Every client_state, in the order of the enum, so that `status` shows zeros too.
-constexpr core::client_state all_states[] = {core::client_state::disconnected,
-                                             core::client_state::awaiting_will_topic,
-                                             core::client_state::awaiting_will_msg,
-                                             core::client_state::connecting_upstream,
-                                             core::client_state::active,
-                                             core::client_state::asleep,
-                                             core::client_state::awake,
-                                             core::client_state::lost};
-
 } // namespace
 
 std::string iso8601_utc(std::chrono::system_clock::time_point t)
@@ -181,7 +171,7 @@ json::object status_json(const metrics_snapshot& m, const status_extras& x, cons
     o["links"] = std::move(links);
 
     json::object by_state;
-    for (auto s : all_states)
+    for (auto s : core::all_client_states)
         by_state[core::to_string(s)] = 0;
     json::object by_version{{"1.2", 0}, {"2.0", 0}};
     std::uint64_t buffered = 0;

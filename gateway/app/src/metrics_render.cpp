@@ -85,17 +85,6 @@ private:
     std::string& out_;
 };
 
-constexpr std::array all_states{
-    core::client_state::disconnected,
-    core::client_state::awaiting_will_topic,
-    core::client_state::awaiting_will_msg,
-    core::client_state::connecting_upstream,
-    core::client_state::active,
-    core::client_state::asleep,
-    core::client_state::awake,
-    core::client_state::lost,
-};
-
 constexpr std::array all_versions{sn::protocol_version::v1_2, sn::protocol_version::v2_0};
 
 std::string hex_code(std::uint8_t code)
@@ -157,7 +146,7 @@ std::string render_prometheus(const metrics_snapshot& s)
     }
     w.family("sngw_sensors", "gauge",
              "MQTT-SN clients the gateway holds a record for, by state and protocol version.");
-    for (auto state : all_states)
+    for (auto state : core::all_client_states)
         for (auto version : all_versions) {
             const auto it = sensors.find({state, version});
             w.sample("sngw_sensors", {{"state", core::to_string(state)}, {"version", sn::to_string(version)}},

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <iosfwd>
 #include <string_view>
@@ -18,6 +19,12 @@ enum class client_state : std::uint8_t {
     awake,               // woke with PINGREQ: delivering what was buffered, PINGRESP at the end
     lost,                // keep-alive, sleep timer or retries expired; upstream aborted (will fires)
 };
+
+/// Every client_state in enum order (status views and metrics list zeros too).
+inline constexpr std::array all_client_states{
+    client_state::disconnected, client_state::awaiting_will_topic, client_state::awaiting_will_msg,
+    client_state::connecting_upstream, client_state::active, client_state::asleep, client_state::awake,
+    client_state::lost};
 
 std::string_view to_string(client_state s) noexcept; // "active", "asleep", ...
 std::ostream& operator<<(std::ostream& os, client_state s); // to_string(s), for logs and CHECKs
