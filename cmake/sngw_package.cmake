@@ -8,13 +8,7 @@
 
 set(_sngw_pkg "${PROJECT_SOURCE_DIR}/packaging")
 
-# Tools other issues add: installed when their target exists. (sngw and sngw-decode have their own
-# install() rules; an extra rule for the same file would only copy it twice.)
-foreach(_tool sngwctl sngw-pub sngw-sub)
-  if(TARGET ${_tool})
-    install(TARGETS ${_tool} RUNTIME DESTINATION bin)
-  endif()
-endforeach()
+# Every binary has its install() rule next to its target (gateway/app, tools/*).
 # What the package holds, for `make package` to build only that before cpack.
 add_custom_target(sngw_package_binaries)
 foreach(_tool sngw sngw-decode sngwctl sngw-pub sngw-sub)
