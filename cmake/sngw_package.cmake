@@ -9,6 +9,7 @@
 set(_sngw_pkg "${PROJECT_SOURCE_DIR}/packaging")
 
 # Every binary has its install() rule next to its target (gateway/app, tools/*).
+
 # What the package holds, for `make package` to build only that before cpack.
 add_custom_target(sngw_package_binaries)
 foreach(_tool sngw sngw-decode sngwctl sngw-pub sngw-sub)
