@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <sngw/sn_client/client.hpp>
 
+#include "exchange.hpp"
+
 #include <sngw/sn/v1_2/codec.hpp>
 
 #include <string>
@@ -128,61 +130,36 @@ void client::on_arrival(const message& m, bool acknowledge)
 
 void client::push_inbox(message m)
 {
-    inbox_.push_back(std::move(m));
-    while (inbox_.size() > options_.max_inbox && !inbox_.empty()) {
-        inbox_.pop_front();
-        ++counters_.inbox_dropped;
-    }
+    detail::push_bounded(inbox_, std::move(m), options_.max_inbox, counters_.inbox_dropped);
 }
 
 result<message> client::await(const predicate& matches, clock::time_point deadline, bool skip_disconnect)
 {
-    for (auto it = inbox_.begin(); it != inbox_.end(); ++it) {
-        if (matches(*it)) {
-            message m = std::move(*it);
-            inbox_.erase(it);
-            return m;
-        }
-    }
-    for (;;) {
-        auto got = receive_one(deadline, options_.acks == ack_policy::automatic);
-        if (!got) return got.error();
-        if (!*got) return make_error_code(errc::timeout);
-        if (matches(**got)) return std::move(**got);
-        if (is<v1_2::disconnect_msg>(**got)) {
-            if (!skip_disconnect) return make_error_code(errc::disconnected);
-            ++counters_.stray_disconnects;
-            continue;
-        }
-        push_inbox(std::move(**got));
-    }
+    return detail::await_match(
+        inbox_, matches, [&] { return receive_one(deadline, options_.acks == ack_policy::automatic); },
+        [&](message&& m) -> boost::system::error_code {
+            if (is<v1_2::disconnect_msg>(m)) {
+                if (!skip_disconnect) return make_error_code(errc::disconnected);
+                ++counters_.stray_disconnects;
+                return {};
+            }
+            push_inbox(std::move(m));
+            return {};
+        });
 }
 
 result<message> client::exchange(message request, const predicate& matches, unsigned* transmissions)
 {
-    for (unsigned attempt = 0;; ++attempt) {
-        if (attempt > 0) {
-            set_dup(request);
-            ++counters_.retransmissions;
-        }
-        if (auto sent = send(request); !sent) return sent.error();
-        if (transmissions) *transmissions = attempt + 1;
-        auto answer = await(matches, clock::now() + options_.reply_timeout);
-        if (answer || answer.error() != errc::timeout || attempt >= options_.retries) return answer;
-    }
+    return detail::exchange_loop(
+        std::move(request), options_.retries, transmissions, counters_.retransmissions,
+        [this](const message& m) { return send(m); },
+        [&] { return await(matches, clock::now() + options_.reply_timeout); }, set_dup);
 }
 
 result<message> client::receive(milliseconds timeout)
 {
-    if (!inbox_.empty()) {
-        message m = std::move(inbox_.front());
-        inbox_.pop_front();
-        return m;
-    }
-    auto got = receive_one(clock::now() + timeout, options_.acks == ack_policy::automatic);
-    if (!got) return got.error();
-    if (!*got) return make_error_code(errc::timeout);
-    return std::move(**got);
+    return detail::next_message(
+        inbox_, [&] { return receive_one(clock::now() + timeout, options_.acks == ack_policy::automatic); });
 }
 
 result<publication> client::receive_publish(milliseconds timeout)

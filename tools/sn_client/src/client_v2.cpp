@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <sngw/sn_client/client_v2.hpp>
 
+#include "exchange.hpp"
+
 #include <sngw/sn/describe.hpp>
 #include <sngw/sn/v2_0/codec.hpp>
 
@@ -171,58 +173,35 @@ void client_v2::on_arrival(const message& m)
 
 void client_v2::push_inbox(message m)
 {
-    inbox_.push_back(std::move(m));
-    while (inbox_.size() > options_.max_inbox && !inbox_.empty()) {
-        inbox_.pop_front();
-        ++counters_.inbox_dropped;
-    }
+    detail::push_bounded(inbox_, std::move(m), options_.max_inbox, counters_.inbox_dropped);
 }
 
 result<message> client_v2::await(const predicate& matches, clock::time_point deadline)
 {
-    for (auto it = inbox_.begin(); it != inbox_.end(); ++it) {
-        if (matches(*it)) {
-            message m = std::move(*it);
-            inbox_.erase(it);
-            return m;
-        }
-    }
-    for (;;) {
-        auto got = receive_one(deadline);
-        if (!got) return got.error();
-        if (!*got) return make_error_code(errc::timeout);
-        if (matches(**got)) return std::move(**got);
-        if (is<v2_0::disconnect_msg>(**got)) return make_error_code(errc::disconnected);
-        push_inbox(std::move(**got));
-    }
+    return detail::await_match(
+        inbox_, matches, [&] { return receive_one(deadline); },
+        [&](message&& m) -> boost::system::error_code {
+            if (is<v2_0::disconnect_msg>(m)) return make_error_code(errc::disconnected);
+            push_inbox(std::move(m));
+            return {};
+        });
 }
 
 result<message> client_v2::exchange(message request, const predicate& matches, unsigned* transmissions)
 {
-    for (unsigned attempt = 0;; ++attempt) {
-        if (attempt > 0) {
+    return detail::exchange_loop(
+        std::move(request), options_.retries, transmissions, counters_.retransmissions,
+        [this](const message& m) { return send(m); },
+        [&] { return await(matches, clock::now() + options_.reply_timeout); },
+        [](message& m) {
             // §3.6.2.2.3: DUP only with QoS 2.
-            if (auto* p = std::get_if<v2_0::publish_msg>(&request); p && p->q == qos::qos2) p->dup = true;
-            ++counters_.retransmissions;
-        }
-        if (auto sent = send(request); !sent) return sent.error();
-        if (transmissions) *transmissions = attempt + 1;
-        auto answer = await(matches, clock::now() + options_.reply_timeout);
-        if (answer || answer.error() != errc::timeout || attempt >= options_.retries) return answer;
-    }
+            if (auto* p = std::get_if<v2_0::publish_msg>(&m); p && p->q == qos::qos2) p->dup = true;
+        });
 }
 
 result<message> client_v2::receive(milliseconds timeout)
 {
-    if (!inbox_.empty()) {
-        message m = std::move(inbox_.front());
-        inbox_.pop_front();
-        return m;
-    }
-    auto got = receive_one(clock::now() + timeout);
-    if (!got) return got.error();
-    if (!*got) return make_error_code(errc::timeout);
-    return std::move(**got);
+    return detail::next_message(inbox_, [&] { return receive_one(clock::now() + timeout); });
 }
 
 result<publication_v2> client_v2::receive_publish(milliseconds timeout)
@@ -422,14 +401,11 @@ result<publish_result_v2> publish_flow(v2_0::publish_msg request, Exchange&& exc
 
 } // namespace
 
-result<publish_result_v2> client_v2::publish(topic_alias_v2 topic, std::span<const std::byte> data, qos q,
-                                             bool retain)
+result<publish_result_v2> client_v2::publish_built(v2_0::publish_msg request, std::span<const std::byte> data,
+                                                   qos q, bool retain)
 {
-    v2_0::publish_msg request;
     request.q = q;
     request.retain = retain;
-    request.topic_type = topic.type;
-    request.topic_alias = topic.alias;
     request.payload.assign(data.begin(), data.end());
     if (q != qos::qos0) request.packet_id = next_packet_id();
     return publish_flow(std::move(request),
@@ -443,6 +419,15 @@ result<publish_result_v2> client_v2::publish(topic_alias_v2 topic, std::span<con
                         });
 }
 
+result<publish_result_v2> client_v2::publish(topic_alias_v2 topic, std::span<const std::byte> data, qos q,
+                                             bool retain)
+{
+    v2_0::publish_msg request;
+    request.topic_type = topic.type;
+    request.topic_alias = topic.alias;
+    return publish_built(std::move(request), data, q, retain);
+}
+
 result<publish_result_v2> client_v2::publish(std::string_view name, std::span<const std::byte> data, qos q,
                                              bool retain, bool by_name)
 {
@@ -450,21 +435,9 @@ result<publish_result_v2> client_v2::publish(std::string_view name, std::span<co
     if (by_name) {
         // §3.6.2.2.1 Topic Type 0b11: the Topic Name travels in the PUBLISH.
         v2_0::publish_msg request;
-        request.q = q;
-        request.retain = retain;
         request.topic_type = topic_type::topic_name;
         request.topic_name = std::string(name);
-        request.payload.assign(data.begin(), data.end());
-        if (q != qos::qos0) request.packet_id = next_packet_id();
-        return publish_flow(std::move(request),
-                            [this](message m, const predicate& p, unsigned* n) -> result<message> {
-                                if (!p) {
-                                    if (auto sent = send(m); !sent) return sent.error();
-                                    if (n) *n = 1;
-                                    return m;
-                                }
-                                return exchange(std::move(m), p, n);
-                            });
+        return publish_built(std::move(request), data, q, retain);
     }
     auto alias = alias_of(name);
     if (!alias) {

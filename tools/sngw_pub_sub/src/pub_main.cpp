@@ -88,6 +88,19 @@ int fail(const pub_options& o, const boost::system::error_code& ec)
     return exit_gateway_error;
 }
 
+/// The -l feed's idle hook: a PINGREQ when the keep-alive is due; false (and `error` set) when it
+/// fails.
+template <class Client>
+auto ping_when_due(Client& c, keep_alive_timer& timer, boost::system::error_code& error)
+{
+    return [&c, &timer, &error] {
+        if (!timer.due(c.counters().datagrams_sent)) return true;
+        auto pong = c.ping();
+        if (!pong) error = pong.error();
+        return pong.has_value();
+    };
+}
+
 int run_v1_2(const pub_options& o, message_feed& feed)
 {
     namespace v1_2 = sn::v1_2;
@@ -111,12 +124,7 @@ int run_v1_2(const pub_options& o, message_feed& feed)
     }
     keep_alive_timer keep_alive(q == v1_2::qos::minus_one ? 0 : o.keep_alive);
     boost::system::error_code idle_error;
-    const auto idle = [&] {
-        if (!keep_alive.due(c->counters().datagrams_sent)) return true;
-        auto pong = c->ping();
-        if (!pong) idle_error = pong.error();
-        return pong.has_value();
-    };
+    const auto idle = ping_when_due(*c, keep_alive, idle_error);
     while (auto text = feed.next(idle)) {
         const auto data = bytes_of(*text);
         auto r = by_id ? c->publish(*by_id, data, q, o.retain) : c->publish(o.topic.name, data, q, o.retain);
@@ -142,13 +150,7 @@ int run_v2_0(const pub_options& o, message_feed& feed)
     namespace v2_0 = sn::v2_0;
     auto c = sn_client::client_v2::open(v2_0_options(o, program));
     if (!c) return fail(o, c.error());
-    const auto v2_fail = [&](const boost::system::error_code& ec) {
-        if (ec == sn_client::errc::disconnected) {
-            say(program, v2_0_disconnect_text(c->last_disconnect()));
-            return exit_gateway_error;
-        }
-        return fail(o, ec);
-    };
+    const auto v2_fail = [&](const boost::system::error_code& ec) { return fail_v2_0(program, o, *c, ec); };
 
     if (o.qos < 0) { // §3.6.1 PUBWOS: no Virtual Connection
         while (auto text = feed.next()) {
@@ -170,12 +172,7 @@ int run_v2_0(const pub_options& o, message_feed& feed)
     const auto q = static_cast<v2_0::qos>(o.qos);
     keep_alive_timer keep_alive(o.keep_alive);
     boost::system::error_code idle_error;
-    const auto idle = [&] {
-        if (!keep_alive.due(c->counters().datagrams_sent)) return true;
-        auto pong = c->ping();
-        if (!pong) idle_error = pong.error();
-        return pong.has_value();
-    };
+    const auto idle = ping_when_due(*c, keep_alive, idle_error);
     while (auto text = feed.next(idle)) {
         const auto data = bytes_of(*text);
         auto p = o.topic.predefined ? c->publish(sn_client::topic_alias_v2::predefined(*o.topic.predefined),
@@ -202,15 +199,7 @@ int main(int argc, char** argv)
 {
     const std::vector<std::string> args(argv + 1, argv + argc);
     auto parsed = parse_pub(args);
-    if (parsed.help) {
-        std::cout << pub_help();
-        return exit_ok;
-    }
-    if (!parsed.error.empty()) {
-        say(program, parsed.error);
-        say(program, "see sngw-pub --help");
-        return exit_usage;
-    }
+    if (auto done = answer_command_line(program, parsed, pub_help())) return *done;
     auto& o = parsed.options;
     if (o.client_id.empty()) o.client_id = "sngw-pub-" + std::to_string(::getpid());
     message_feed feed(o);
@@ -219,10 +208,6 @@ int main(int argc, char** argv)
         return exit_gateway_error;
     }
     install_stop_signals();
-    try {
-        return o.version == protocol_version::v1_2 ? run_v1_2(o, feed) : run_v2_0(o, feed);
-    } catch (const std::exception& e) { // out of memory, a stream error: nothing the gateway did
-        say(program, e.what());
-        return exit_gateway_error;
-    }
+    return run_reporting(
+        program, [&] { return o.version == protocol_version::v1_2 ? run_v1_2(o, feed) : run_v2_0(o, feed); });
 }

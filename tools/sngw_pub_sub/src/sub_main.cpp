@@ -172,13 +172,7 @@ int run_v2_0(const sub_options& o)
     namespace v2_0 = sn::v2_0;
     auto c = sn_client::client_v2::open(v2_0_options(o, program));
     if (!c) return fail(o, c.error());
-    const auto v2_fail = [&](const boost::system::error_code& ec) {
-        if (ec == sn_client::errc::disconnected) {
-            say(program, v2_0_disconnect_text(c->last_disconnect()));
-            return exit_gateway_error;
-        }
-        return fail(o, ec);
-    };
+    const auto v2_fail = [&](const boost::system::error_code& ec) { return fail_v2_0(program, o, *c, ec); };
     auto r = c->connect();
     if (!r) return v2_fail(r.error());
     if (r->reason_code >= 0x80) {
@@ -270,22 +264,10 @@ int main(int argc, char** argv)
 {
     const std::vector<std::string> args(argv + 1, argv + argc);
     auto parsed = parse_sub(args);
-    if (parsed.help) {
-        std::cout << sub_help();
-        return exit_ok;
-    }
-    if (!parsed.error.empty()) {
-        say(program, parsed.error);
-        say(program, "see sngw-sub --help");
-        return exit_usage;
-    }
+    if (auto done = answer_command_line(program, parsed, sub_help())) return *done;
     auto& o = parsed.options;
     if (o.client_id.empty()) o.client_id = "sngw-sub-" + std::to_string(::getpid());
     install_stop_signals();
-    try {
-        return o.version == protocol_version::v1_2 ? run_v1_2(o) : run_v2_0(o);
-    } catch (const std::exception& e) {
-        say(program, e.what());
-        return exit_gateway_error;
-    }
+    return run_reporting(program,
+                         [&] { return o.version == protocol_version::v1_2 ? run_v1_2(o) : run_v2_0(o); });
 }

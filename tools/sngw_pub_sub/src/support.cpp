@@ -84,6 +84,14 @@ std::string describe_error(const common_options& o, const boost::system::error_c
     return ec.message();
 }
 
+int fail_v2_0(std::string_view program, const common_options& o, const sn_client::client_v2& c,
+              const boost::system::error_code& ec)
+{
+    say(program, ec == sn_client::errc::disconnected ? v2_0_disconnect_text(c.last_disconnect())
+                                                     : describe_error(o, ec));
+    return exit_gateway_error;
+}
+
 sn_client::client_options v1_2_options(const common_options& o, std::string_view program)
 {
     sn_client::client_options c;

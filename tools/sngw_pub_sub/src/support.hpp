@@ -10,6 +10,9 @@
 #include <boost/system/error_code.hpp>
 
 #include <chrono>
+#include <exception>
+#include <iostream>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -33,6 +36,40 @@ void say(std::string_view program, const std::string& text);
 /// The line for a failed call: "no answer from HOST:PORT (is sngw running?)" for a timeout, "the
 /// gateway sent DISCONNECT" ..., else the error's message.
 std::string describe_error(const common_options& o, const boost::system::error_code& ec);
+
+/// --help printed (exit 0) or a command-line error reported (exit 2); nothing when the tool is to run.
+template <class Options>
+std::optional<int> answer_command_line(std::string_view program, const parsed<Options>& p,
+                                       std::string_view help)
+{
+    if (p.help) {
+        std::cout << help;
+        return exit_ok;
+    }
+    if (!p.error.empty()) {
+        say(program, p.error);
+        say(program, "see " + std::string(program) + " --help");
+        return exit_usage;
+    }
+    return std::nullopt;
+}
+
+/// `run()`, with an exception (out of memory, a stream error: nothing the gateway did) told as a
+/// gateway-side failure.
+template <class Run> int run_reporting(std::string_view program, Run&& run)
+{
+    try {
+        return run();
+    } catch (const std::exception& e) {
+        say(program, e.what());
+        return exit_gateway_error;
+    }
+}
+
+/// Tells a failed v2.0 call: a DISCONNECT with the server's Reason Code (and Reason String),
+/// anything else as describe_error() does; returns exit_gateway_error.
+int fail_v2_0(std::string_view program, const common_options& o, const sn_client::client_v2& c,
+              const boost::system::error_code& ec);
 
 /// Client options from the command line (v1.2 / v2.0), with -d tracing to stderr.
 sn_client::client_options v1_2_options(const common_options& o, std::string_view program);

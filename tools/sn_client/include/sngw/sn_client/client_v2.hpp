@@ -239,6 +239,9 @@ private:
     void on_arrival(const v2_0::message& m);
     void push_inbox(v2_0::message m);
     publication_v2 to_publication(const v2_0::publish_msg& p) const;
+    /// The flow of a PUBLISH whose topic fields are set: packet id, send, QoS 1/2 answers.
+    boost::system::result<publish_result_v2>
+    publish_built(v2_0::publish_msg request, std::span<const std::byte> data, v2_0::qos q, bool retain);
 
     client_v2_options options_;
     datagram_link link_;
