@@ -83,12 +83,9 @@ std::string_view cause_name(mqtt5::link_lost_cause c) noexcept
 
 void set_credentials(mqtt5::client_session& s, const broker_credentials& creds)
 {
-    // TODO(#5): mqtt5::client_session has no setter for the CONNECT's user name and password; its
-    // config_ is a non-const member, so writing through config() is well-defined.
-    auto& c = const_cast<mqtt5::session_config&>(s.config()).connect;
-    c.username = creds.user_name;
-    c.password.reset();
-    if (creds.password) c.password = sn::wire::to_bytes(*creds.password);
+    std::optional<std::vector<std::byte>> password;
+    if (creds.password) password = sn::wire::to_bytes(*creds.password);
+    s.set_credentials(creds.user_name, std::move(password));
 }
 
 // ============================================================================================

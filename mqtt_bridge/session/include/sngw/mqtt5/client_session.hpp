@@ -164,6 +164,14 @@ public:
     /// config().connect.will shows it.
     void set_will(std::optional<will_message> will) { config_.connect.will = std::move(will); }
 
+    /// The User Name and Password of the next CONNECT (§3.1.3.5, §3.1.3.6); like set_will they apply
+    /// from the next on_link_up (a reload of the credentials must not drop a live connection).
+    void set_credentials(std::optional<std::string> username, std::optional<std::vector<std::byte>> password)
+    {
+        config_.connect.username = std::move(username);
+        config_.connect.password = std::move(password);
+    }
+
     // ---- observers ------------------------------------------------------------------------------
 
     session_state state() const noexcept { return state_; }
