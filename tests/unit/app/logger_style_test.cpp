@@ -4,6 +4,7 @@
 #include <sngw/app/logger.hpp>
 
 #include "support/pty_pair.hpp"
+#include "support/scoped_env.hpp"
 #include "support/temp_dir.hpp"
 
 #include <doctest/doctest.h>
@@ -20,30 +21,7 @@ using namespace sngw::app;
 
 namespace {
 
-class scoped_env {
-public:
-    scoped_env(const char* name, const char* value) : name_(name)
-    {
-        if (const char* old = std::getenv(name)) old_ = old;
-        if (value)
-            ::setenv(name, value, 1);
-        else
-            ::unsetenv(name);
-    }
-    scoped_env(const scoped_env&) = delete;
-    scoped_env& operator=(const scoped_env&) = delete;
-    ~scoped_env()
-    {
-        if (old_)
-            ::setenv(name_, old_->c_str(), 1);
-        else
-            ::unsetenv(name_);
-    }
-
-private:
-    const char* name_;
-    std::optional<std::string> old_{};
-};
+using sngw::test::scoped_env;
 
 std::string stream_id(int fd)
 {

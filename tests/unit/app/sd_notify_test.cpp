@@ -3,6 +3,7 @@
 // an abstract name ('@'), nothing when unset; the messages the daemon sends.
 #include <sngw/app/sd_notify.hpp>
 
+#include "support/scoped_env.hpp"
 #include "support/temp_dir.hpp"
 
 #include <doctest/doctest.h>
@@ -22,6 +23,8 @@
 using namespace sngw::app;
 
 namespace {
+
+using sngw::test::scoped_env;
 
 /// What systemd holds: an AF_UNIX datagram socket bound to a path or an abstract name ("@…").
 class notify_socket {
@@ -64,32 +67,6 @@ std::string abstract_name(const char* what)
 {
     return "@sngw-sd-notify-test-" + std::to_string(::getpid()) + "-" + what;
 }
-
-/// Sets an environment variable for one scope (doctest runs cases one at a time, on one thread).
-class scoped_env {
-public:
-    scoped_env(const char* name, const char* value) : name_(name)
-    {
-        if (const char* old = std::getenv(name)) old_ = old;
-        if (value)
-            ::setenv(name, value, 1);
-        else
-            ::unsetenv(name);
-    }
-    scoped_env(const scoped_env&) = delete;
-    scoped_env& operator=(const scoped_env&) = delete;
-    ~scoped_env()
-    {
-        if (old_)
-            ::setenv(name_, old_->c_str(), 1);
-        else
-            ::unsetenv(name_);
-    }
-
-private:
-    const char* name_;
-    std::optional<std::string> old_{};
-};
 
 } // namespace
 
