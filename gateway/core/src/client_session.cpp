@@ -8,11 +8,13 @@
 #include "reason_mapping.hpp"
 
 #include <sngw/sn/v1_2/codec.hpp>
+#include <sngw/sn/v2_0/codec.hpp>
 #include <sngw/sn/wire.hpp>
 
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <limits>
 #include <utility>
 
 namespace sngw::core::detail {
@@ -93,8 +95,9 @@ void set_credentials(mqtt5::client_session& s, const broker_credentials& creds)
 // ============================================================================================
 
 client_session::impl::impl(session_id sid, std::string cid, peer_id p, const config& c,
-                           const predefined_table& pre, gateway_stats& s, const own_link_watch& o)
-    : id(sid), client_id(std::move(cid)), peer(p), cfg(c), stats(s), own(o),
+                           const predefined_table& pre, gateway_stats& s, const own_link_watch& o,
+                           sn::protocol_version v)
+    : id(sid), client_id(std::move(cid)), peer(p), cfg(c), stats(s), own(o), version(v),
       upstream(mqtt5::session_config{}), topics(pre, c.max_topics_per_client)
 {
     upstream = mqtt5::client_session(make_session_config(true));
@@ -105,6 +108,54 @@ void client_session::impl::send(const v12::message& m, std::vector<action>& out)
     auto bytes = v12::encode(m);
     if (!bytes) return; // only over 65535 octets; what we build is checked against the datagram size first
     out.emplace_back(send_datagram{peer, std::move(*bytes)});
+}
+
+bool client_session::impl::send(const v20::message& m, std::vector<action>& out)
+{
+    auto bytes = v20::encode(m);
+    if (!bytes) return false;
+    // CSD01 §3.1.7 [MQTT-SN-3.1.7-2]: never more than the sensor's Maximum Packet Size; a packet
+    // that does not fit is handled as if sent (the caller decides what that means for the flow).
+    if (max_packet_size != 0 && bytes->size() > max_packet_size) {
+        drop(errc::message_too_large,
+             std::string(v20::type_name(m)) + " of " + std::to_string(bytes->size()) +
+                 " octets over the sensor's Maximum Packet Size " + std::to_string(max_packet_size),
+             out);
+        return false;
+    }
+    out.emplace_back(send_datagram{peer, std::move(*bytes)});
+    return true;
+}
+
+void client_session::impl::send_connack(std::uint8_t v12_code, std::uint8_t v2_code, std::vector<action>& out)
+{
+    if (version == sn::protocol_version::v1_2) {
+        send(v12::connack_msg{v12_code}, out);
+        return;
+    }
+    // CSD01 §3.2: the CONNECT's Packet Identifier; an assigned client id when it sent none
+    // (§3.2.11). Session Present, Session Expiry and Server Keep Alive: client_session_v2.cpp.
+    v20::connack_msg c;
+    c.packet_id = connect_packet_id;
+    c.reason_code = v2_code;
+    if (v2_code < 0x80 && client_id_assigned) c.assigned_client_id = client_id;
+    send(c, out);
+}
+
+void client_session::impl::send_pingresp(std::vector<action>& out)
+{
+    if (version == sn::protocol_version::v1_2)
+        send(v12::pingresp_msg{}, out);
+    else
+        send(v20::pingresp_msg{ping_packet_id, std::nullopt}, out);
+}
+
+void client_session::impl::send_no_connection(std::optional<std::uint16_t> packet_id, std::vector<action>& out)
+{
+    out.emplace_back(send_datagram{
+        peer, disconnect_datagram(version, v2_no_virtual_connection, std::nullopt, packet_id,
+                                  max_packet_size == 0 ? std::numeric_limits<std::size_t>::max()
+                                                       : std::size_t{max_packet_size})});
 }
 
 void client_session::impl::event(client_event_kind kind, std::string detail, std::vector<action>& out)
@@ -397,7 +448,7 @@ void client_session::impl::on_upstream_end(link_end end, std::string detail, tim
         const auto code =
             end.how == link_end::kind::verdict ? connack_return_code(end.reason) : connack_broker_unreachable;
         if (cls == verdict_class::do_not_retry) hold_down_until = now + cfg.hold_down;
-        send(v12::connack_msg{code}, out);
+        send_connack(code, v2_connack_code(end.code()), out);
         state = disconnected;
         closed_since = now;
         drop_held(out);
@@ -486,8 +537,14 @@ void client_session::impl::send_disconnect(std::uint8_t v2_reason,
                                            std::vector<action>& out)
 {
     // Design §4: every DISCONNECT the gateway decides goes through the one builder (v1.2: bare).
-    out.emplace_back(
-        send_datagram{peer, disconnect_datagram(sn::protocol_version::v1_2, v2_reason, reason_string)});
+    // v2.0: the reason string only if it fits the sensor's Maximum Packet Size; the PINGREQ's
+    // Packet Identifier when the verdict answers one (state asleep: given at its next PINGREQ).
+    std::optional<std::uint16_t> packet_id;
+    if (version == sn::protocol_version::v2_0 && state == asleep) packet_id = ping_packet_id;
+    out.emplace_back(send_datagram{
+        peer, disconnect_datagram(version, v2_reason, reason_string, packet_id,
+                                  max_packet_size == 0 ? std::numeric_limits<std::size_t>::max()
+                                                       : std::size_t{max_packet_size})});
     ++stats.verdicts_sent;
 }
 
@@ -530,9 +587,9 @@ void client_session::impl::give_verdict(const link_end& end, std::string detail,
 // CONNECT and the will flow (MQTT-SN v1.2 §6.2, §6.3)
 // ============================================================================================
 
-void client_session::impl::on_connect(const v12::connect_msg& m, time_point now, std::vector<action>& out)
+bool client_session::impl::begin_connect(bool clean, std::uint16_t keep_alive_s, time_point now,
+                                         std::vector<action>& out)
 {
-    if (shut_down) return;
     if (hold_down_until && now < *hold_down_until) {
         // Design §4 "do not retry": the broker is not asked on the sensor's behalf until the
         // hold-down ends; "rejected: not supported" (§5.3.10).
@@ -543,22 +600,26 @@ void client_session::impl::on_connect(const v12::connect_msg& m, time_point now,
             closed_since = now;
             pause_delivery();
         }
-        send(v12::connack_msg{connack_hold_down}, out);
+        // v2.0: the broker's code that started the hold-down (design §4).
+        send_connack(connack_hold_down,
+                     last_disconnect_reason ? v2_connack_code(mqtt5::reason_code{*last_disconnect_reason})
+                                            : std::uint8_t{0x87},
+                     out);
         event(client_event_kind::connect_refused,
-              "CONNACK 0x03: hold-down for " +
+              "CONNACK: hold-down for " +
                   std::to_string(std::chrono::duration_cast<seconds>(*hold_down_until - now).count()) +
                   " s more after " +
                   (last_disconnect_reason ? hex_code(*last_disconnect_reason) : "a verdict"),
               out);
-        return;
+        return false;
     }
     hold_down_until.reset();
     recovering.reset();
     witnessing = false;
     last_seen = now;
     supervised_since = now;
-    keep_alive = m.duration;
-    clean_session = m.clean_session;
+    keep_alive = keep_alive_s;
+    clean_session = clean;
     sleep_duration = 0;
     verdict_owed.reset();
     will_resp_owed.reset();
@@ -567,7 +628,7 @@ void client_session::impl::on_connect(const v12::connect_msg& m, time_point now,
     pause_delivery(); // re-sent after the CONNACK
     reconnect_attempts = 0;
 
-    if (m.clean_session) {
+    if (clean) {
         // §6.3 CleanSession=true: delete all subscriptions and Will data; the topic ids, what is
         // buffered and the QoS flows belong to the old session too. Upstream: a new session
         // (Clean Start 1, MQTT 5.0 §3.1.2.4) once the will is known; the old link goes now.
@@ -589,6 +650,16 @@ void client_session::impl::on_connect(const v12::connect_msg& m, time_point now,
         topics.forget_refusals();
         topics.forget_announcements();
     }
+    return true;
+}
+
+void client_session::impl::on_connect(const v12::connect_msg& m, time_point now, std::vector<action>& out)
+{
+    if (shut_down) return;
+    version = sn::protocol_version::v1_2;
+    max_packet_size = 0;
+    client_id_assigned = false;
+    if (!begin_connect(m.clean_session, m.duration, now, out)) return;
 
     if (m.will) {
         // §6.2 Fig. 3: prompt for the will topic, then the will message; CONNACK at the end. With
@@ -643,7 +714,7 @@ void client_session::impl::continue_connect(time_point now, std::vector<action>&
 void client_session::impl::accept_connect(time_point now, std::vector<action>& out)
 {
     // §5.4.5 CONNACK accepted; §6.14: the client is active.
-    send(v12::connack_msg{v12::return_codes::accepted}, out);
+    send_connack(v12::return_codes::accepted, 0x00, out);
     state = active;
     supervised_since = now;
     event(client_event_kind::connected, clean_session ? "clean session" : "session kept", out);
@@ -693,7 +764,7 @@ void client_session::impl::handle(const v12::pingreq_msg&, time_point now, std::
     switch (state) {
     case active:
         // §6.11: PINGREQ -> PINGRESP.
-        send(v12::pingresp_msg{}, out);
+        send_pingresp(out);
         return;
     case asleep:
         // §6.14: the sleep timer stops; awake.
@@ -711,7 +782,7 @@ void client_session::impl::handle(const v12::pingreq_msg&, time_point now, std::
         }
         if (queue.empty()) {
             // §6.14: nothing buffered: PINGRESP at once, asleep again, sleep timer restarted.
-            send(v12::pingresp_msg{}, out);
+            send_pingresp(out);
             supervised_since = now;
             return;
         }
@@ -724,8 +795,7 @@ void client_session::impl::handle(const v12::pingreq_msg&, time_point now, std::
     case disconnected:
     case lost:
         // Design §4 / §6.12: no session to wake: it must CONNECT (v2.0: 0xF4, the same builder).
-        out.emplace_back(
-            send_datagram{peer, disconnect_datagram(sn::protocol_version::v1_2, v2_no_virtual_connection)});
+        send_no_connection(std::nullopt, out);
         drop(errc::unexpected_message, "PINGREQ while " + std::string(to_string(state)), out);
         return;
     case awaiting_will_topic:
@@ -914,8 +984,7 @@ void client_session::impl::on_message(const v12::message& m, time_point now, std
         !std::holds_alternative<v12::pingreq_msg>(m)) {
         // §6.12: an unsolicited DISCONNECT tells the sensor it has no connection: it must CONNECT
         // (design §4: v2.0 0xF4 No Virtual Connection exists, from the same builder).
-        out.emplace_back(
-            send_datagram{peer, disconnect_datagram(sn::protocol_version::v1_2, v2_no_virtual_connection)});
+        send_no_connection(std::nullopt, out);
         drop(errc::unexpected_message,
              std::string(v12::type_name(m)) + " while " + std::string(to_string(state)), out);
         return;
@@ -1027,8 +1096,8 @@ std::optional<time_point> client_session::impl::next_deadline() const
 
 client_session::client_session(session_id id, std::string client_id, peer_id peer, const config& cfg,
                                const predefined_table& predefined, gateway_stats& stats,
-                               const own_link_watch& own)
-    : impl_(std::make_unique<impl>(id, std::move(client_id), peer, cfg, predefined, stats, own))
+                               const own_link_watch& own, sn::protocol_version version)
+    : impl_(std::make_unique<impl>(id, std::move(client_id), peer, cfg, predefined, stats, own, version))
 {}
 
 client_session::~client_session() = default;
@@ -1041,6 +1110,22 @@ void client_session::on_connect(const sn::v1_2::connect_msg& m, time_point now, 
 void client_session::on_message(const sn::v1_2::message& m, time_point now, std::vector<action>& out)
 {
     impl_->on_message(m, now, out);
+}
+
+void client_session::on_connect(const sn::v2_0::connect_msg& m, bool assigned, time_point now,
+                                std::vector<action>& out)
+{
+    impl_->on_connect(m, assigned, now, out);
+}
+
+void client_session::on_message(const sn::v2_0::message& m, time_point now, std::vector<action>& out)
+{
+    impl_->on_message(m, now, out);
+}
+
+sn::protocol_version client_session::version() const noexcept
+{
+    return impl_->version;
 }
 
 void client_session::rebind(peer_id p) noexcept
@@ -1160,7 +1245,7 @@ client_info client_session::info() const
     const auto& s = *impl_;
     client_info i;
     i.client_id = s.client_id;
-    i.version = sn::protocol_version::v1_2;
+    i.version = s.version;
     i.peer = s.peer;
     i.session = s.id;
     i.state = s.state;

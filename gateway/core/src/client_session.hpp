@@ -7,7 +7,9 @@
 #include <sngw/core/config.hpp>
 #include <sngw/core/gateway.hpp>
 #include <sngw/core/time.hpp>
+#include <sngw/sn/classify.hpp>
 #include <sngw/sn/v1_2/messages.hpp>
+#include <sngw/sn/v2_0/messages.hpp>
 
 #include <memory>
 #include <optional>
@@ -30,7 +32,7 @@ struct own_link_watch {
 /// applies new credentials from the next upstream CONNECT on, also on a resumed session.
 void set_credentials(mqtt5::client_session& s, const broker_credentials& creds);
 
-/// One MQTT-SN v1.2 client and its upstream MQTT 5 session (design §2 transparent mode: one MQTT 5
+/// One MQTT-SN client (v1.2 or v2.0) and its upstream MQTT 5 session (design §2 transparent mode: one MQTT 5
 /// connection per sensor, client id = prefix + the sensor's). Owns a mqtt5::client_session by value.
 ///
 /// Division of work with gateway (gateway.cpp):
@@ -44,9 +46,11 @@ void set_credentials(mqtt5::client_session& s, const broker_credentials& creds);
 /// All calls append actions to `out`; none reads a clock.
 class client_session {
 public:
-    /// `cfg`, `predefined` and `stats` are the gateway's: they outlive every client.
+    /// `cfg`, `predefined` and `stats` are the gateway's: they outlive every client. `version`: the
+    /// protocol of the CONNECT that creates the record (a later CONNECT may switch it).
     client_session(session_id id, std::string client_id, peer_id peer, const config& cfg,
-                   const predefined_table& predefined, gateway_stats& stats, const own_link_watch& own);
+                   const predefined_table& predefined, gateway_stats& stats, const own_link_watch& own,
+                   sn::protocol_version version = sn::protocol_version::v1_2);
     ~client_session();
     client_session(const client_session&) = delete;
     client_session& operator=(const client_session&) = delete;
@@ -59,6 +63,16 @@ public:
     /// encapsulated_msg). Messages a client never sends or not valid in the state: dropped (and
     /// where §6 says so, answered).
     void on_message(const sn::v1_2::message& m, time_point now, std::vector<action>& out);
+
+    /// MQTT-SN 2.0 (CSD01): a CONNECT for this client id (the record switches to v2.0; an empty
+    /// client id was already replaced by an assigned one, `assigned` true), and any other packet
+    /// from this client's peer decoded with v2.0 (not CONNECT, SEARCHGW, encapsulations: the gateway
+    /// routes those).
+    void on_connect(const sn::v2_0::connect_msg& m, bool assigned, time_point now, std::vector<action>& out);
+    void on_message(const sn::v2_0::message& m, time_point now, std::vector<action>& out);
+    /// The protocol version of the sensor's current (or last) CONNECT: its datagrams are decoded
+    /// with it (design §2).
+    sn::protocol_version version() const noexcept;
 
     /// The client now speaks from `p` (wake-up from a new address, reconnect). The gateway updates
     /// its peer table and emits forget_peer for the old one.

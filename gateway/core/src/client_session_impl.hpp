@@ -20,10 +20,11 @@
 namespace sngw::core::detail {
 
 namespace v12 = sngw::sn::v1_2;
+namespace v20 = sngw::sn::v2_0;
 
 struct client_session::impl {
     impl(session_id sid, std::string cid, peer_id p, const config& c, const predefined_table& pre,
-         gateway_stats& s, const own_link_watch& o);
+         gateway_stats& s, const own_link_watch& o, sn::protocol_version v);
 
     // ---- identity -------------------------------------------------------------------------------
     session_id id;
@@ -34,6 +35,16 @@ struct client_session::impl {
     const own_link_watch& own;
     client_state state = client_state::disconnected;
     bool shut_down = false;
+    /// The protocol of the sensor's last CONNECT (design §2): what its datagrams are decoded with
+    /// and every answer is encoded in.
+    sn::protocol_version version = sn::protocol_version::v1_2;
+
+    // ---- MQTT-SN 2.0 connection (CSD01 §3.1, §3.2, §3.11-§3.16); unused for v1.2 ------------------
+    std::uint16_t connect_packet_id = 0; // echoed by CONNACK (§3.2)
+    /// The sensor's Maximum Packet Size (§3.1.7): nothing larger is sent to it. 0: no limit.
+    std::uint16_t max_packet_size = 0;
+    std::uint16_t ping_packet_id = 0;   // of the PINGREQ a PINGRESP (or a verdict) answers (§3.12)
+    bool client_id_assigned = false;    // CONNECT had an empty client id: CONNACK carries ours (§3.2.11)
 
     // ---- the sensor's connection (MQTT-SN v1.2 §6.2, §6.11, §6.14) -----------------------------
     std::uint16_t keep_alive = 0;     // CONNECT Duration, seconds
@@ -184,6 +195,17 @@ struct client_session::impl {
 
     // ---- helpers (client_session.cpp) ------------------------------------------------------------
     void send(const v12::message& m, std::vector<action>& out);
+    /// A v2.0 packet to the sensor; one larger than its Maximum Packet Size is not sent (CSD01
+    /// §3.1.7 [MQTT-SN-3.1.7-2]: "as if sent"), and false is returned so the caller can react.
+    bool send(const v20::message& m, std::vector<action>& out);
+    /// CONNACK in the sensor's version: v1.2 Return Code `v12_code` (§5.4.6) or v2.0 Reason Code
+    /// `v2_code` with the CONNECT's Packet Identifier (CSD01 §3.2).
+    void send_connack(std::uint8_t v12_code, std::uint8_t v2_code, std::vector<action>& out);
+    /// PINGRESP in the sensor's version (v2.0: the PINGREQ's Packet Identifier, CSD01 §3.12).
+    void send_pingresp(std::vector<action>& out);
+    /// A packet that needs a connection while there is none: v1.2 bare DISCONNECT (§6.12), v2.0
+    /// DISCONNECT 0xF4 with the packet's Packet Identifier when it has one (CSD01 §3.13.3).
+    void send_no_connection(std::optional<std::uint16_t> packet_id, std::vector<action>& out);
     void event(client_event_kind kind, std::string detail, std::vector<action>& out);
     void drop(errc e, std::string detail, std::vector<action>& out);
     bool connected_sensor() const noexcept; // active or awake
@@ -215,6 +237,8 @@ struct client_session::impl {
     void send_will_resp(v12::msg_type type, std::uint8_t return_code, std::vector<action>& out);
 
     void on_connect(const v12::connect_msg& m, time_point now, std::vector<action>& out);
+    /// What every CONNECT does first (§6.3, design §4 hold-down); false: refused (answered).
+    bool begin_connect(bool clean, std::uint16_t keep_alive_s, time_point now, std::vector<action>& out);
     void continue_connect(time_point now, std::vector<action>& out);
     void accept_connect(time_point now, std::vector<action>& out);
     void lose(std::string detail, time_point now, std::vector<action>& out);
@@ -232,6 +256,25 @@ struct client_session::impl {
     void handle(const v12::willmsgupd_msg& m, time_point now, std::vector<action>& out);
     void update_will(std::optional<v12::will_topic_fields> topic, std::vector<std::byte> msg,
                      v12::msg_type resp, time_point now, std::vector<action>& out);
+
+    // ---- MQTT-SN 2.0: connection, sleep, ping, DISCONNECT, AUTH (client_session_v2.cpp) ----------
+    void on_connect(const v20::connect_msg& m, bool assigned, time_point now, std::vector<action>& out);
+    void on_message(const v20::message& m, time_point now, std::vector<action>& out);
+    void handle(const v20::pingreq_msg& m, time_point now, std::vector<action>& out);
+    void handle(const v20::disconnect_msg& m, time_point now, std::vector<action>& out);
+    void handle(const v20::sleepreq_msg& m, time_point now, std::vector<action>& out);
+    void handle(const v20::auth_msg& m, time_point now, std::vector<action>& out);
+
+    // ---- MQTT-SN 2.0: aliases, PUBLISH, SUBSCRIBE (client_session_v2_publish.cpp) ----------------
+    void handle(const v20::register_msg& m, time_point now, std::vector<action>& out);
+    void handle(const v20::regack_msg& m, time_point now, std::vector<action>& out);
+    void handle(const v20::publish_msg& m, time_point now, std::vector<action>& out);
+    void handle(const v20::puback_msg& m, time_point now, std::vector<action>& out);
+    void handle(const v20::pubrec_msg& m, time_point now, std::vector<action>& out);
+    void handle(const v20::pubrel_msg& m, time_point now, std::vector<action>& out);
+    void handle(const v20::pubcomp_msg& m, time_point now, std::vector<action>& out);
+    void handle(const v20::subscribe_msg& m, time_point now, std::vector<action>& out);
+    void handle(const v20::unsubscribe_msg& m, time_point now, std::vector<action>& out);
 
     // ---- topics, PUBLISH, SUBSCRIBE (client_session_publish.cpp) --------------------------------
     void handle(const v12::register_msg& m, time_point now, std::vector<action>& out);

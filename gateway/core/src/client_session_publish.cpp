@@ -545,7 +545,7 @@ void client_session::impl::pump(time_point now, std::vector<action>& out)
         if (queue.empty()) {
             if (state == awake) {
                 // §6.14: PINGRESP closes the transfer: asleep again, sleep timer restarted.
-                send(v12::pingresp_msg{}, out);
+                send_pingresp(out);
                 state = asleep;
                 supervised_since = now;
                 event(client_event_kind::asleep, "buffered messages delivered", out);

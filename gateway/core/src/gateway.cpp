@@ -12,9 +12,11 @@
 #include <sngw/mqtt5/io.hpp>
 #include <sngw/sn/errc.hpp>
 #include <sngw/sn/v1_2/codec.hpp>
+#include <sngw/sn/v2_0/codec.hpp>
 #include <sngw/sn/wire.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <sstream>
 #include <type_traits>
@@ -25,6 +27,7 @@ namespace sngw::core {
 namespace {
 
 namespace v12 = sn::v1_2;
+namespace v20 = sn::v2_0;
 
 constexpr std::chrono::seconds reconnect_first{1};
 constexpr std::chrono::seconds reconnect_max{60};
@@ -36,6 +39,29 @@ std::vector<std::byte> encode_v12(const v12::message& m)
 {
     auto bytes = v12::encode(m);
     return bytes ? std::move(*bytes) : std::vector<std::byte>{};
+}
+
+std::vector<std::byte> encode_v20(const v20::message& m)
+{
+    auto bytes = v20::encode(m);
+    return bytes ? std::move(*bytes) : std::vector<std::byte>{};
+}
+
+// The Packet Identifier of a v2.0 packet that has one (CSD01 §2.2), for a DISCONNECT 0xF4 that
+// echoes it (§3.13.3).
+std::optional<std::uint16_t> packet_id_of(const v20::message& m)
+{
+    return std::visit(
+        [](const auto& x) -> std::optional<std::uint16_t> {
+            if constexpr (requires { x.packet_id; }) {
+                using F = std::decay_t<decltype(x.packet_id)>;
+                if constexpr (std::is_same_v<F, std::uint16_t>) return x.packet_id;
+                else return x.packet_id; // std::optional<std::uint16_t> (DISCONNECT)
+            } else {
+                return std::nullopt;
+            }
+        },
+        m);
 }
 
 std::string peer_text(peer_id p)
@@ -88,6 +114,7 @@ struct gateway::impl {
     deadline_table deadlines;
     session_id next_session = 1;
     time_point next_sweep{};
+    std::uint64_t assigned_ids = 0; // client ids assigned to v2.0 CONNECTs without one
 
     // ---- the gateway's own upstream session (QoS -1 senders, design §2) ---------------------
     session_id own_id = next_session++;
@@ -136,6 +163,11 @@ struct gateway::impl {
     void send(std::vector<action>& out, peer_id to, const v12::message& m)
     {
         out.push_back(send_datagram{to, encode_v12(m)});
+    }
+
+    void send(std::vector<action>& out, peer_id to, const v20::message& m)
+    {
+        out.push_back(send_datagram{to, encode_v20(m)});
     }
 
     // A sender the core keeps nothing for (MQTT-SN has no session without CONNECT).
@@ -258,11 +290,19 @@ struct gateway::impl {
         return out;
     }
 
-    // A sender with a record: decoded with its version (v1.2; v2.0 records come with issue #5).
+    // A sender with a record: decoded with its version (design §2). A CONNECT of the other version
+    // (the sensor was re-flashed, or two stacks share an address) is recognised by its shape.
     void from_known(peer_id from, std::span<const std::byte> d, time_point now, std::vector<action>& out)
     {
         const session_id id = by_peer.at(from);
         auto* r = find(id);
+        const auto fc = sn::classify_first_contact(d);
+        const auto version =
+            fc.kind == sn::first_contact_kind::connect && fc.version ? *fc.version : r->s->version();
+        if (version == sn::protocol_version::v2_0) {
+            from_known_v2(from, id, d, now, out);
+            return;
+        }
         auto m = v12::decode(d);
         if (!m) {
             drop(out, from, r->s->client_id(), m.error(), describe_datagram(d));
@@ -305,6 +345,75 @@ struct gateway::impl {
             *m);
     }
 
+    // MQTT-SN 2.0 (CSD01) from a sender with a record.
+    void from_known_v2(peer_id from, session_id id, std::span<const std::byte> d, time_point now,
+                       std::vector<action>& out)
+    {
+        auto* r = find(id);
+        auto m = v20::decode(d);
+        if (!m) {
+            drop(out, from, r->s->client_id(), m.error(), describe_datagram_v2(d));
+            return;
+        }
+        std::visit(
+            [&](auto& msg) {
+                using T = std::decay_t<decltype(msg)>;
+                if constexpr (std::is_same_v<T, v20::connect_msg>) {
+                    on_connect_v2(from, msg, now, out);
+                } else if constexpr (std::is_same_v<T, v20::searchgw_msg>) {
+                    on_searchgw_v2(from, out);
+                } else if constexpr (std::is_same_v<T, v20::advertise_msg> ||
+                                     std::is_same_v<T, v20::gwinfo_msg>) {
+                    drop(out, from, r->s->client_id(), errc::own_advertisement,
+                         std::string(v20::type_name(*m)));
+                } else if constexpr (std::is_same_v<T, v20::pubwos_msg>) {
+                    // CSD01 §3.6.1: no session needed; through the gateway's shared connection
+                    // (design §2), as QoS 0.
+                    publish_without_session(from, r->s->client_id(), msg, now, out);
+                } else if constexpr (std::is_same_v<T, v20::connection_encapsulation_msg>) {
+                    on_connection_encapsulation(from, msg, now, out);
+                } else if constexpr (std::is_same_v<T, v20::forwarder_encapsulation_msg> ||
+                                     std::is_same_v<T, v20::protection_encapsulation_msg>) {
+                    // Forwarders are unwrapped by the transport (design §5); protection is not
+                    // supported (CSD01 §3.17 is optional).
+                    drop(out, from, r->s->client_id(), errc::unexpected_message,
+                         std::string(v20::type_name(*m)) + " (not supported)");
+                } else {
+                    deliver_v2(id, *m, now, out);
+                }
+            },
+            *m);
+    }
+
+    void deliver_v2(session_id id, const v20::message& m, time_point now, std::vector<action>& out)
+    {
+        auto* r = find(id);
+        const std::size_t first = out.size();
+        r->s->on_message(m, now, out);
+        settle(id, out, first, now);
+    }
+
+    static std::string describe_datagram_v2(std::span<const std::byte> d)
+    {
+        if (auto h = sn::wire::parse_header(d)) {
+            std::ostringstream os;
+            os << "MQTT-SN 2.0 packet type 0x" << std::hex << static_cast<unsigned>(h->msg_type);
+            return os.str();
+        }
+        return "datagram of " + std::to_string(d.size()) + " octets";
+    }
+
+    // CSD01 §3.18: a sensor whose address changed speaks through a Connection Encapsulation naming
+    // its client id; the record moves to the new address when its CONNECT allowed it (Allow Network
+    // Address changes).
+    void on_connection_encapsulation(peer_id from, const v20::connection_encapsulation_msg& m, time_point now,
+                                     std::vector<action>& out)
+    {
+        // TODO(#5): route by client id, check Allow Network Address changes, deliver the inner packet.
+        (void)now;
+        drop(out, from, m.client_id, errc::unexpected_message, "Connection Encapsulation (not supported yet)");
+    }
+
     void deliver(session_id id, const v12::message& m, time_point now, std::vector<action>& out)
     {
         auto* r = find(id);
@@ -318,9 +427,8 @@ struct gateway::impl {
         using sn::first_contact_kind;
         const auto fc = sn::classify_first_contact(d);
         if (fc.version == sn::protocol_version::v2_0) {
-            // TODO(#5): MQTT-SN 2.0.
             ++stats.datagrams_v2_0;
-            drop(out, from, {}, errc::unexpected_message, "MQTT-SN 2.0 (not supported yet)");
+            first_contact_v2(from, fc, d, now, out);
             return;
         }
         if (fc.kind == first_contact_kind::encapsulation) {
@@ -363,6 +471,44 @@ struct gateway::impl {
             break;
         }
         needs_session(from, *m, fc.version == sn::protocol_version::v1_2, out);
+    }
+
+    // Design §2: a v2.0 CONNECT, SEARCHGW, PUBWOS or Connection Encapsulation from a sender without
+    // a record; anything else that is recognisably v2.0 gets DISCONNECT 0xF4 (CSD01 §3.13).
+    void first_contact_v2(peer_id from, const sn::first_contact& fc, std::span<const std::byte> d,
+                          time_point now, std::vector<action>& out)
+    {
+        (void)fc;
+        auto m = v20::decode(d);
+        if (!m) {
+            drop(out, from, {}, m.error(), describe_datagram_v2(d));
+            return;
+        }
+        std::visit(
+            [&](auto& msg) {
+                using T = std::decay_t<decltype(msg)>;
+                if constexpr (std::is_same_v<T, v20::connect_msg>) {
+                    on_connect_v2(from, msg, now, out);
+                } else if constexpr (std::is_same_v<T, v20::searchgw_msg>) {
+                    on_searchgw_v2(from, out);
+                } else if constexpr (std::is_same_v<T, v20::pubwos_msg>) {
+                    publish_without_session(from, {}, msg, now, out);
+                } else if constexpr (std::is_same_v<T, v20::connection_encapsulation_msg>) {
+                    on_connection_encapsulation(from, msg, now, out);
+                } else if constexpr (std::is_same_v<T, v20::advertise_msg> || std::is_same_v<T, v20::gwinfo_msg>) {
+                    drop(out, from, {}, errc::own_advertisement, std::string(v20::type_name(*m)));
+                } else {
+                    // CSD01 §3.13.3: "No Virtual Connection exists", echoing the packet's id; never in
+                    // answer to a DISCONNECT (two gateways would answer each other for ever).
+                    if constexpr (!std::is_same_v<T, v20::disconnect_msg>)
+                        out.push_back(send_datagram{
+                            from, detail::disconnect_datagram(sn::protocol_version::v2_0,
+                                                              detail::v2_no_virtual_connection, std::nullopt,
+                                                              packet_id_of(*m))});
+                    drop(out, from, {}, errc::no_session, std::string(v20::type_name(*m)));
+                }
+            },
+            *m);
     }
 
     // A well-formed v1.2 message that needs a session the sender does not have. `surely_v1_2`: its
@@ -418,11 +564,63 @@ struct gateway::impl {
         settle(id, out, first, now);
     }
 
-    session_id create(const std::string& client_id, peer_id from)
+    // CSD01 §3.1: a v2.0 CONNECT. An empty client id gets one assigned (§3.2.11, returned in CONNACK).
+    void on_connect_v2(peer_id from, const v20::connect_msg& m, time_point now, std::vector<action>& out)
+    {
+        auto refuse = [&](std::uint8_t code) {
+            v20::connack_msg c;
+            c.packet_id = m.packet_id;
+            c.reason_code = code;
+            send(out, from, c);
+        };
+        std::string client_id = m.client_id;
+        const bool assigned = client_id.empty();
+        if (assigned) client_id = assign_client_id(now);
+        if (!valid_client_id(client_id)) {
+            refuse(0x85); // Client Identifier not valid
+            drop(out, from, {}, errc::invalid_client_id,
+                 "CONNECT with a client id of " + std::to_string(m.client_id.size()) + " octets");
+            return;
+        }
+        session_id id = 0;
+        if (auto it = by_client.find(client_id); it != by_client.end()) {
+            id = it->second;
+        } else {
+            if (sessions.size() >= cfg.max_clients && !evict_one(now, out)) {
+                refuse(0xF1); // Congestion (CSD01 §2.3)
+                drop(out, from, client_id, errc::client_limit,
+                     "CONNECT: " + std::to_string(cfg.max_clients) + " clients");
+                return;
+            }
+            id = create(client_id, from, sn::protocol_version::v2_0);
+        }
+        auto& r = *find(id);
+        bind(id, r, from, now, out);
+        const std::size_t first = out.size();
+        r.s->on_connect(m, assigned, now, out);
+        settle(id, out, first, now);
+    }
+
+    /// A client id for a v2.0 CONNECT without one (CSD01 §3.2.11): unique among the records and
+    /// across restarts (the start time is part of it), at most 36 characters.
+    std::string assign_client_id(time_point now)
+    {
+        for (;;) {
+            const auto ticks = static_cast<unsigned long long>(
+                std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count());
+            char buf[40];
+            std::snprintf(buf, sizeof buf, "sngw%u-%llx-%llx", static_cast<unsigned>(cfg.gateway_id), ticks,
+                          static_cast<unsigned long long>(++assigned_ids));
+            if (!by_client.contains(buf)) return buf;
+        }
+    }
+
+    session_id create(const std::string& client_id, peer_id from,
+                      sn::protocol_version version = sn::protocol_version::v1_2)
     {
         const session_id id = next_session++;
-        auto s =
-            std::make_unique<detail::client_session>(id, client_id, from, cfg, predefined, stats, own_watch);
+        auto s = std::make_unique<detail::client_session>(id, client_id, from, cfg, predefined, stats, own_watch,
+                                                          version);
         sessions.emplace(id, record{std::move(s), deadlines.end()});
         by_client.emplace(client_id, id);
         return id; // bind() enters the peer
@@ -470,6 +668,12 @@ struct gateway::impl {
         send(out, from, v12::gwinfo_msg{cfg.gateway_id, std::nullopt});
     }
 
+    void on_searchgw_v2(peer_id from, std::vector<action>& out)
+    {
+        // CSD01 §3.20.3: a gateway's GWINFO carries only its Gateway Id.
+        send(out, from, v20::gwinfo_msg{cfg.gateway_id, {}});
+    }
+
     void advertise(time_point now, std::vector<action>& out)
     {
         // §5.4.1 Duration: seconds until the next ADVERTISE.
@@ -507,20 +711,51 @@ struct gateway::impl {
                  "PUBLISH QoS -1 to normal topic id " + std::to_string(m.topic_id));
             return;
         }
-        if (own.state() != mqtt5::session_state::connected) {
-            drop(out, from, client_id, errc::broker_unavailable, "PUBLISH QoS -1 to " + topic);
+        publish_shared(from, client_id, std::move(topic), m.data, m.retain, "PUBLISH QoS -1", now, out);
+    }
+
+    // CSD01 §3.6.1 PUBWOS: QoS 0 through the gateway's shared connection (design §2), by predefined
+    // alias or topic name.
+    void publish_without_session(peer_id from, const std::string& client_id, const v20::pubwos_msg& m,
+                                 time_point now, std::vector<action>& out)
+    {
+        std::string topic;
+        if (m.topic_type == v20::topic_type::predefined_alias) {
+            const auto* name = predefined.name(m.topic_alias);
+            if (name == nullptr) {
+                drop(out, from, client_id, errc::unknown_topic,
+                     "PUBWOS to predefined topic alias " + std::to_string(m.topic_alias));
+                return;
+            }
+            topic = *name;
+        } else if (m.topic_type == v20::topic_type::topic_name && detail::is_topic_name(m.topic_name)) {
+            topic = m.topic_name;
+        } else {
+            drop(out, from, client_id, errc::unknown_topic, "PUBWOS without a usable topic");
             return;
         }
-        auto r = own.publish(std::move(topic), m.data, mqtt5::qos::at_most_once, m.retain, {}, now);
+        publish_shared(from, client_id, std::move(topic), m.payload, m.retain, "PUBWOS", now, out);
+    }
+
+    // QoS -1 / PUBWOS: one QoS 0 PUBLISH on the gateway's own session; `what` names it in drops.
+    void publish_shared(peer_id from, const std::string& client_id, std::string topic,
+                        const std::vector<std::byte>& payload, bool retain, const std::string& what,
+                        time_point now, std::vector<action>& out)
+    {
+        if (own.state() != mqtt5::session_state::connected) {
+            drop(out, from, client_id, errc::broker_unavailable, what + " to " + topic);
+            return;
+        }
+        auto r = own.publish(std::move(topic), payload, mqtt5::qos::at_most_once, retain, {}, now);
         if (r.status == mqtt5::request_status::sent) {
             ++stats.publishes_from_clients[3];
         } else if (r.status == mqtt5::request_status::not_connected) {
-            drop(out, from, client_id, errc::broker_unavailable, "PUBLISH QoS -1");
+            drop(out, from, client_id, errc::broker_unavailable, what);
         } else {
             drop(out, from, client_id,
                  r.reason == mqtt5::reason_code::packet_too_large ? errc::message_too_large
                                                                   : errc::unexpected_message,
-                 "PUBLISH QoS -1 refused: " + to_text(r.reason));
+                 what + " refused: " + to_text(r.reason));
         }
         own_actions(std::move(r.actions), now, out);
     }

@@ -53,7 +53,7 @@ struct gateway_stats {
     std::uint64_t qos0_dropped = 0;
     std::uint64_t clients_lost = 0;
     std::uint64_t clients_evicted = 0; // removable records dropped for a new client at max_clients
-    std::uint64_t datagrams_v2_0 = 0;  // MQTT-SN 2.0 first contacts, dropped until v2.0 is supported
+    std::uint64_t datagrams_v2_0 = 0;  // MQTT-SN 2.0 first contacts (senders without a record)
     /// DISCONNECTs from the broker on sensors' sessions, by MQTT 5 reason code (design §4).
     std::map<std::uint8_t, std::uint64_t> broker_disconnects{};
     std::uint64_t verdicts_sent = 0; // DISCONNECTs the gateway decided to send a sensor (design §4)
