@@ -178,7 +178,6 @@ std::string render_prometheus(const metrics_snapshot& s)
     std::map<std::string, std::uint64_t, std::less<>> drops(s.runner.dropped.begin(), s.runner.dropped.end());
     drops["qos0 buffer full"] += g.qos0_dropped;
     drops["broker send refused"] += s.runner.broker_sends_refused;
-    drops["mqtt-sn 2.0 not supported"] += g.datagrams_v2_0;
     std::uint64_t link_drops = 0;
     for (const auto& l : s.links)
         link_drops += l.counters.drops;

@@ -139,7 +139,6 @@ TEST_CASE("a small snapshot renders to the exact text format with HELP and TYPE 
         "sngw_drops_total{reason=\"a \\\"quoted\\\" \\\\ reason\\nline two\"} 1\n"
         "sngw_drops_total{reason=\"broker send refused\"} 0\n"
         "sngw_drops_total{reason=\"link\"} 2\n"
-        "sngw_drops_total{reason=\"mqtt-sn 2.0 not supported\"} 0\n"
         "sngw_drops_total{reason=\"qos0 buffer full\"} 1\n"
         "sngw_drops_total{reason=\"truncated\"} 2\n"
         "# HELP sngw_broker_disconnects_total DISCONNECT packets from the broker on sensors' sessions, by "
