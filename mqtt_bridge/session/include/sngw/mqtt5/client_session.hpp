@@ -172,6 +172,20 @@ public:
         config_.connect.password = std::move(password);
     }
 
+    /// The Session Expiry Interval (§3.1.2.11.2; none: absent, i.e. 0) and the Authentication Method
+    /// and Data (§3.1.2.11.9, §3.1.2.11.10; no method: no enhanced authentication) of the next CONNECT.
+    /// Like set_will they apply from the next on_link_up (the MQTT-SN 2.0 gateway takes them from each
+    /// sensor's CONNECT); AUTH and CONNACK from the broker are checked against the method in force.
+    void set_session_expiry_interval(std::optional<std::uint32_t> interval) noexcept
+    {
+        config_.connect.props.session_expiry_interval = interval;
+    }
+    void set_authentication(std::optional<std::string> method, std::optional<std::vector<std::byte>> data)
+    {
+        config_.connect.props.authentication_method = std::move(method);
+        config_.connect.props.authentication_data = std::move(data);
+    }
+
     // ---- observers ------------------------------------------------------------------------------
 
     session_state state() const noexcept { return state_; }
