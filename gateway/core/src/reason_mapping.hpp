@@ -42,6 +42,9 @@ struct reason_row {
     // MQTT-SN v2.0 (CSD01 §2.4 Reason Code table).
     std::uint8_t v2_disconnect; // DISCONNECT reason code a v2.0 sensor gets for this verdict
     std::uint8_t v2_connack;    // CONNACK reason code for a refused CONNECT
+    std::uint8_t v2_puback;     // PUBACK / PUBREC to the sensor when its PUBLISH completes with it
+    std::uint8_t v2_suback;     // SUBACK to the sensor when its SUBSCRIBE gets it
+    std::uint8_t v2_unsuback;   // UNSUBACK to the sensor when its UNSUBSCRIBE gets it
 };
 
 /// Every MQTT 5.0 Reason Code (§2.4), in code order (43 rows).
@@ -82,6 +85,18 @@ std::uint8_t suback_return_code(mqtt5::reason_code rc) noexcept;
 std::uint8_t v2_disconnect_code(std::optional<mqtt5::reason_code> reason) noexcept;
 /// The v2.0 CONNACK code for a refused CONNECT (std::nullopt: broker unreachable: 0x88).
 std::uint8_t v2_connack_code(std::optional<mqtt5::reason_code> reason) noexcept;
+
+/// The v2.0 PUBACK / PUBREC code for a sensor's PUBLISH the broker completed with `rc` (CSD01
+/// §3.6.3, §3.6.4): the same code where CSD01 §2.3 lists it, 0xF1 for transient refusals, 0x95
+/// for a PUBLISH over the broker's Maximum Packet Size.
+std::uint8_t v2_puback_code(mqtt5::reason_code rc) noexcept;
+/// The v2.0 SUBACK code for the broker's SUBACK reason code (CSD01 §3.8.5): granted QoS or failure.
+std::uint8_t v2_suback_code(mqtt5::reason_code rc) noexcept;
+/// The v2.0 UNSUBACK code for the broker's UNSUBACK reason code (CSD01 §3.10.3).
+std::uint8_t v2_unsuback_code(mqtt5::reason_code rc) noexcept;
+/// The MQTT 5 PUBACK / PUBREC reason code for a v2.0 sensor's PUBACK / PUBREC code (CSD01 §2.3 ->
+/// MQTT 5.0 §3.4.2.1): the same where MQTT 5 has it, else 0x00 below 0x80 and 0x80 above.
+mqtt5::reason_code mqtt5_ack_reason(std::uint8_t v2_code) noexcept;
 
 /// MQTT-SN v2.0 §3.11.3 [MQTT-SN-3.11.3-3]: DISCONNECT to a PINGREQ without a virtual connection.
 inline constexpr std::uint8_t v2_no_virtual_connection = 0xF4;
