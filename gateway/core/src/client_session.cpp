@@ -49,7 +49,7 @@ mqtt5::qos to_mqtt5(v12::qos q) noexcept
 }
 
 // Keep-alive / sleep supervision (design §3): Duration x factor.
-milliseconds supervision_period(std::uint16_t duration_s, std::uint32_t factor_percent) noexcept
+milliseconds supervision_period(std::uint32_t duration_s, std::uint32_t factor_percent) noexcept
 {
     return milliseconds(std::int64_t{duration_s} * 1000 * std::int64_t{factor_percent} / 100);
 }
@@ -112,6 +112,7 @@ void client_session::impl::send(const v12::message& m, std::vector<action>& out)
 
 bool client_session::impl::send(const v20::message& m, std::vector<action>& out)
 {
+    note_answer(m); // CSD01 §4.9: even one not sent for its size answers the request ("as if sent")
     auto bytes = v20::encode(m);
     if (!bytes) return false;
     // CSD01 §3.1.7 [MQTT-SN-3.1.7-2]: never more than the sensor's Maximum Packet Size; a packet
@@ -139,6 +140,7 @@ void client_session::impl::send_connack(std::uint8_t v12_code, std::uint8_t v2_c
     c.packet_id = connect_packet_id;
     c.reason_code = v2_code;
     if (v2_code < 0x80 && client_id_assigned) c.assigned_client_id = client_id;
+    if (v2_code < 0x80) fill_connack(c);
     send(c, out);
 }
 
@@ -197,7 +199,9 @@ mqtt5::session_config client_session::impl::make_session_config(bool clean_start
     c.client_id = cfg.client_id_prefix + client_id;
     c.clean_start = clean_start;                          // MQTT 5.0 §3.1.2.4: the sensor's CleanSession
     c.keep_alive = cfg.broker_keep_alive;                 // §3.1.2.10
-    c.props.session_expiry_interval = cfg.session_expiry; // §3.1.2.11.2: survives a gateway restart
+    // §3.1.2.11.2: v1.2, the configured one (survives a gateway restart); v2.0, the sensor's (CSD01
+    // §3.1.9: absent = 0, the session ends with the connection).
+    c.props.session_expiry_interval = session_expiry_interval();
     // §3.1.2.11.3: at most this many QoS 1/2 messages un-acknowledged toward us: what a sleeping
     // sensor's buffer holds; the broker keeps the rest (design §3).
     c.props.receive_maximum =
@@ -206,6 +210,10 @@ mqtt5::session_config client_session::impl::make_session_config(bool clean_start
     c.username = creds.user_name;                                         // §3.1.3.5
     if (creds.password) c.password = sn::wire::to_bytes(*creds.password); // §3.1.3.6
     c.will = desired_will();
+    if (auth_method) { // CSD01 §4.11: enhanced authentication, relayed (MQTT 5.0 §4.12)
+        c.props.authentication_method = auth_method;
+        c.props.authentication_data = auth_data;
+    }
     sc.connect_timeout = cfg.broker_connect_timeout;
     return sc;
 }
@@ -218,6 +226,7 @@ bool client_session::impl::publishes_upstream() const noexcept
 
 const broker_credentials& client_session::impl::credentials() const
 {
+    if (sensor_credentials) return *sensor_credentials; // CSD01 §4.11 MQTT-BASIC
     const auto found = cfg.credentials.find(client_id);
     return found != cfg.credentials.end() ? found->second : cfg.default_credentials;
 }
@@ -354,8 +363,9 @@ void client_session::impl::apply(std::vector<mqtt5::action>&& actions, time_poin
                 return std::find(dropped_state->outbound.begin(), dropped_state->outbound.end(),
                                  u.packet_id) != dropped_state->outbound.end();
             });
+        } else if (auto* auth = std::get_if<mqtt5::auth_received>(&a)) {
+            on_auth_received(*auth, now, out); // CSD01 §4.11: relayed to a v2.0 sensor
         }
-        // auth_received: no Authentication Method is configured, so the session refuses AUTH itself.
     }
 }
 
@@ -367,6 +377,9 @@ void client_session::impl::on_upstream_connected(const mqtt5::connected& c, time
     broker_session = true;
     relinking = false;
     link_connected = true;
+    upstream_session_present = c.session_present; // for a v2.0 CONNACK (CSD01 §3.2.3)
+    upstream_session_expiry = c.session_expiry_interval;
+    upstream_auth_data = c.props.authentication_data;
     // The broker lost the session although the sensor asked to keep it (clean 0, §6.3): its
     // subscriptions are gone upstream, so make them again; the sensor cannot be told (v1.2 CONNACK
     // has no Session Present).
@@ -573,6 +586,11 @@ void client_session::impl::give_verdict(const link_end& end, std::string detail,
     const std::uint8_t v2 = v2_disconnect_code(end.code());
     if (state == asleep) {
         verdict_owed = stored_verdict{v2, end.reason_string, now};
+        if (version == sn::protocol_version::v2_0 && !wakeup_sent) {
+            // CSD01 §3.14: a best-effort hint to wake, once; the verdict waits for its PINGREQ.
+            send(v20::wakeup_msg{}, out);
+            wakeup_sent = true;
+        }
         event(client_event_kind::upstream_down, detail + "; the sensor is told when it wakes", out);
         return;
     }
@@ -657,8 +675,7 @@ void client_session::impl::on_connect(const v12::connect_msg& m, time_point now,
 {
     if (shut_down) return;
     version = sn::protocol_version::v1_2;
-    max_packet_size = 0;
-    client_id_assigned = false;
+    reset_v2_connection();
     if (!begin_connect(m.clean_session, m.duration, now, out)) return;
 
     if (m.will) {
@@ -1237,7 +1254,9 @@ bool client_session::removable(time_point now) const
         s.broker_session ||
         (!s.clean_session && (s.topics.size() > 0 || !s.subscriptions.empty() || s.will_topic.has_value()));
     if (!holds) return true;
-    return now >= s.closed_since + seconds(s.cfg.session_expiry);
+    const auto expiry = s.session_expiry_interval();
+    if (expiry == 0xFFFFFFFFu) return false; // CSD01 §3.1.9: never expires
+    return now >= s.closed_since + seconds(expiry);
 }
 
 client_info client_session::info() const
@@ -1250,7 +1269,9 @@ client_info client_session::info() const
     i.session = s.id;
     i.state = s.state;
     i.keep_alive = s.keep_alive;
-    i.sleep_duration = (s.state == asleep || s.state == awake) ? s.sleep_duration : std::uint16_t{0};
+    i.sleep_duration = (s.state == asleep || s.state == awake)
+                           ? static_cast<std::uint16_t>(std::min<std::uint32_t>(s.sleep_duration, 0xFFFF))
+                           : std::uint16_t{0};
     i.last_seen = s.last_seen;
     i.in_flight = s.in_flight() ? 1 : 0;
     i.buffered = s.queue.size() - i.in_flight;

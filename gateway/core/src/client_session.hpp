@@ -70,6 +70,17 @@ public:
     /// routes those).
     void on_connect(const sn::v2_0::connect_msg& m, bool assigned, time_point now, std::vector<action>& out);
     void on_message(const sn::v2_0::message& m, time_point now, std::vector<action>& out);
+    /// MQTT-SN 2.0: a datagram from this client's peer that is no valid packet (`v2_reason` 0x81
+    /// Malformed Packet) or that the protocol forbids here (0x82). A sensor with a VC gets
+    /// DISCONNECT `v2_reason` (when `tell`) and loses the VC (CSD01 §4.12), its upstream link is
+    /// closed without DISCONNECT (the will is published); otherwise the datagram is dropped.
+    void on_bad_packet(std::uint8_t v2_reason, std::string detail, bool tell, time_point now,
+                       std::vector<action>& out);
+    /// MQTT-SN 2.0 §3.18: a v2.0 sensor with a VC whose CONNECT set Allow Network Address changes
+    /// (§3.1.2.6): a Connection Encapsulation naming it may move it to a new address.
+    bool accepts_connection_encapsulation() const noexcept;
+    /// A v2.0 sensor with a VC (active, awake, asleep, or waiting for its CONNACK).
+    bool has_v2_connection() const noexcept;
     /// The protocol version of the sensor's current (or last) CONNECT: its datagrams are decoded
     /// with it (design §2).
     sn::protocol_version version() const noexcept;

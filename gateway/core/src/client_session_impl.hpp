@@ -45,11 +45,43 @@ struct client_session::impl {
     std::uint16_t max_packet_size = 0;
     std::uint16_t ping_packet_id = 0;   // of the PINGREQ a PINGRESP (or a verdict) answers (§3.12)
     bool client_id_assigned = false;    // CONNECT had an empty client id: CONNACK carries ours (§3.2.11)
+    /// Default Awake Messages of the CONNECT (§3.1.8, §4.14.2 [MQTT-SN-4.14.2-3/-4]): at most this
+    /// many buffered messages go to the sensor in one awake cycle (PINGREQ .. PINGRESP); 0 (or
+    /// absent): the gateway decides (no cap). The pump cuts the cycle short after this many and
+    /// fills PINGRESP's Application Messages Remaining (§3.12) with what is left (1..254, 0xFF "some"
+    /// for 255 and more); with nothing left the field is absent.
+    std::uint8_t default_awake_messages = 0;
+    /// Session Expiry Interval of the CONNECT (§3.1.9), or of a later DISCONNECT (§3.13): absent = 0,
+    /// the session ends with the connection; 0xFFFFFFFF: never. The upstream CONNECT carries it
+    /// (transparent: the broker keeps the session as long) and the record outlives its connection
+    /// as long (v1.2 records: config::session_expiry).
+    std::uint32_t v2_session_expiry = 0;
+    bool allow_address_changes = false;  // CONNECT §3.1.2.6: Connection Encapsulation may move it
+    bool allow_suggested_values = false; // CONNECT §3.1.2.7: CONNACK / SLEEPRESP may carry ours
+    /// MQTT-BASIC user name and password of the CONNECT (§4.11): the upstream CONNECT's, instead of
+    /// the configured ones.
+    std::optional<broker_credentials> sensor_credentials;
+    /// Enhanced authentication (§4.11, MQTT 5.0 §4.12): the CONNECT's method (relayed upstream) and
+    /// the Packet Identifier the next AUTH to the sensor echoes (the CONNECT's, then its AUTH's,
+    /// [MQTT-SN-3.3.2-1]).
+    std::optional<std::string> auth_method;
+    std::optional<std::vector<std::byte>> auth_data; // of the CONNECT
+    std::uint16_t auth_packet_id = 0;
+    /// The broker's last CONNACK for this sensor: Session Present (§3.2.3), the Session Expiry in
+    /// force and its authentication data, for the sensor's CONNACK.
+    bool upstream_session_present = false;
+    std::uint32_t upstream_session_expiry = 0;
+    std::optional<std::vector<std::byte>> upstream_auth_data;
+    bool accepted_before = false; // a CONNACK 0x00 went to this record (its half of the session exists)
+    /// Flow control (§4.9): the Packet Identifier of the sensor's request not answered yet. Set by
+    /// on_message(v20), cleared when send(v20) sends the answer with that id (or the VC ends).
+    std::optional<std::uint16_t> outstanding_request;
+    bool wakeup_sent = false; // WAKEUP (§3.14) sent for the stored verdict: once per sleep
 
     // ---- the sensor's connection (MQTT-SN v1.2 §6.2, §6.11, §6.14) -----------------------------
     std::uint16_t keep_alive = 0;     // CONNECT Duration, seconds
     bool clean_session = false;       // of the last CONNECT
-    std::uint16_t sleep_duration = 0; // DISCONNECT Duration, seconds
+    std::uint32_t sleep_duration = 0; // DISCONNECT Duration (v2.0: SLEEPREQ Sleep Duration), seconds
     time_point last_seen{};           // last datagram from the sensor
     time_point supervised_since{};    // keep-alive / sleep timer start (last datagram, or PINGRESP)
     time_point closed_since{};        // when it went disconnected / lost (for session expiry)
@@ -264,6 +296,22 @@ struct client_session::impl {
     void handle(const v20::disconnect_msg& m, time_point now, std::vector<action>& out);
     void handle(const v20::sleepreq_msg& m, time_point now, std::vector<action>& out);
     void handle(const v20::auth_msg& m, time_point now, std::vector<action>& out);
+    /// The gateway's own verdict on the sensor (design §4, CSD01 §4.12): DISCONNECT `v2_reason` (when
+    /// `tell`), the VC deleted, upstream closed without DISCONNECT so the broker publishes the will.
+    void violation(std::uint8_t v2_reason, std::string detail, bool tell, time_point now,
+                   std::vector<action>& out);
+    void on_auth_received(const mqtt5::auth_received& a, time_point now, std::vector<action>& out);
+    /// Flow control bookkeeping of a packet going to the sensor (§4.9).
+    void note_answer(const v20::message& m) noexcept;
+    /// Session Present, Session Expiry, authentication of a v2.0 CONNACK 0x00 (§3.2).
+    void fill_connack(v20::connack_msg& c);
+    /// v1.2 CONNECT: the v2.0 connection fields back to their defaults.
+    void reset_v2_connection() noexcept;
+    /// How long the session outlives the connection, seconds (v2.0 §3.1.9; v1.2 config).
+    std::uint32_t session_expiry_interval() const noexcept;
+    void end_connection_from_sensor(mqtt5::reason_code upstream_reason,
+                                    std::optional<std::uint32_t> session_expiry, std::string detail,
+                                    time_point now, std::vector<action>& out);
 
     // ---- MQTT-SN 2.0: aliases, PUBLISH, SUBSCRIBE (client_session_v2_publish.cpp) ----------------
     void handle(const v20::register_msg& m, time_point now, std::vector<action>& out);

@@ -64,6 +64,29 @@ std::optional<std::uint16_t> packet_id_of(const v20::message& m)
         m);
 }
 
+// CSD01 §3.1 Figure 3-1: a v2.0 CONNECT that does not decode still says which CONNECT it was
+// (Packet Identifier, after Flags and the optional Will Flags) and its Keep Alive (after the
+// Protocol Version): enough for a CONNACK with a reason code (§4.12). None when even those are cut.
+struct v2_connect_head {
+    std::uint16_t packet_id = 0;
+    std::uint16_t keep_alive = 0;
+};
+
+std::optional<v2_connect_head> peek_v2_connect(std::span<const std::byte> d)
+{
+    auto h = sn::wire::parse_header(d);
+    if (!h || h->msg_type != static_cast<std::uint8_t>(v20::msg_type::connect)) return std::nullopt;
+    std::size_t i = h->header_size;
+    if (d.size() < i + 1) return std::nullopt;
+    const auto flags = std::to_integer<unsigned>(d[i]);
+    i += (flags & 0x02u) != 0 ? 2 : 1; // §3.1.3 Will Flags follow when the Will flag is set
+    if (d.size() < i + 5) return std::nullopt;
+    auto u16 = [&](std::size_t at) {
+        return static_cast<std::uint16_t>((std::to_integer<unsigned>(d[at]) << 8) | std::to_integer<unsigned>(d[at + 1]));
+    };
+    return v2_connect_head{u16(i), u16(i + 3)};
+}
+
 std::string peer_text(peer_id p)
 {
     return std::to_string(p.link) + ":" + std::to_string(p.address);
@@ -353,6 +376,21 @@ struct gateway::impl {
         auto m = v20::decode(d);
         if (!m) {
             drop(out, from, r->s->client_id(), m.error(), describe_datagram_v2(d));
+            if (refuse_bad_connect(from, d, m.error(), out)) {
+                // §3.2.4 [MQTT-SN-3.2.4-2]: a CONNACK of 0x80 or more deletes the VC too.
+                if (r->s->has_v2_connection()) {
+                    const std::size_t first = out.size();
+                    r->s->on_bad_packet(0x81, "CONNECT does not decode", false, now, out);
+                    settle(id, out, first, now);
+                }
+                return;
+            }
+            if (r->s->has_v2_connection()) {
+                // CSD01 §4.12 (design §4): DISCONNECT 0x81 Malformed Packet, the VC is deleted.
+                const std::size_t first = out.size();
+                r->s->on_bad_packet(0x81, describe_datagram_v2(d) + ": " + m.error().message(), true, now, out);
+                settle(id, out, first, now);
+            }
             return;
         }
         std::visit(
@@ -403,15 +441,69 @@ struct gateway::impl {
         return "datagram of " + std::to_string(d.size()) + " octets";
     }
 
+    /// A v2.0 CONNECT that does not decode (CSD01 §4.12: CONNECT errors MAY get a CONNACK with the
+    /// code): Keep Alive 0 is a Protocol Error (0x82, §3.1.6 [MQTT-SN-3.1.6-4]), anything else 0x81
+    /// Malformed Packet. True when a CONNACK went out.
+    bool refuse_bad_connect(peer_id from, std::span<const std::byte> d, boost::system::error_code ec,
+                            std::vector<action>& out)
+    {
+        const auto fc = sn::classify_first_contact(d);
+        if (fc.kind != sn::first_contact_kind::connect || fc.version != sn::protocol_version::v2_0) return false;
+        const auto head = peek_v2_connect(d);
+        if (!head) return false;
+        v20::connack_msg c;
+        c.packet_id = head->packet_id;
+        c.reason_code = head->keep_alive == 0 && ec == make_error_code(sn::errc::bad_field_value) ? 0x82 : 0x81;
+        send(out, from, c);
+        return true;
+    }
+
     // CSD01 §3.18: a sensor whose address changed speaks through a Connection Encapsulation naming
     // its client id; the record moves to the new address when its CONNECT allowed it (Allow Network
-    // Address changes).
+    // Address changes, §3.1.2.6).
     void on_connection_encapsulation(peer_id from, const v20::connection_encapsulation_msg& m, time_point now,
                                      std::vector<action>& out)
     {
-        // TODO(#5): route by client id, check Allow Network Address changes, deliver the inner packet.
-        (void)now;
-        drop(out, from, m.client_id, errc::unexpected_message, "Connection Encapsulation (not supported yet)");
+        // decode() has checked that the inner packet is v2.0 and one of the seven types §3.18
+        // allows (PUBLISH, SUBSCRIBE, UNSUBSCRIBE, REGISTER, DISCONNECT, SLEEPREQ, PINGREQ).
+        auto inner = v20::decode(m.message);
+        if (!inner) {
+            drop(out, from, m.client_id, inner.error(), "Connection Encapsulation: inner packet");
+            return;
+        }
+        auto no_connection = [&](std::string why) {
+            // §3.13.3: DISCONNECT 0xF4 echoing the inner packet's id; never for a DISCONNECT.
+            if (!std::holds_alternative<v20::disconnect_msg>(*inner))
+                out.push_back(send_datagram{
+                    from, detail::disconnect_datagram(sn::protocol_version::v2_0, detail::v2_no_virtual_connection,
+                                                      std::nullopt, packet_id_of(*inner))});
+            drop(out, from, m.client_id, errc::no_session, "Connection Encapsulation: " + why);
+        };
+        auto it = by_client.find(m.client_id);
+        if (it == by_client.end()) {
+            no_connection("unknown client id");
+            return;
+        }
+        const session_id id = it->second;
+        auto& r = *find(id);
+        if (!r.s->has_v2_connection()) {
+            no_connection("no MQTT-SN 2.0 connection");
+            return;
+        }
+        if (!r.s->accepts_connection_encapsulation()) {
+            // §3.1.2.6 [MQTT-SN-3.1.2.6-1]: a protocol error: DISCONNECT (to the sender) and the VC is
+            // deleted.
+            out.push_back(send_datagram{from, detail::disconnect_datagram(sn::protocol_version::v2_0, 0x82)});
+            drop(out, from, m.client_id, errc::unexpected_message,
+                 "Connection Encapsulation without Allow Network Address changes");
+            const std::size_t first = out.size();
+            r.s->on_bad_packet(0x82, "Connection Encapsulation without Allow Network Address changes", false, now,
+                               out);
+            settle(id, out, first, now);
+            return;
+        }
+        bind(id, r, from, now, out);
+        deliver_v2(id, *inner, now, out);
     }
 
     void deliver(session_id id, const v12::message& m, time_point now, std::vector<action>& out)
@@ -482,6 +574,7 @@ struct gateway::impl {
         auto m = v20::decode(d);
         if (!m) {
             drop(out, from, {}, m.error(), describe_datagram_v2(d));
+            refuse_bad_connect(from, d, m.error(), out);
             return;
         }
         std::visit(

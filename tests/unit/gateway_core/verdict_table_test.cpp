@@ -202,6 +202,100 @@ void walk(std::uint8_t code, char what, bool asleep)
     }
 }
 
+// ---- MQTT-SN 2.0 sensors (CSD01): the same rows through the core --------------------------------
+
+// CONNECT "t1" (§3.1): Clean Start 0, Session Expiry 600 s (the record outlives a verdict), Packet
+// Identifier 1, Keep Alive 60 s.
+const auto v2_connect_t1 = "10 01"
+                           " 08"          // Flags: Sess Exp
+                           " 00 01"       // Packet Identifier 1
+                           " 02 00 3c 00 00"
+                           " 00 00 02 58" // Session Expiry Interval 600 s
+                           " 74 31";      // "t1"
+const auto v2_pingreq = "04 0c 00 07";     // PINGREQ Packet Identifier 7 (§3.11)
+
+// The sensor is told: at once if active (DISCONNECT, Flags Reason Code, the code, Reason String
+// "why"); asleep, a WAKEUP hint at once (§3.14) and at its next PINGREQ the DISCONNECT with that
+// PINGREQ's Packet Identifier instead of PINGRESP (design §4).
+void told_v2(core_harness& h, const strings& now, bool asleep, std::uint8_t v2)
+{
+    if (asleep) {
+        CHECK(now == strings{"02 15"});
+        REQUIRE(h.client("t1"));
+        CHECK(h.client("t1")->verdict_pending);
+        h.send(sensor, v2_pingreq);
+        CHECK(h.sent_to(sensor) == strings{wire("09 0e 05 00 07 " + code_hex(v2) + " 77 68 79")});
+    } else {
+        CHECK(now == strings{wire("07 0e 04 " + code_hex(v2) + " 77 68 79")});
+        h.send(sensor, v2_pingreq); // no VC any more: 0xF4 echoing its Packet Identifier (§3.13.3)
+        CHECK(h.sent_to(sensor) == strings{wire("06 0e 05 00 07 f4")});
+    }
+    CHECK(h.state_of(sensor) == core::client_state::disconnected);
+}
+
+void walk_v2(const expected& e, char what, bool asleep)
+{
+    core_harness h(table_config());
+    h.send(sensor, v2_connect_t1);
+    auto& b = h.broker("t1");
+    b.link_up();
+    b.expect<mqtt5::connect_packet>();
+    b.connack_success();
+    REQUIRE(h.sent_to(sensor) == strings{wire("06 02 00 00 01 00")}); // CONNACK Packet Id 1, Success
+    if (asleep) {
+        h.send(sensor, "09 13 01 00 02 00 00 00 64"); // SLEEPREQ Packet Id 2, 100 s
+        REQUIRE(h.sent_to(sensor) == strings{wire("06 14 00 00 02 00")});
+    }
+    // The same broker DISCONNECT as for v1.2 (walk above).
+    b.reply_bytes(sngw::test::hex("e0 1d " + code_hex(e.code) +
+                                  " 1b"
+                                  " 1f 00 03 77 68 79"
+                                  " 1c 00 12 6f 74 68 65 72 2e 65 78 61 6d 70 6c 65 3a 31 38 38 34"));
+    const auto now = h.sent_to(sensor);
+    switch (what) {
+    case 'R':
+    case 'N':
+        CHECK(now.empty());
+        CHECK(b.opens() == 2);
+        recovers(h, b);
+        break;
+    case 'L':
+        CHECK(now.empty());
+        h.advance(1s);
+        CHECK(b.opens() == 2);
+        recovers(h, b);
+        break;
+    case 'E':
+        CHECK(now.empty());
+        REQUIRE(b.opens() == 2);
+        CHECK(b.last_open().host == "other.example");
+        recovers(h, b);
+        break;
+    case 'F':
+        told_v2(h, now, asleep, e.v2_disconnect);
+        CHECK(b.opens() == 1);
+        h.send(sensor, v2_connect_t1);
+        CHECK(b.opens() == 2);
+        break;
+    case 'D':
+        told_v2(h, now, asleep, e.v2_disconnect);
+        h.send(sensor, v2_connect_t1);
+        // Hold-down: CONNACK with the broker's code (design §4), the broker untouched.
+        CHECK(h.sent_to(sensor) == strings{wire("06 02 00 00 01 " + code_hex(e.v2_connack))});
+        CHECK(b.opens() == 1);
+        h.advance(5s);
+        h.send(sensor, v2_connect_t1);
+        CHECK(b.opens() == 2);
+        break;
+    default:
+        FAIL("bad row");
+    }
+    if (what == 'R' || what == 'N' || what == 'L' || what == 'E') {
+        h.send(sensor, v2_pingreq);
+        CHECK(h.sent_to(sensor) == strings{wire("04 0d 00 07")}); // PINGRESP: the session carries on
+    }
+}
+
 } // namespace
 
 TEST_CASE("the verdict table has design §4's row for every MQTT 5 reason code")
@@ -300,4 +394,46 @@ TEST_CASE("every broker CONNACK refusal and an unreachable broker reach a connec
     h.send(sensor, connect_t1);
     h.broker("t1").link_down(); // unreachable
     CHECK(h.sent_to(sensor) == strings{"03 05 01"});
+}
+
+TEST_CASE("every broker DISCONNECT reaches an active and a sleeping v2.0 sensor as design §4 says")
+{
+    for (const auto& e : rows) {
+        for (const bool asleep : {false, true}) {
+            CAPTURE(static_cast<int>(e.code));
+            CAPTURE(e.what);
+            CAPTURE(asleep);
+            walk_v2(e, allowed_in_disconnect(e.code) ? e.what : 'R', asleep);
+        }
+    }
+}
+
+TEST_CASE("every broker CONNACK refusal and an unreachable broker reach a connecting v2.0 sensor as CONNACK")
+{
+    for (const auto& e : rows) {
+        if (e.code < 0x80) continue;
+        CAPTURE(static_cast<int>(e.code));
+        core_harness h(table_config());
+        h.send(sensor, v2_connect_t1);
+        auto& b = h.broker("t1");
+        b.link_up();
+        b.expect<mqtt5::connect_packet>();
+        b.reply_bytes(sngw::test::hex("20 03 00 " + code_hex(e.code) + " 00"));
+        const bool allowed = allowed_in_connack(e.code);
+        // CONNACK Packet Id 1 with design §4's code (0x88: a refusal our session cannot read is a
+        // link lost, i.e. the broker unavailable).
+        CHECK(h.sent_to(sensor) == strings{wire("06 02 00 00 01 " + code_hex(allowed ? e.v2_connack : 0x88))});
+        h.send(sensor, v2_connect_t1);
+        if (allowed && e.what == 'D') {
+            CHECK(h.sent_to(sensor) == strings{wire("06 02 00 00 01 " + code_hex(e.v2_connack))});
+            CHECK(b.opens() == 1);
+        } else {
+            CHECK(h.sent_to(sensor).empty());
+            CHECK(h.last_broker().open());
+        }
+    }
+    core_harness h(table_config());
+    h.send(sensor, v2_connect_t1);
+    h.broker("t1").link_down(); // unreachable
+    CHECK(h.sent_to(sensor) == strings{wire("06 02 00 00 01 88")}); // 0x88 Server unavailable
 }
