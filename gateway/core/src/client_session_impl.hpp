@@ -187,11 +187,14 @@ struct client_session::impl {
         v12::topic_id_type type = v12::topic_id_type::normal;
         std::uint16_t topic_id = 0; // SUBACK's
         std::string filter;
+        mqtt5::subscribe_options options{}; // v2.0: No Local, Retain As Published, Retain Handling
+        bool alias_in_suback = true;        // v2.0: not when subscribed by predefined alias (§3.8.4)
     };
     struct subscription {
         std::string filter;
         v12::topic_id_type type = v12::topic_id_type::normal;
         mqtt5::qos granted = mqtt5::qos::at_most_once;
+        mqtt5::subscribe_options options{}; // v2.0: as subscribed (CSD01 §3.7.2), for resubscribe()
     };
     std::vector<sub_request> sub_requests;
     std::vector<subscription> subscriptions;
@@ -211,6 +214,7 @@ struct client_session::impl {
         stage at = stage::queued;
         bool sent_before = false;  // a PUBLISH of it went out: re-sends carry DUP (§5.3.4)
         bool reregistered = false; // the sensor answered PUBACK 0x02 once: REGISTERed again
+        bool by_name = false;      // v2.0: PUBLISH with Topic Type 0b11 (no alias left, CSD01 §3.6.2)
     };
     topic_registry topics;
     std::deque<downlink> queue; // in order; the front may be in flight (at != queued)
@@ -224,6 +228,7 @@ struct client_session::impl {
     bool congested = false;
     std::uint64_t retransmissions = 0;
     std::uint64_t dropped_qos0 = 0;
+    std::size_t awake_delivered = 0; // v2.0: messages delivered in this awake cycle (§4.14, DAM)
 
     // ---- helpers (client_session.cpp) ------------------------------------------------------------
     void send(const v12::message& m, std::vector<action>& out);
@@ -323,6 +328,16 @@ struct client_session::impl {
     void handle(const v20::pubcomp_msg& m, time_point now, std::vector<action>& out);
     void handle(const v20::subscribe_msg& m, time_point now, std::vector<action>& out);
     void handle(const v20::unsubscribe_msg& m, time_point now, std::vector<action>& out);
+    /// v2.0 PUBACK (QoS 1) or PUBREC (QoS 2) to the sensor (CSD01 §3.6.2.7 Figure 3-11); the
+    /// Reason Code is left out when 0x00 (absent means Success, §3.6.3.2).
+    void send_v2_publish_ack(v12::qos q, std::uint16_t packet_id, std::uint8_t code, std::vector<action>& out);
+    /// The v2.0 form of a broker message for the sensor (§4.7.2): predefined alias, session alias
+    /// (REGISTERed first), or the Topic Name; false: undeliverable (answered upstream, counted).
+    bool choose_v2_topic(downlink& d, time_point now, std::vector<action>& out);
+    /// PINGRESP with Application Messages Remaining (CSD01 §3.12; v1.2: plain PINGRESP).
+    void send_pingresp(std::optional<std::uint8_t> remaining, std::vector<action>& out);
+    /// CSD01 §4.4, Appendix C.4: the v2.0 retry interval after `retries` re-sends (v1.2: T_RETRY).
+    milliseconds retry_wait() const noexcept;
 
     // ---- topics, PUBLISH, SUBSCRIBE (client_session_publish.cpp) --------------------------------
     void handle(const v12::register_msg& m, time_point now, std::vector<action>& out);

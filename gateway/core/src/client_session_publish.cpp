@@ -195,6 +195,16 @@ void client_session::impl::publish_qos0(held_publish m, time_point now, std::vec
         drop(errc::broker_unavailable, m.q == v12::qos::minus_one ? "PUBLISH QoS -1" : "PUBLISH QoS 0", out);
         return;
     case mqtt5::request_status::refused:
+        if (version == sn::protocol_version::v2_0) {
+            // CSD01 §3.6.2.7 Figure 3-11: a QoS 0 PUBLISH has no answer: dropped and counted (issue
+            // #5: one over the broker's Maximum Packet Size).
+            ++dropped_qos0;
+            ++stats.qos0_dropped;
+            drop(r.reason == mqtt5::reason_code::packet_too_large ? errc::message_too_large
+                                                                   : errc::broker_unavailable,
+                 "PUBLISH QoS 0 refused upstream: " + code_text(static_cast<std::uint8_t>(r.reason)), out);
+            return;
+        }
         // §6.6: a PUBACK with the rejection reaches the sensor whatever the QoS (QoS -1 has no
         // answer, §6.8).
         if (m.q != v12::qos::minus_one && connected_sensor())
@@ -211,6 +221,17 @@ void client_session::impl::on_publish_completed(const mqtt5::publish_completed& 
     if (it == uplinks.end()) return;
     const auto u = *it;
     uplinks.erase(it);
+    if (version == sn::protocol_version::v2_0) {
+        // CSD01 §3.6.3 / §3.6.4: the broker's code, mapped (reason_mapping); a PUBLISH given up
+        // locally after link losses is worth a later try: 0xF1 Congestion.
+        const auto v2 = c.local && c.reason == mqtt5::reason_code::unspecified_error ? std::uint8_t{0xF1}
+                                                                                     : v2_puback_code(c.reason);
+        if (u.q == v12::qos::two && v2 < 0x80 &&
+            std::find(pubrel_awaited.begin(), pubrel_awaited.end(), u.msg_id) == pubrel_awaited.end())
+            pubrel_awaited.push_back(u.msg_id); // as v1.2 below: a DUP re-send gets PUBREC again
+        if (connected_sensor()) send_v2_publish_ack(u.q, u.msg_id, v2, out);
+        return;
+    }
     // A PUBLISH given up locally after repeated link losses is worth a later try: congestion.
     const auto code = c.local && c.reason == mqtt5::reason_code::unspecified_error
                           ? v12::return_codes::rejected_congestion
@@ -337,12 +358,36 @@ void client_session::impl::on_subscribe_result(const mqtt5::subscribe_result& r,
         if (existing != subscriptions.end()) {
             existing->granted = granted;
             existing->type = req.type; // how the sensor named it last (§6.10 picks the id by it)
+            existing->options = req.options;
         } else
-            subscriptions.push_back(subscription{req.filter, req.type, granted});
+            subscriptions.push_back(subscription{req.filter, req.type, granted, req.options});
         if (req.type == v12::topic_id_type::normal && req.topic_id != 0)
             topics.set_announced(req.topic_id, true);
+        if (!connected_sensor()) return;
+        if (version == sn::protocol_version::v2_0) {
+            // CSD01 §3.8, §4.7.2.2: the alias of a name without wildcards (session, or the
+            // predefined one); none for a wildcard filter or a subscription by predefined alias.
+            // The Reason Code is the granted QoS, always present (§3.7.6 [MQTT-SN-3.7.6-5]).
+            v20::suback_msg a;
+            a.packet_id = req.msg_id;
+            a.reason_code = v2_suback_code(rc);
+            a.topic_type = v20::topic_type::predefined_alias; // [MQTT-SN-3.8.2.1-2] without an alias
+            if (req.topic_id != 0 && req.alias_in_suback) {
+                a.topic_alias = req.topic_id;
+                if (req.type == v12::topic_id_type::normal) a.topic_type = v20::topic_type::session_alias;
+            }
+            send(a, out);
+            return;
+        }
+        send(v12::suback_msg{to_sn(granted), req.topic_id, req.msg_id, v12::return_codes::accepted}, out);
+        return;
+    }
+    if (version == sn::protocol_version::v2_0) {
+        // CSD01 §3.8.5: the broker's failure mapped; 0xF1 when the link ended first.
         if (connected_sensor())
-            send(v12::suback_msg{to_sn(granted), req.topic_id, req.msg_id, v12::return_codes::accepted}, out);
+            send(v20::suback_msg{v20::topic_type::predefined_alias, req.msg_id, std::nullopt,
+                                 r.local ? std::uint8_t{0xF1} : v2_suback_code(rc)},
+                 out);
         return;
     }
     // The link ended before the SUBACK: congestion, try again later; else the broker's verdict.
@@ -409,8 +454,17 @@ void client_session::impl::on_unsubscribe_result(const mqtt5::unsubscribe_result
     sub_requests.erase(it);
     if (r.local) return; // the link ended first: the sensor re-sends (§6.13)
     std::erase_if(subscriptions, [&](const subscription& s) { return s.filter == req.filter; });
+    if (!connected_sensor()) return;
+    if (version == sn::protocol_version::v2_0) {
+        // CSD01 §3.10.3: the broker's reason code (0x11 No subscription existed, ...), left out
+        // when 0x00.
+        const auto rc = r.reason_codes.empty() ? mqtt5::reason_code::unspecified_error : r.reason_codes.front();
+        const auto code = v2_unsuback_code(rc);
+        send(v20::unsuback_msg{req.msg_id, code == 0 ? std::nullopt : std::optional<std::uint8_t>(code)}, out);
+        return;
+    }
     // §6.9: UNSUBACK after the broker's.
-    if (connected_sensor()) send(v12::unsuback_msg{req.msg_id}, out);
+    send(v12::unsuback_msg{req.msg_id}, out);
 }
 
 void client_session::impl::resubscribe(time_point now, std::vector<action>& out)
@@ -418,6 +472,7 @@ void client_session::impl::resubscribe(time_point now, std::vector<action>& out)
     for (const auto& sub : subscriptions) {
         mqtt5::subscription s;
         s.topic_filter = sub.filter;
+        s.options = sub.options;
         s.options.max_qos = sub.granted;
         auto r = upstream.subscribe({std::move(s)}, {}, now);
         if (r.status != mqtt5::request_status::sent) continue;
@@ -454,6 +509,9 @@ void client_session::impl::on_message_received(mqtt5::message_received&& m, time
     d.retain = m.message.retain;
     d.delivery = m.delivery;
 
+    if (version == sn::protocol_version::v2_0) {
+        if (!choose_v2_topic(d, now, out)) return;
+    } else {
     // How the sensor knows the topic (§6.7, §6.10): a predefined id, a short name it subscribed to,
     // or a normal id (REGISTERed first when the sensor has not been told it yet). §6.10: the gateway
     // uses the id the sensor got from its SUBACK or REGACK, so a predefined name it has a normal id
@@ -495,6 +553,7 @@ void client_session::impl::on_message_received(mqtt5::message_received&& m, time
                       out);
         return;
     }
+    }
     if (d.q == v12::qos::zero) {
         // Design §3: QoS 0 waits in the same FIFO (order kept), bounded; past the bound dropped
         // and counted. (QoS 1/2 are bounded by our Receive Maximum: the broker keeps the rest.)
@@ -525,6 +584,7 @@ void client_session::impl::pump(time_point now, std::vector<action>& out)
 {
     // Delivery runs only while the sensor listens: active, or awake (§6.14).
     if (!connected_sensor() || shut_down) return;
+    if (state != awake) awake_delivered = 0; // a new awake cycle counts from 0 (CSD01 §4.14)
     while (!in_flight() || !retry_deadline) {
         if (in_flight()) {
             // Paused by sleep or a reconnect: send it again now (DUP on a PUBLISH, §5.3.4). A
@@ -548,8 +608,22 @@ void client_session::impl::pump(time_point now, std::vector<action>& out)
                 send_pingresp(out);
                 state = asleep;
                 supervised_since = now;
+                awake_delivered = 0;
                 event(client_event_kind::asleep, "buffered messages delivered", out);
             }
+            return;
+        }
+        if (state == awake && version == sn::protocol_version::v2_0 && default_awake_messages != 0 &&
+            awake_delivered >= default_awake_messages) {
+            // CSD01 §4.14, §3.1.8: Default Awake Messages per awake cycle; PINGRESP tells how many
+            // are left (§3.12: 1..254, 0xFF "some"), and the sensor is asleep again.
+            const auto left = queue.size();
+            send_pingresp(static_cast<std::uint8_t>(std::min<std::size_t>(left, 255)), out);
+            state = asleep;
+            supervised_since = now;
+            awake_delivered = 0;
+            event(client_event_kind::asleep, std::to_string(left) + " still buffered (Default Awake Messages)",
+                  out);
             return;
         }
         auto& d = queue.front();
@@ -564,6 +638,7 @@ void client_session::impl::pump(time_point now, std::vector<action>& out)
             transmit_front(false, now, out);
             --queued_qos0;
             queue.pop_front();
+            if (state == awake) ++awake_delivered;
             continue;
         }
         if (d.msg_id == 0) d.msg_id = allocate_msg_id();
@@ -576,6 +651,56 @@ void client_session::impl::pump(time_point now, std::vector<action>& out)
 void client_session::impl::transmit_front(bool resend, time_point now, std::vector<action>& out)
 {
     auto& d = queue.front();
+    if (version == sn::protocol_version::v2_0) {
+        // CSD01 §4.4: a retransmission is byte-identical (the same Packet Identifier), except DUP,
+        // which only a QoS 2 PUBLISH carries (§3.6.2.2.3 [MQTT-SN-3.6.2.2.3-1]).
+        v20::message m;
+        switch (d.at) {
+        case stage::register_sent:
+            // CSD01 §3.4 [MQTT-SN-3.4-2]: the gateway's REGISTER carries the session alias.
+            m = v20::register_msg{d.register_msg_id, d.topic_id, d.topic};
+            break;
+        case stage::queued:
+        case stage::publish_sent: {
+            v20::publish_msg p;
+            p.dup = d.sent_before && d.q == v12::qos::two;
+            p.q = d.q == v12::qos::two ? v20::qos::qos2 : d.q == v12::qos::one ? v20::qos::qos1 : v20::qos::qos0;
+            p.retain = d.retain;
+            p.packet_id = d.q == v12::qos::zero ? std::uint16_t{0} : d.msg_id;
+            if (d.by_name) {
+                p.topic_type = v20::topic_type::topic_name;
+                p.topic_name = d.topic;
+            } else {
+                p.topic_type = d.type == v12::topic_id_type::predefined ? v20::topic_type::predefined_alias
+                                                                        : v20::topic_type::session_alias;
+                p.topic_alias = d.topic_id;
+            }
+            p.payload = d.payload;
+            m = std::move(p);
+            if (!d.sent_before) ++stats.publishes_to_clients[static_cast<std::size_t>(d.q)];
+            d.sent_before = true;
+            break;
+        }
+        case stage::pubrel_sent:
+            m = v20::pubrel_msg{d.msg_id, std::nullopt};
+            break;
+        }
+        // choose_v2_topic checked the sizes against the sensor's Maximum Packet Size; send()
+        // checks again (CSD01 §3.1.7) and counts what it cannot send.
+        const bool sent = send(m, out);
+        if (d.at == stage::queued) return;
+        if (!sent) {
+            // CSD01 §3.1.7 [MQTT-SN-3.1.7-2] (as MQTT 5.0 §3.1.2.11.4): discarded and handled as
+            // if sent: acknowledged upstream, no answer awaited.
+            apply(upstream.acknowledge(d.delivery, now), now, out);
+            d.delivery = {};
+            complete_front(now, out);
+            return;
+        }
+        if (resend) retries = 0;
+        retry_deadline = now + retry_wait();
+        return;
+    }
     switch (d.at) {
     case stage::register_sent:
         // §5.4.10: the gateway's REGISTER carries the id it assigned.
@@ -644,6 +769,7 @@ void client_session::impl::complete_front(time_point now, std::vector<action>& o
     auto& d = queue.front();
     last_completed_msg_id = d.at == stage::register_sent ? d.register_msg_id : d.msg_id;
     if (d.q == v12::qos::zero) --queued_qos0;
+    if (state == awake) ++awake_delivered; // CSD01 §4.14 Default Awake Messages
     queue.pop_front();
     retries = 0;
     congested = false;

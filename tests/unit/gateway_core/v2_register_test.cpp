@@ -29,7 +29,7 @@ void subscribe_s_wildcard(core_harness& h, sngw::test::fake_broker& b)
                    "00 01"     // Packet Identifier 1
                    "73 2f 23", // "s/#"
                    "s/#", mqtt5::reason_code::granted_qos_1);
-    CHECK(h.sent_to(sensor) == strings{wire("05"   // Length
+    CHECK(h.sent_to(sensor) == strings{wire("06"   // Length
                                             "09"   // SUBACK
                                             "01"   // Flags: no alias, Topic Type predefined
                                             "00 01" // Packet Identifier 1
@@ -84,7 +84,7 @@ TEST_CASE("v2.0 REGISTER past the alias limit gets Quota exceeded and is counted
     h.send(sensor, "06 10 00 00 01 61"); // REGISTER "a", Packet Identifier 1
     CHECK(h.sent_to(sensor) == strings{wire("07 11 04 00 01 00 01")});
     h.send(sensor, "06 10 00 00 02 62"); // REGISTER "b"
-    CHECK(h.sent_to(sensor) == strings{wire("05"     // Length
+    CHECK(h.sent_to(sensor) == strings{wire("06"     // Length
                                             "11"     // REGACK
                                             "00"     // Flags: no alias, session alias type
                                             "00 02"  // Packet Identifier 2
@@ -99,7 +99,7 @@ TEST_CASE("v2.0 REGISTER of a name with a wildcard gets Topic Name invalid")
     core_harness h(quiet());
     v2b::connect(h);
     h.send(sensor, "08 10 00 00 04 61 2f 2b"); // REGISTER "a/+", Packet Identifier 4
-    CHECK(h.sent_to(sensor) == strings{wire("05"     // Length
+    CHECK(h.sent_to(sensor) == strings{wire("06"     // Length
                                             "11"     // REGACK
                                             "00"     // Flags
                                             "00 04"  // Packet Identifier 4

@@ -33,7 +33,7 @@ TEST_CASE("v2.0 SUBSCRIBE by name passes its options upstream and gets a session
     CHECK(s.options.no_local);
     CHECK(s.options.retain_as_published);
     CHECK(s.options.retain_handling == mqtt5::retain_handling::do_not_send);
-    CHECK(h.sent_to(sensor) == strings{wire("07"     // Length
+    CHECK(h.sent_to(sensor) == strings{wire("08"     // Length
                                             "09"     // SUBACK
                                             "04"     // Flags: Topic Alias present, session alias
                                             "00 01"  // Packet Identifier 1
@@ -54,7 +54,7 @@ TEST_CASE("v2.0 SUBSCRIBE options default to Retain Handling 0 and the granted Q
     CHECK_FALSE(s.options.no_local);
     CHECK_FALSE(s.options.retain_as_published);
     CHECK(s.options.retain_handling == mqtt5::retain_handling::send_on_subscribe);
-    CHECK(h.sent_to(sensor) == strings{wire("07 09 04 00 02 00 01 01")}); // granted QoS 1
+    CHECK(h.sent_to(sensor) == strings{wire("08 09 04 00 02 00 01 01")}); // granted QoS 1
 }
 
 TEST_CASE("v2.0 SUBSCRIBE to a name with a predefined alias gets that alias, by the alias none")
@@ -68,7 +68,7 @@ TEST_CASE("v2.0 SUBSCRIBE to a name with a predefined alias gets that alias, by 
                    "00 02"                    // Packet Identifier 2
                    "70 72 65 2f 66 69 76 65", // "pre/five"
                    "pre/five", mqtt5::reason_code::granted_qos_0);
-    CHECK(h.sent_to(sensor) == strings{wire("07"     // Length
+    CHECK(h.sent_to(sensor) == strings{wire("08"     // Length
                                             "09"     // SUBACK
                                             "05"     // Flags: Topic Alias present, predefined alias
                                             "00 02"  // Packet Identifier 2
@@ -83,7 +83,7 @@ TEST_CASE("v2.0 SUBSCRIBE to a name with a predefined alias gets that alias, by 
                    "00 03"  // Packet Identifier 3
                    "00 05", // Topic Alias 5
                    "pre/five", mqtt5::reason_code::granted_qos_1);
-    CHECK(h.sent_to(sensor) == strings{wire("05"     // Length
+    CHECK(h.sent_to(sensor) == strings{wire("06"     // Length
                                             "09"     // SUBACK
                                             "01"     // Flags: no alias ([MQTT-SN-3.8.4-3]), predefined
                                             "00 03"  // Packet Identifier 3
@@ -110,7 +110,7 @@ TEST_CASE("v2.0 SUBSCRIBE by session alias subscribes to its name and returns th
                    "00 04"  // Packet Identifier 4
                    "00 01", // Topic Alias 1
                    "s/t", mqtt5::reason_code::granted_qos_1);
-    CHECK(h.sent_to(sensor) == strings{wire("07 09 04 00 04 00 01 01")});
+    CHECK(h.sent_to(sensor) == strings{wire("08 09 04 00 04 00 01 01")});
 }
 
 TEST_CASE("v2.0 SUBSCRIBE and UNSUBSCRIBE with an unknown alias get Unknown Topic Alias")
@@ -118,13 +118,13 @@ TEST_CASE("v2.0 SUBSCRIBE and UNSUBSCRIBE with an unknown alias get Unknown Topi
     core_harness h(v2b::with_predefined());
     auto& b = v2b::connect(h);
     h.send(sensor, "07 08 20 00 05 00 09"); // SUBSCRIBE session alias 9
-    CHECK(h.sent_to(sensor) == strings{wire("05"     // Length
+    CHECK(h.sent_to(sensor) == strings{wire("06"     // Length
                                             "09"     // SUBACK
                                             "01"     // Flags: no alias
                                             "00 05"  // Packet Identifier 5
                                             "f0")}); // 0xF0 Unknown Topic Alias
     h.send(sensor, "07 08 21 00 06 00 09"); // SUBSCRIBE predefined alias 9
-    CHECK(h.sent_to(sensor) == strings{wire("05 09 01 00 06 f0")});
+    CHECK(h.sent_to(sensor) == strings{wire("06 09 01 00 06 f0")});
     h.send(sensor, "07 0a 00 00 07 00 09"); // UNSUBSCRIBE session alias 9
     CHECK(h.sent_to(sensor) == strings{wire("05"     // Length
                                             "0b"     // UNSUBACK
@@ -138,13 +138,13 @@ TEST_CASE("the broker's SUBACK failure reaches the v2.0 sensor with the same cod
     core_harness h(quiet());
     auto& b = v2b::connect(h);
     v2b::subscribe(h, b, "08 08 23 00 06 73 2f 23", "s/#", mqtt5::reason_code::not_authorized);
-    CHECK(h.sent_to(sensor) == strings{wire("05"     // Length
+    CHECK(h.sent_to(sensor) == strings{wire("06"     // Length
                                             "09"     // SUBACK
                                             "01"     // Flags: no alias
                                             "00 06"  // Packet Identifier 6
                                             "87")}); // 0x87 Not authorized
     v2b::subscribe(h, b, "08 08 23 00 07 73 2f 23", "s/#", mqtt5::reason_code::quota_exceeded);
-    CHECK(h.sent_to(sensor) == strings{wire("05 09 01 00 07 97")});
+    CHECK(h.sent_to(sensor) == strings{wire("06 09 01 00 07 97")});
     CHECK(h.client("c1")->subscriptions.empty());
 }
 
