@@ -275,3 +275,57 @@ TEST_CASE("v2.0 a DISCONNECT from the server ends the wait and keeps its reason 
     CHECK(c.disconnect(std::uint8_t{0x04}).has_value()); // with will; the server does not answer
     check_script(gw);
 }
+
+TEST_CASE("v2.0 connect with MQTT-BASIC carries the user name and password as Authentication Data")
+{
+    const auto connect_wire = hex("20 01"             // Length 32, Packet Type CONNECT
+                                  "25"                // Connect Flags: Net Addr, Auth, Clean Start
+                                  "00 01"             // Packet Identifier 1
+                                  "02"                // Protocol Version 2.0
+                                  "00 1e"             // Keep Alive 30 s
+                                  "00 00"             // Maximum Packet Size: no limit
+                                  "0a"                // Authentication Method Length 10
+                                  "4d 51 54 54 2d 42" // "MQTT-B
+                                  "41 53 49 43"       //  ASIC"
+                                  "00 07"             // Authentication Data Length 7
+                                  "00 01 75"          // §4.11 User Name length 1, "u"
+                                  "00 02 70 77"       // §4.11 Password length 2, "pw"
+                                  "73 32");           // Client Identifier "s2"
+    const auto expected = v2_0::decode(connect_wire);
+    REQUIRE(expected.has_value());
+    scripted_gateway_v2 gw({{*expected, {wire_v2(v2_0::connack_msg{.packet_id = 1, .reason_code = 0x00})}}});
+    auto o = options_for(gw);
+    o.authentication = sngw::sn_client::mqtt_basic("u", "pw");
+    o.allow_network_address_changes = true;
+    auto c = open(o);
+    const auto r = c.connect();
+    REQUIRE(r.has_value());
+    CHECK(r->reason_code == 0x00);
+    check_script(gw);
+}
+
+TEST_CASE("v2.0 after rebind the packets go in Connection Encapsulation from a new port and answers reach it")
+{
+    const auto encapsulated_ping = hex("0a"            // Length 10 (the whole packet)
+                                       "fe"            // Connection Encapsulation (§3.18)
+                                       "00 02"         // Client Identifier Length 2
+                                       "73 32"         // "s2"
+                                       "04 0c 00 01"); // PINGREQ, Packet Identifier 1
+    const auto expected = v2_0::decode(encapsulated_ping);
+    REQUIRE(expected.has_value());
+    scripted_gateway_v2 gw({
+        {*expected, {wire_v2(v2_0::pingresp_msg{.packet_id = 1})}},
+        // PUBACK is not among what §3.18 wraps: it goes bare.
+        {v2_0::puback_msg{7, std::uint8_t{0x00}}, {}},
+    });
+    auto c = open(options_for(gw));
+    const auto before = c.link().local_port();
+    REQUIRE(c.rebind().has_value());
+    CHECK(c.link().local_port() != before);
+    c.options().connection_encapsulation = true;
+    const auto r = c.ping();
+    REQUIRE_MESSAGE(r.has_value(), r.error().message());
+    CHECK(r->packet_id == 1);
+    CHECK(c.send(v2_0::puback_msg{7, std::uint8_t{0x00}}).has_value());
+    check_script(gw);
+}

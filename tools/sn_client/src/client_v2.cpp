@@ -60,7 +60,35 @@ constexpr bool succeeded(std::uint8_t rc) noexcept
     return rc < 0x80;
 }
 
+/// What §3.18 lets a client wrap in Connection Encapsulation.
+bool may_encapsulate(const message& m) noexcept
+{
+    return is<v2_0::publish_msg>(m) || is<v2_0::subscribe_msg>(m) || is<v2_0::unsubscribe_msg>(m) ||
+           is<v2_0::register_msg>(m) || is<v2_0::disconnect_msg>(m) || is<v2_0::sleepreq_msg>(m) ||
+           is<v2_0::pingreq_msg>(m);
+}
+
+void append_u16_string(std::vector<std::byte>& out, std::string_view s)
+{
+    // Callers keep s under 65536 octets (a longer one cannot be sent in any case).
+    const auto n = static_cast<std::uint16_t>(std::min<std::size_t>(s.size(), 0xFFFF));
+    out.push_back(static_cast<std::byte>(n >> 8));
+    out.push_back(static_cast<std::byte>(n & 0xFF));
+    for (std::size_t i = 0; i < n; ++i)
+        out.push_back(static_cast<std::byte>(s[i]));
+}
+
 } // namespace
+
+v2_0::auth_fields mqtt_basic(std::string_view user_name, std::string_view password)
+{
+    // §4.11 MQTT User Name and Password Support.
+    v2_0::auth_fields a;
+    a.method = "MQTT-BASIC";
+    append_u16_string(a.data, user_name);
+    append_u16_string(a.data, password);
+    return a;
+}
 
 std::string reason_code_meaning(v2_0::msg_type packet, std::uint8_t rc)
 {
@@ -124,7 +152,19 @@ result<void> client_v2::send(const message& m)
 {
     auto bytes = v2_0::encode(m);
     if (!bytes) return make_error_code(errc::encode_failed);
+    if (options_.connection_encapsulation && may_encapsulate(m)) {
+        // §3.18 Connection Encapsulation: the Client Identifier names the Virtual Connection.
+        auto wrapped =
+            v2_0::encode(v2_0::connection_encapsulation_msg{options_.client_id, std::move(*bytes)});
+        if (!wrapped) return make_error_code(errc::encode_failed);
+        return send_raw(*wrapped);
+    }
     return send_raw(*bytes);
+}
+
+result<void> client_v2::rebind()
+{
+    return link_.rebind();
 }
 
 result<std::optional<message>> client_v2::receive_one(clock::time_point deadline)
@@ -273,6 +313,9 @@ result<connect_result_v2> client_v2::connect()
     if (options_.will)
         c.will = v2_0::will_fields{options_.will->retain, options_.will->q,      topic_type::topic_name, 0,
                                    options_.will->topic,  options_.will->payload};
+    c.auth = options_.authentication;
+    c.allow_network_address_changes = options_.allow_network_address_changes;
+    c.allow_server_suggested_values = options_.allow_server_suggested_values;
     c.client_id = options_.client_id;
     const std::uint16_t id = c.packet_id;
     // §3.2.4: the CONNACK carries the CONNECT's Packet Identifier.

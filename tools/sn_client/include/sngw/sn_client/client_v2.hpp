@@ -30,6 +30,10 @@ namespace sngw::sn_client {
 
 namespace v2_0 = ::sngw::sn::v2_0;
 
+/// The Authentication Method "MQTT-BASIC" and its data for an MQTT user name and password (§4.11:
+/// a Two Byte Integer length and the UTF-8 user name, a Two Byte Integer length and the password).
+v2_0::auth_fields mqtt_basic(std::string_view user_name, std::string_view password);
+
 /// The Will of a v2.0 CONNECT (§3.1.3, §3.1.10-§3.1.13), by topic name.
 struct will_v2 {
     std::string topic{};
@@ -54,6 +58,14 @@ struct client_v2_options {
     std::uint16_t maximum_packet_size = 0;
     std::optional<std::uint8_t> default_awake_messages{}; // §3.1.8 Default Awake Messages
     std::optional<will_v2> will{};
+    /// §3.1.4 Auth flag: Authentication Method and Data (mqtt_basic() for a user name and password,
+    /// §4.11); the gateway answers MQTT-BASIC with CONNACK, never AUTH.
+    std::optional<v2_0::auth_fields> authentication{};
+    bool allow_network_address_changes = false; // §3.1.4 "Net Addr": Connection Encapsulation allowed
+    bool allow_server_suggested_values = false; // §3.1.4 "Srv Sugg"
+    /// Wrap what §3.18 allows (PUBLISH, SUBSCRIBE, UNSUBSCRIBE, REGISTER, DISCONNECT, SLEEPREQ, PINGREQ)
+    /// in Connection Encapsulation naming client_id: a sensor whose address changed (see rebind()).
+    bool connection_encapsulation = false;
 
     /// Predefined Topic Aliases both sides know, to name the topic of an inbound PUBLISH.
     std::map<std::uint16_t, std::string> predefined_topics{};
@@ -216,6 +228,9 @@ public:
 
     boost::system::result<void> send(const v2_0::message& m);
     boost::system::result<void> send_raw(std::span<const std::byte> datagram);
+    /// UDP: go on from a new socket on another ephemeral port (a sensor whose address changed, §3.18);
+    /// serial: nothing.
+    boost::system::result<void> rebind();
 
     /// The last DISCONNECT the server sent (its Reason Code and Reason String), if any.
     const std::optional<v2_0::disconnect_msg>& last_disconnect() const noexcept { return last_disconnect_; }
