@@ -152,12 +152,13 @@ void client_session::impl::send_pingresp(std::vector<action>& out)
         send(v20::pingresp_msg{ping_packet_id, std::nullopt}, out);
 }
 
-void client_session::impl::send_no_connection(std::optional<std::uint16_t> packet_id, std::vector<action>& out)
+void client_session::impl::send_no_connection(std::optional<std::uint16_t> packet_id,
+                                              std::vector<action>& out)
 {
-    out.emplace_back(send_datagram{
-        peer, disconnect_datagram(version, v2_no_virtual_connection, std::nullopt, packet_id,
-                                  max_packet_size == 0 ? std::numeric_limits<std::size_t>::max()
-                                                       : std::size_t{max_packet_size})});
+    out.emplace_back(
+        send_datagram{peer, disconnect_datagram(version, v2_no_virtual_connection, std::nullopt, packet_id,
+                                                max_packet_size == 0 ? std::numeric_limits<std::size_t>::max()
+                                                                     : std::size_t{max_packet_size})});
 }
 
 void client_session::impl::event(client_event_kind kind, std::string detail, std::vector<action>& out)
@@ -197,8 +198,8 @@ mqtt5::session_config client_session::impl::make_session_config(bool clean_start
     mqtt5::session_config sc;
     auto& c = sc.connect;
     c.client_id = cfg.client_id_prefix + client_id;
-    c.clean_start = clean_start;                          // MQTT 5.0 §3.1.2.4: the sensor's CleanSession
-    c.keep_alive = cfg.broker_keep_alive;                 // §3.1.2.10
+    c.clean_start = clean_start;          // MQTT 5.0 §3.1.2.4: the sensor's CleanSession
+    c.keep_alive = cfg.broker_keep_alive; // §3.1.2.10
     // §3.1.2.11.2: v1.2, the configured one (survives a gateway restart); v2.0, the sensor's (CSD01
     // §3.1.9: absent = 0, the session ends with the connection).
     c.props.session_expiry_interval = session_expiry_interval();
@@ -554,10 +555,10 @@ void client_session::impl::send_disconnect(std::uint8_t v2_reason,
     // Packet Identifier when the verdict answers one (state asleep: given at its next PINGREQ).
     std::optional<std::uint16_t> packet_id;
     if (version == sn::protocol_version::v2_0 && state == asleep) packet_id = ping_packet_id;
-    out.emplace_back(send_datagram{
-        peer, disconnect_datagram(version, v2_reason, reason_string, packet_id,
-                                  max_packet_size == 0 ? std::numeric_limits<std::size_t>::max()
-                                                       : std::size_t{max_packet_size})});
+    out.emplace_back(
+        send_datagram{peer, disconnect_datagram(version, v2_reason, reason_string, packet_id,
+                                                max_packet_size == 0 ? std::numeric_limits<std::size_t>::max()
+                                                                     : std::size_t{max_packet_size})});
     ++stats.verdicts_sent;
 }
 

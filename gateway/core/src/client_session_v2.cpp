@@ -43,15 +43,17 @@ std::optional<std::uint16_t> packet_id_of(const v20::message& m)
         m);
 }
 
-// CSD01 §4.9: the packets that need an answer from the gateway (a client's PUBREC waits for our
-// PUBREL).
+// CSD01 §4.9: the sensor's packets that need an answer from the gateway. §4.9 lists PUBREC too,
+// but a client's PUBREC belongs to a flow the gateway started (its QoS 2 PUBLISH, e.g. while Awake
+// with the waking PINGREQ unanswered): counting it would end every such delivery with 0x93, so
+// only the client's own flows count here.
 bool is_request(const v20::message& m) noexcept
 {
     if (const auto* p = std::get_if<v20::publish_msg>(&m)) return p->q != v20::qos::qos0;
-    return std::holds_alternative<v20::pubrec_msg>(m) || std::holds_alternative<v20::pubrel_msg>(m) ||
-           std::holds_alternative<v20::register_msg>(m) || std::holds_alternative<v20::subscribe_msg>(m) ||
-           std::holds_alternative<v20::unsubscribe_msg>(m) || std::holds_alternative<v20::pingreq_msg>(m) ||
-           std::holds_alternative<v20::sleepreq_msg>(m) || std::holds_alternative<v20::auth_msg>(m);
+    return std::holds_alternative<v20::pubrel_msg>(m) || std::holds_alternative<v20::register_msg>(m) ||
+           std::holds_alternative<v20::subscribe_msg>(m) || std::holds_alternative<v20::unsubscribe_msg>(m) ||
+           std::holds_alternative<v20::pingreq_msg>(m) || std::holds_alternative<v20::sleepreq_msg>(m) ||
+           std::holds_alternative<v20::auth_msg>(m);
 }
 
 // What a client may send to its gateway at all (CSD01 §2.1.3 Figure 2-4 directions); CONNECT,
@@ -95,7 +97,8 @@ std::optional<broker_credentials> parse_mqtt_basic(const std::vector<std::byte>&
     std::size_t i = 0;
     auto field = [&]() -> std::optional<std::string> {
         if (d.size() - i < 2) return std::nullopt;
-        const std::size_t n = (std::to_integer<std::size_t>(d[i]) << 8) | std::to_integer<std::size_t>(d[i + 1]);
+        const std::size_t n =
+            (std::to_integer<std::size_t>(d[i]) << 8) | std::to_integer<std::size_t>(d[i + 1]);
         i += 2;
         if (d.size() - i < n) return std::nullopt;
         std::string v;
@@ -137,13 +140,12 @@ mqtt5::reason_code upstream_disconnect_reason(std::uint8_t code) noexcept
     }
 }
 
-constexpr std::uint8_t rc_malformed = 0x81;           // CSD01 §2.3 Malformed Packet
-constexpr std::uint8_t rc_protocol_error = 0x82;      // Protocol Error
-constexpr std::uint8_t rc_bad_credentials = 0x86;     // Bad User Name or Password
+constexpr std::uint8_t rc_malformed = 0x81;            // CSD01 §2.3 Malformed Packet
+constexpr std::uint8_t rc_protocol_error = 0x82;       // Protocol Error
+constexpr std::uint8_t rc_bad_credentials = 0x86;      // Bad User Name or Password
 constexpr std::uint8_t rc_receive_max_exceeded = 0x93; // Receive Maximum exceeded (§4.9)
 
 } // namespace
-
 
 void client_session::impl::reset_v2_connection() noexcept
 {
@@ -171,7 +173,8 @@ void client_session::impl::on_connect(const v20::connect_msg& m, bool assigned, 
                                       std::vector<action>& out)
 {
     if (shut_down) return;
-    const bool listening = state == active || state == asleep || state == awake || state == connecting_upstream;
+    const bool listening =
+        state == active || state == asleep || state == awake || state == connecting_upstream;
     version = sn::protocol_version::v2_0;
     connect_packet_id = m.packet_id;
     max_packet_size = m.maximum_packet_size; // §3.1.7: send(v20) enforces it
@@ -278,11 +281,13 @@ void client_session::impl::note_answer(const v20::message& m) noexcept
         outstanding_request.reset(); // the exchange (or the VC) is over
         return;
     }
-    const bool answer = std::holds_alternative<v20::puback_msg>(m) || std::holds_alternative<v20::pubrec_msg>(m) ||
-                        std::holds_alternative<v20::pubrel_msg>(m) || std::holds_alternative<v20::pubcomp_msg>(m) ||
-                        std::holds_alternative<v20::regack_msg>(m) || std::holds_alternative<v20::suback_msg>(m) ||
-                        std::holds_alternative<v20::unsuback_msg>(m) || std::holds_alternative<v20::pingresp_msg>(m) ||
-                        std::holds_alternative<v20::sleepresp_msg>(m) || std::holds_alternative<v20::auth_msg>(m);
+    // The gateway's PUBREL is its own request (its QoS 2 flow), never an answer.
+    const bool answer =
+        std::holds_alternative<v20::puback_msg>(m) || std::holds_alternative<v20::pubrec_msg>(m) ||
+        std::holds_alternative<v20::pubcomp_msg>(m) || std::holds_alternative<v20::regack_msg>(m) ||
+        std::holds_alternative<v20::suback_msg>(m) || std::holds_alternative<v20::unsuback_msg>(m) ||
+        std::holds_alternative<v20::pingresp_msg>(m) || std::holds_alternative<v20::sleepresp_msg>(m) ||
+        std::holds_alternative<v20::auth_msg>(m);
     if (answer && packet_id_of(m) == outstanding_request) outstanding_request.reset();
 }
 
@@ -331,7 +336,8 @@ void client_session::impl::on_message(const v20::message& m, time_point now, std
             return;
         }
     } else if ((state == asleep && !allowed_asleep(m)) || (state == awake && !allowed_awake(m))) {
-        violation(rc_protocol_error, name + " while " + std::string(to_string(state)), true, now, out); // §4.14
+        violation(rc_protocol_error, name + " while " + std::string(to_string(state)), true, now,
+                  out); // §4.14
         return;
     }
     if (is_request(m)) {
@@ -439,8 +445,8 @@ void client_session::impl::handle(const v20::disconnect_msg& m, time_point now, 
     const std::uint8_t code = m.reason_code.value_or(0x00);
     if (m.session_expiry_interval && *m.session_expiry_interval != 0 && v2_session_expiry == 0) {
         // §3.13 (as MQTT 5.0 §3.14.2.2.2): a Session Expiry where the CONNECT had 0 is a protocol error.
-        violation(rc_protocol_error, "DISCONNECT with a Session Expiry after a CONNECT without one", true, now,
-                  out);
+        violation(rc_protocol_error, "DISCONNECT with a Session Expiry after a CONNECT without one", true,
+                  now, out);
         return;
     }
     if (m.session_expiry_interval) v2_session_expiry = *m.session_expiry_interval;
@@ -456,11 +462,13 @@ void client_session::impl::handle(const v20::auth_msg& m, time_point now, std::v
     // CSD01 §4.11: AUTH only within enhanced authentication (never with MQTT-BASIC), with the CONNECT's
     // method (MQTT 5.0 §4.12), 0x18 while connecting, 0x19 (or 0x18 within it) to re-authenticate.
     const bool connecting = state == connecting_upstream;
-    const bool ok_reason = connecting ? m.reason_code == 0x18 : (m.reason_code == 0x18 || m.reason_code == 0x19);
+    const bool ok_reason =
+        connecting ? m.reason_code == 0x18 : (m.reason_code == 0x18 || m.reason_code == 0x19);
     if (!auth_method || m.auth_method != *auth_method || !ok_reason || (!connecting && state != active)) {
         violation(rc_protocol_error,
-                  !auth_method ? std::string("AUTH without an enhanced authentication method")
-                               : "AUTH " + std::string(m.auth_method) + " reason " + std::to_string(m.reason_code),
+                  !auth_method
+                      ? std::string("AUTH without an enhanced authentication method")
+                      : "AUTH " + std::string(m.auth_method) + " reason " + std::to_string(m.reason_code),
                   true, now, out);
         return;
     }
@@ -475,7 +483,8 @@ void client_session::impl::handle(const v20::auth_msg& m, time_point now, std::v
     apply(upstream.send_auth(mqtt5::reason_code{m.reason_code}, std::move(props), now), now, out);
 }
 
-void client_session::impl::on_auth_received(const mqtt5::auth_received& a, time_point, std::vector<action>& out)
+void client_session::impl::on_auth_received(const mqtt5::auth_received& a, time_point,
+                                            std::vector<action>& out)
 {
     // MQTT 5.0 §4.12: the broker's AUTH goes to the sensor as a v2.0 AUTH (CSD01 §3.3) with the Packet
     // Identifier of the CONNECT or AUTH it answers.

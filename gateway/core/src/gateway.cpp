@@ -55,8 +55,10 @@ std::optional<std::uint16_t> packet_id_of(const v20::message& m)
         [](const auto& x) -> std::optional<std::uint16_t> {
             if constexpr (requires { x.packet_id; }) {
                 using F = std::decay_t<decltype(x.packet_id)>;
-                if constexpr (std::is_same_v<F, std::uint16_t>) return x.packet_id;
-                else return x.packet_id; // std::optional<std::uint16_t> (DISCONNECT)
+                if constexpr (std::is_same_v<F, std::uint16_t>)
+                    return x.packet_id;
+                else
+                    return x.packet_id; // std::optional<std::uint16_t> (DISCONNECT)
             } else {
                 return std::nullopt;
             }
@@ -82,7 +84,8 @@ std::optional<v2_connect_head> peek_v2_connect(std::span<const std::byte> d)
     i += (flags & 0x02u) != 0 ? 2 : 1; // §3.1.3 Will Flags follow when the Will flag is set
     if (d.size() < i + 5) return std::nullopt;
     auto u16 = [&](std::size_t at) {
-        return static_cast<std::uint16_t>((std::to_integer<unsigned>(d[at]) << 8) | std::to_integer<unsigned>(d[at + 1]));
+        return static_cast<std::uint16_t>((std::to_integer<unsigned>(d[at]) << 8) |
+                                          std::to_integer<unsigned>(d[at + 1]));
     };
     return v2_connect_head{u16(i), u16(i + 3)};
 }
@@ -388,7 +391,8 @@ struct gateway::impl {
             if (r->s->has_v2_connection()) {
                 // CSD01 §4.12 (design §4): DISCONNECT 0x81 Malformed Packet, the VC is deleted.
                 const std::size_t first = out.size();
-                r->s->on_bad_packet(0x81, describe_datagram_v2(d) + ": " + m.error().message(), true, now, out);
+                r->s->on_bad_packet(0x81, describe_datagram_v2(d) + ": " + m.error().message(), true, now,
+                                    out);
                 settle(id, out, first, now);
             }
             return;
@@ -448,12 +452,14 @@ struct gateway::impl {
                             std::vector<action>& out)
     {
         const auto fc = sn::classify_first_contact(d);
-        if (fc.kind != sn::first_contact_kind::connect || fc.version != sn::protocol_version::v2_0) return false;
+        if (fc.kind != sn::first_contact_kind::connect || fc.version != sn::protocol_version::v2_0)
+            return false;
         const auto head = peek_v2_connect(d);
         if (!head) return false;
         v20::connack_msg c;
         c.packet_id = head->packet_id;
-        c.reason_code = head->keep_alive == 0 && ec == make_error_code(sn::errc::bad_field_value) ? 0x82 : 0x81;
+        c.reason_code =
+            head->keep_alive == 0 && ec == make_error_code(sn::errc::bad_field_value) ? 0x82 : 0x81;
         send(out, from, c);
         return true;
     }
@@ -474,9 +480,10 @@ struct gateway::impl {
         auto no_connection = [&](std::string why) {
             // §3.13.3: DISCONNECT 0xF4 echoing the inner packet's id; never for a DISCONNECT.
             if (!std::holds_alternative<v20::disconnect_msg>(*inner))
-                out.push_back(send_datagram{
-                    from, detail::disconnect_datagram(sn::protocol_version::v2_0, detail::v2_no_virtual_connection,
-                                                      std::nullopt, packet_id_of(*inner))});
+                out.push_back(
+                    send_datagram{from, detail::disconnect_datagram(sn::protocol_version::v2_0,
+                                                                    detail::v2_no_virtual_connection,
+                                                                    std::nullopt, packet_id_of(*inner))});
             drop(out, from, m.client_id, errc::no_session, "Connection Encapsulation: " + why);
         };
         auto it = by_client.find(m.client_id);
@@ -497,8 +504,8 @@ struct gateway::impl {
             drop(out, from, m.client_id, errc::unexpected_message,
                  "Connection Encapsulation without Allow Network Address changes");
             const std::size_t first = out.size();
-            r.s->on_bad_packet(0x82, "Connection Encapsulation without Allow Network Address changes", false, now,
-                               out);
+            r.s->on_bad_packet(0x82, "Connection Encapsulation without Allow Network Address changes", false,
+                               now, out);
             settle(id, out, first, now);
             return;
         }
@@ -588,16 +595,17 @@ struct gateway::impl {
                     publish_without_session(from, {}, msg, now, out);
                 } else if constexpr (std::is_same_v<T, v20::connection_encapsulation_msg>) {
                     on_connection_encapsulation(from, msg, now, out);
-                } else if constexpr (std::is_same_v<T, v20::advertise_msg> || std::is_same_v<T, v20::gwinfo_msg>) {
+                } else if constexpr (std::is_same_v<T, v20::advertise_msg> ||
+                                     std::is_same_v<T, v20::gwinfo_msg>) {
                     drop(out, from, {}, errc::own_advertisement, std::string(v20::type_name(*m)));
                 } else {
                     // CSD01 §3.13.3: "No Virtual Connection exists", echoing the packet's id; never in
                     // answer to a DISCONNECT (two gateways would answer each other for ever).
                     if constexpr (!std::is_same_v<T, v20::disconnect_msg>)
-                        out.push_back(send_datagram{
-                            from, detail::disconnect_datagram(sn::protocol_version::v2_0,
-                                                              detail::v2_no_virtual_connection, std::nullopt,
-                                                              packet_id_of(*m))});
+                        out.push_back(
+                            send_datagram{from, detail::disconnect_datagram(sn::protocol_version::v2_0,
+                                                                            detail::v2_no_virtual_connection,
+                                                                            std::nullopt, packet_id_of(*m))});
                     drop(out, from, {}, errc::no_session, std::string(v20::type_name(*m)));
                 }
             },
@@ -712,8 +720,8 @@ struct gateway::impl {
                       sn::protocol_version version = sn::protocol_version::v1_2)
     {
         const session_id id = next_session++;
-        auto s = std::make_unique<detail::client_session>(id, client_id, from, cfg, predefined, stats, own_watch,
-                                                          version);
+        auto s = std::make_unique<detail::client_session>(id, client_id, from, cfg, predefined, stats,
+                                                          own_watch, version);
         sessions.emplace(id, record{std::move(s), deadlines.end()});
         by_client.emplace(client_id, id);
         return id; // bind() enters the peer

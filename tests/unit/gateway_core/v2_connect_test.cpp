@@ -26,24 +26,25 @@ std::vector<std::byte> b(std::string_view s)
 
 } // namespace
 
-TEST_CASE("a v2.0 CONNECT with Session Expiry, Default Awake Messages and MQTT-BASIC connects upstream with them")
+TEST_CASE(
+    "a v2.0 CONNECT with Session Expiry, Default Awake Messages and MQTT-BASIC connects upstream with them")
 {
     core_harness h(quiet());
     const auto c = sngw::test::connect_v2(h, sensor, "c1",
-                                          "28"                            // Length 40
-                                          " 01"                           // CONNECT
-                                          " 1d"                           // Flags: DAM, Sess Exp, Auth, Clean Start
-                                          " 00 01"                        // Packet Identifier 1
-                                          " 02"                           // Protocol Version 2
-                                          " 00 3c"                        // Keep Alive 60 s
-                                          " 00 00"                        // Maximum Packet Size: no limit
-                                          " 05"                           // Default Awake Messages 5
-                                          " 00 00 0e 10"                  // Session Expiry Interval 3600 s
+                                          "28"           // Length 40
+                                          " 01"          // CONNECT
+                                          " 1d"          // Flags: DAM, Sess Exp, Auth, Clean Start
+                                          " 00 01"       // Packet Identifier 1
+                                          " 02"          // Protocol Version 2
+                                          " 00 3c"       // Keep Alive 60 s
+                                          " 00 00"       // Maximum Packet Size: no limit
+                                          " 05"          // Default Awake Messages 5
+                                          " 00 00 0e 10" // Session Expiry Interval 3600 s
                                           " 0a 4d 51 54 54 2d 42 41 53 49 43" // Auth Method "MQTT-BASIC"
-                                          " 00 0a"                        // Auth Data Length 10
-                                          " 00 03 62 6f 62"               //   User Name "bob"
-                                          " 00 03 70 77 31"               //   Password "pw1"
-                                          " 63 31",                       // Client Identifier "c1"
+                                          " 00 0a"                            // Auth Data Length 10
+                                          " 00 03 62 6f 62"                   //   User Name "bob"
+                                          " 00 03 70 77 31"                   //   Password "pw1"
+                                          " 63 31",                           // Client Identifier "c1"
                                           sngw::test::v2_connack_ok);
     // MQTT 5.0 §3.1.3.5, §3.1.3.6: the sensor's user name and password, not the configured ones;
     // §3.1.2.11.2: its Session Expiry; no enhanced authentication.
@@ -55,10 +56,12 @@ TEST_CASE("a v2.0 CONNECT with Session Expiry, Default Awake Messages and MQTT-B
     CHECK(h.state_of(sensor) == core::client_state::active);
 }
 
-TEST_CASE("a v2.0 CONNECT without Session Expiry asks the broker for none and the record goes with the connection")
+TEST_CASE(
+    "a v2.0 CONNECT without Session Expiry asks the broker for none and the record goes with the connection")
 {
     core_harness h(quiet());
-    const auto c = sngw::test::connect_v2(h, sensor, "c1", sngw::test::v2_connect_c1, sngw::test::v2_connack_ok);
+    const auto c =
+        sngw::test::connect_v2(h, sensor, "c1", sngw::test::v2_connect_c1, sngw::test::v2_connack_ok);
     // CSD01 §3.1.9: absent = 0, the session ends with the VC.
     CHECK(c.props.session_expiry_interval == std::optional<std::uint32_t>(0));
     h.send(sensor, "03 0e 00"); // DISCONNECT, no fields (§3.13)
@@ -70,11 +73,12 @@ TEST_CASE("a v2.0 CONNECT with Keep Alive 0 gets CONNACK 0x82 and nothing goes u
 {
     core_harness h(quiet());
     h.send(sensor, "0c 01 01"
-                   " 00 07"  // Packet Identifier 7
-                   " 02"     // Protocol Version 2
-                   " 00 00"  // Keep Alive 0: a protocol error (§3.1.6 [MQTT-SN-3.1.6-4])
+                   " 00 07" // Packet Identifier 7
+                   " 02"    // Protocol Version 2
+                   " 00 00" // Keep Alive 0: a protocol error (§3.1.6 [MQTT-SN-3.1.6-4])
                    " 00 00 63 31");
-    CHECK(h.sent_to(sensor) == strings{wire("06 02 00 00 07 82")}); // CONNACK Packet Id 7, 0x82 Protocol Error
+    CHECK(h.sent_to(sensor) ==
+          strings{wire("06 02 00 00 07 82")}); // CONNACK Packet Id 7, 0x82 Protocol Error
     CHECK_FALSE(h.client("c1").has_value());
     CHECK(h.dropped().size() == 1);
 }
@@ -118,10 +122,11 @@ TEST_CASE("malformed MQTT-BASIC data ends the connection of an active v2.0 senso
     CHECK(br.close_mode() == mqtt5::close_mode::abrupt); // the will would fire
 }
 
-TEST_CASE("enhanced authentication is relayed: CONNECT, the broker's AUTH, the sensor's AUTH, CONNACK with data")
+TEST_CASE(
+    "enhanced authentication is relayed: CONNECT, the broker's AUTH, the sensor's AUTH, CONNACK with data")
 {
     core_harness h(quiet());
-    h.send(sensor, "16 01 05"          // Length 22, CONNECT, Flags: Auth, Clean Start
+    h.send(sensor, "16 01 05" // Length 22, CONNECT, Flags: Auth, Clean Start
                    " 00 01 02 00 3c 00 00"
                    " 05 53 43 52 41 4d" // Auth Method "SCRAM"
                    " 00 02 78 31"       // Auth Data "x1"
@@ -149,12 +154,12 @@ TEST_CASE("enhanced authentication is relayed: CONNECT, the broker's AUTH, the s
     ok.props.authentication_method = "SCRAM";
     ok.props.authentication_data = b("ok");
     br.reply(ok);
-    CHECK(h.sent_to(sensor) == strings{wire("10 02"                // Length 16, CONNACK
-                                            " 08"                  // Flags: Auth
-                                            " 00 01"               // the CONNECT's Packet Identifier
-                                            " 00"                  // Success
-                                            " 05 53 43 52 41 4d"   // Auth Method "SCRAM"
-                                            " 00 02 6f 6b")});     // Auth Data "ok"
+    CHECK(h.sent_to(sensor) == strings{wire("10 02"              // Length 16, CONNACK
+                                            " 08"                // Flags: Auth
+                                            " 00 01"             // the CONNECT's Packet Identifier
+                                            " 00"                // Success
+                                            " 05 53 43 52 41 4d" // Auth Method "SCRAM"
+                                            " 00 02 6f 6b")});   // Auth Data "ok"
     CHECK(h.state_of(sensor) == core::client_state::active);
 }
 
@@ -162,7 +167,7 @@ TEST_CASE("AUTH from a v2.0 sensor without enhanced authentication is a protocol
 {
     core_harness h(quiet());
     sngw::test::connect_v2(h, sensor, "c1", sngw::test::v2_connect_c1, sngw::test::v2_connack_ok);
-    h.send(sensor, "0b 0f 00 02 19 05 53 43 52 41 4d"); // AUTH 0x19 Re-authenticate "SCRAM"
+    h.send(sensor, "0b 0f 00 02 19 05 53 43 52 41 4d");       // AUTH 0x19 Re-authenticate "SCRAM"
     CHECK(h.sent_to(sensor) == strings{wire("04 0e 04 82")}); // DISCONNECT 0x82 Protocol Error
     CHECK_FALSE(h.client("c1").has_value()); // VC deleted, and with it (Session Expiry 0) the session
     CHECK(h.broker("c1").close_mode() == mqtt5::close_mode::abrupt);

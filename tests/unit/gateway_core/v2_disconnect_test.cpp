@@ -49,7 +49,8 @@ TEST_CASE("DISCONNECT 0x00 from a v2.0 sensor goes upstream as DISCONNECT 0x00 a
     CHECK(h.client("c1").has_value()); // Session Expiry 60 s: kept
 }
 
-TEST_CASE("DISCONNECT 0x04 from a v2.0 sensor goes upstream as DISCONNECT 0x04 so the broker publishes the will")
+TEST_CASE(
+    "DISCONNECT 0x04 from a v2.0 sensor goes upstream as DISCONNECT 0x04 so the broker publishes the will")
 {
     core_harness h(quiet());
     auto& br = active_c1(h);
@@ -81,7 +82,7 @@ TEST_CASE("a Session Expiry in DISCONNECT after a CONNECT without one is a proto
     h.send(sensor, "07 0e 02 00 00 02 58");
     CHECK(h.sent_to(sensor) == strings{wire("04 0e 04 82")}); // DISCONNECT 0x82 Protocol Error
     CHECK(br.close_mode() == mqtt5::close_mode::abrupt);      // upstream: no DISCONNECT, the will fires
-    CHECK_FALSE(h.client("c1").has_value()); // lost: VC deleted, Session Expiry 0
+    CHECK_FALSE(h.client("c1").has_value());                  // lost: VC deleted, Session Expiry 0
 }
 
 TEST_CASE("DISCONNECT from a v2.0 sensor without a connection is not answered")
@@ -107,7 +108,7 @@ TEST_CASE("a second request while the first is unanswered ends the connection wi
     const auto got = h.sent_to(sensor);
     REQUIRE_FALSE(got.empty());
     CHECK(got.back() == wire("04 0e 04 93")); // DISCONNECT 0x93 Receive Maximum exceeded
-    CHECK_FALSE(h.client("c1").has_value()); // lost: VC deleted, Session Expiry 0
+    CHECK_FALSE(h.client("c1").has_value());  // lost: VC deleted, Session Expiry 0
     CHECK(br.close_mode() == mqtt5::close_mode::abrupt);
 }
 
@@ -175,9 +176,9 @@ TEST_CASE("a Connection Encapsulation moves a sensor that allowed it and deliver
 {
     core_harness h(quiet());
     active_c1(h, connect_moves);
-    h.send(elsewhere, "0a"          // Length 10
-                      " fe"         // Connection Encapsulation
-                      " 00 02 63 31" // Client Identifier "c1"
+    h.send(elsewhere, "0a"             // Length 10
+                      " fe"            // Connection Encapsulation
+                      " 00 02 63 31"   // Client Identifier "c1"
                       " 04 0c 00 09"); // PINGREQ Packet Identifier 9
     CHECK(h.sent_to(elsewhere) == strings{wire("04 0d 00 09")});
     CHECK(h.state_of(elsewhere) == core::client_state::active);

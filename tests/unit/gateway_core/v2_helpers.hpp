@@ -37,13 +37,13 @@ inline mqtt5::connect_packet connect_v2(core_harness& h, core::peer_id p, std::s
 }
 
 // CSD01 §3.1 CONNECT of client "c1": Clean Start, Keep Alive 60 s, no limit, Packet Identifier 1.
-inline constexpr std::string_view v2_connect_c1 = "0c"     // Length 12
-                                                  " 01"    // CONNECT
-                                                  " 01"    // Flags: Clean Start
-                                                  " 00 01" // Packet Identifier 1
-                                                  " 02"    // Protocol Version 2
-                                                  " 00 3c" // Keep Alive 60 s
-                                                  " 00 00" // Maximum Packet Size: no limit
+inline constexpr std::string_view v2_connect_c1 = "0c"      // Length 12
+                                                  " 01"     // CONNECT
+                                                  " 01"     // Flags: Clean Start
+                                                  " 00 01"  // Packet Identifier 1
+                                                  " 02"     // Protocol Version 2
+                                                  " 00 3c"  // Keep Alive 60 s
+                                                  " 00 00"  // Maximum Packet Size: no limit
                                                   " 63 31"; // Client Identifier "c1"
 // CSD01 §3.2 CONNACK: Flags 0, Packet Identifier 1, Reason Code 0x00 Success.
 inline constexpr std::string_view v2_connack_ok = "06 02 00 00 01 00";

@@ -19,10 +19,10 @@ namespace {
 const auto sensor = core_harness::peer(1);
 
 // SLEEPREQ (§3.15): Flags Retain Topic Aliases, Packet Identifier 2, Sleep Duration 100 s.
-constexpr auto sleepreq_100 = "09"          // Length 9
-                              " 13"         // SLEEPREQ
-                              " 01"         // Flags: Retain Topic Aliases
-                              " 00 02"      // Packet Identifier 2
+constexpr auto sleepreq_100 = "09"            // Length 9
+                              " 13"           // SLEEPREQ
+                              " 01"           // Flags: Retain Topic Aliases
+                              " 00 02"        // Packet Identifier 2
                               " 00 00 00 64"; // Sleep Duration 100 s
 // SLEEPRESP (§3.16): no Sleep Duration (the gateway keeps the sensor's), Packet Id 2, 0x00.
 constexpr auto sleepresp_2 = "06 14 00 00 02 00";
@@ -47,16 +47,17 @@ TEST_CASE("SLEEPREQ is granted with SLEEPRESP and the sleep timer is 1.5 x its d
     h.advance(149s);
     CHECK(h.state_of(sensor) == core::client_state::asleep);
     h.advance(1s);
-    CHECK_FALSE(h.client("c1").has_value()); // lost: VC deleted, Session Expiry 0
+    CHECK_FALSE(h.client("c1").has_value());             // lost: VC deleted, Session Expiry 0
     CHECK(br.close_mode() == mqtt5::close_mode::abrupt); // no DISCONNECT: the broker publishes the will
 }
 
-TEST_CASE("PINGREQ from an asleep v2.0 sensor with nothing buffered gets PINGRESP at once and the timer restarts")
+TEST_CASE(
+    "PINGREQ from an asleep v2.0 sensor with nothing buffered gets PINGRESP at once and the timer restarts")
 {
     core_harness h(quiet());
     asleep_c1(h);
     h.advance(140s);
-    h.send(sensor, "04 0c 00 03"); // PINGREQ Packet Identifier 3
+    h.send(sensor, "04 0c 00 03");                            // PINGREQ Packet Identifier 3
     CHECK(h.sent_to(sensor) == strings{wire("04 0d 00 03")}); // PINGRESP Packet Identifier 3
     CHECK(h.state_of(sensor) == core::client_state::asleep);
     h.advance(149s);
@@ -94,9 +95,9 @@ TEST_CASE("an asleep v2.0 sensor that publishes breaks the protocol and gets DIS
 {
     core_harness h(quiet());
     auto& br = asleep_c1(h);
-    h.send(sensor, "07 03 01 00 01 68 69"); // PUBLISH QoS 0, predefined alias 1, "hi"
+    h.send(sensor, "07 03 01 00 01 68 69");                   // PUBLISH QoS 0, predefined alias 1, "hi"
     CHECK(h.sent_to(sensor) == strings{wire("04 0e 04 82")}); // DISCONNECT 0x82 Protocol Error (§4.14)
-    CHECK_FALSE(h.client("c1").has_value()); // lost: VC deleted, Session Expiry 0
+    CHECK_FALSE(h.client("c1").has_value());                  // lost: VC deleted, Session Expiry 0
     CHECK(br.close_mode() == mqtt5::close_mode::abrupt);
 }
 
@@ -107,16 +108,17 @@ TEST_CASE("a sleeping v2.0 sensor gets one WAKEUP for a stored verdict and the v
     core_harness h(cfg);
     auto& br = asleep_c1(h);
     br.disconnect(mqtt5::reason_code::not_authorized); // "do not retry" (design §4)
-    CHECK(h.sent_to(sensor) == strings{"02 15"});        // WAKEUP (§3.14): a hint, once
+    CHECK(h.sent_to(sensor) == strings{"02 15"});      // WAKEUP (§3.14): a hint, once
     auto kicked = h.gw().kick("c1", mqtt5::reason_code::administrative_action, h.now());
     REQUIRE(kicked.has_value());
-    h.apply(std::move(*kicked)); // a second verdict replaces the first
+    h.apply(std::move(*kicked));      // a second verdict replaces the first
     CHECK(h.sent_to(sensor).empty()); // no second WAKEUP
     h.send(sensor, "04 0c 00 09");    // PINGREQ Packet Identifier 9
     // DISCONNECT (no PINGRESP): Length 36, Flags Packet Id + Reason Code, Packet Id 9, 0x98
     // Administrative action, Reason String.
     CHECK(h.sent_to(sensor) ==
-          strings{wire("24 0e 05 00 09 98") + " " + sngw::test::to_hex(sngw::test::bytes("kicked by the gateway operator"))});
+          strings{wire("24 0e 05 00 09 98") + " " +
+                  sngw::test::to_hex(sngw::test::bytes("kicked by the gateway operator"))});
     CHECK(h.state_of(sensor) == core::client_state::disconnected);
 }
 
@@ -125,8 +127,8 @@ TEST_CASE("a stored verdict answers a SLEEPREQ of the sleeping sensor too")
     core_harness h(quiet());
     auto& br = asleep_c1(h);
     br.disconnect(mqtt5::reason_code::not_authorized);
-    h.sent_to(sensor); // WAKEUP
-    h.send(sensor, "09 13 01 00 05 00 00 00 64"); // SLEEPREQ Packet Identifier 5
+    h.sent_to(sensor);                                              // WAKEUP
+    h.send(sensor, "09 13 01 00 05 00 00 00 64");                   // SLEEPREQ Packet Identifier 5
     CHECK(h.sent_to(sensor) == strings{wire("06 0e 05 00 05 87")}); // DISCONNECT Packet Id 5, 0x87
     CHECK(h.state_of(sensor) == core::client_state::disconnected);
 }

@@ -207,12 +207,12 @@ void walk(std::uint8_t code, char what, bool asleep)
 // CONNECT "t1" (§3.1): Clean Start 0, Session Expiry 600 s (the record outlives a verdict), Packet
 // Identifier 1, Keep Alive 60 s.
 const auto v2_connect_t1 = "10 01"
-                           " 08"          // Flags: Sess Exp
-                           " 00 01"       // Packet Identifier 1
+                           " 08"    // Flags: Sess Exp
+                           " 00 01" // Packet Identifier 1
                            " 02 00 3c 00 00"
                            " 00 00 02 58" // Session Expiry Interval 600 s
                            " 74 31";      // "t1"
-const auto v2_pingreq = "04 0c 00 07";     // PINGREQ Packet Identifier 7 (§3.11)
+const auto v2_pingreq = "04 0c 00 07";    // PINGREQ Packet Identifier 7 (§3.11)
 
 // The sensor is told: at once if active (DISCONNECT, Flags Reason Code, the code, Reason String
 // "why"); asleep, a WAKEUP hint at once (§3.14) and at its next PINGREQ the DISCONNECT with that
@@ -422,7 +422,8 @@ TEST_CASE("every broker CONNACK refusal and an unreachable broker reach a connec
         const bool allowed = allowed_in_connack(e.code);
         // CONNACK Packet Id 1 with design §4's code (0x88: a refusal our session cannot read is a
         // link lost, i.e. the broker unavailable).
-        CHECK(h.sent_to(sensor) == strings{wire("06 02 00 00 01 " + code_hex(allowed ? e.v2_connack : 0x88))});
+        CHECK(h.sent_to(sensor) ==
+              strings{wire("06 02 00 00 01 " + code_hex(allowed ? e.v2_connack : 0x88))});
         h.send(sensor, v2_connect_t1);
         if (allowed && e.what == 'D') {
             CHECK(h.sent_to(sensor) == strings{wire("06 02 00 00 01 " + code_hex(e.v2_connack))});
@@ -434,6 +435,6 @@ TEST_CASE("every broker CONNACK refusal and an unreachable broker reach a connec
     }
     core_harness h(table_config());
     h.send(sensor, v2_connect_t1);
-    h.broker("t1").link_down(); // unreachable
+    h.broker("t1").link_down();                                     // unreachable
     CHECK(h.sent_to(sensor) == strings{wire("06 02 00 00 01 88")}); // 0x88 Server unavailable
 }
