@@ -1,3 +1,474 @@
 // SPDX-License-Identifier: MIT
-// MQTT-SN 2.0 sensors end to end (issue 5).
+// MQTT-SN 2.0 sensors (OASIS CSD01) end to end (issue 5): sngw_client::client_v2 over real UDP, a real
+// sngw, a real mosquitto, MQTT 5 peers on the other side. Every v2.0 packet type crosses the gateway
+// at least once; v1.2 and v2.0 sensors share one gateway. AUTH with an enhanced method is not here:
+// mosquitto 2.0 ships no plugin for one, so the core's unit tests cover it with a scripted broker.
 #include "gateway_harness.hpp"
+
+#include <sngw/sn/v2_0/codec.hpp>
+#include <sngw/sn_client/client_v2.hpp>
+
+#include "support/hex.hpp"
+#include "support/temp_dir.hpp"
+
+#include <algorithm>
+#include <memory>
+#include <set>
+
+using namespace std::chrono_literals;
+using sngw::test::gateway_env;
+namespace v1_2 = sngw::sn::v1_2;
+namespace v2_0 = sngw::sn::v2_0;
+namespace mqtt5 = sngw::mqtt5;
+using sngw::sn_client::client_v2;
+using sngw::sn_client::client_v2_options;
+using sngw::sn_client::topic_alias_v2;
+
+namespace {
+
+/// Every datagram a v2.0 sensor sent (true) and received (false), in order, through client_v2's trace.
+struct wire_log {
+    std::shared_ptr<std::vector<std::pair<bool, std::vector<std::byte>>>> entries =
+        std::make_shared<std::vector<std::pair<bool, std::vector<std::byte>>>>();
+
+    void attach(client_v2_options& o) const
+    {
+        o.trace = [e = entries](bool sent, std::span<const std::byte> d) {
+            e->emplace_back(sent, std::vector<std::byte>(d.begin(), d.end()));
+        };
+    }
+    /// The received datagrams of Packet Type `type` (CSD01 §2.1.3), in order.
+    std::vector<std::vector<std::byte>> received(std::uint8_t type) const
+    {
+        std::vector<std::vector<std::byte>> out;
+        for (const auto& [sent, d] : *entries)
+            if (!sent && type_of(d) == type) out.push_back(d);
+        return out;
+    }
+    /// Index in the log of the first received datagram of `type`; entries->size() if none.
+    std::size_t first_received(std::uint8_t type) const
+    {
+        for (std::size_t i = 0; i < entries->size(); ++i)
+            if (!(*entries)[i].first && type_of((*entries)[i].second) == type) return i;
+        return entries->size();
+    }
+    /// The Packet Type of a datagram: after a 1-octet or a 3-octet Length (CSD01 §2.1.2).
+    static std::uint8_t type_of(const std::vector<std::byte>& d)
+    {
+        const std::size_t at = (!d.empty() && d[0] == std::byte{0x01}) ? 3 : 1;
+        return d.size() > at ? std::to_integer<std::uint8_t>(d[at]) : std::uint8_t{0};
+    }
+};
+
+client_v2_options v2_options(const gateway_env& env, std::string client_id)
+{
+    client_v2_options o;
+    o.gateway_host = "127.0.0.1";
+    o.gateway_port = env.gateway->udp_port();
+    o.client_id = std::move(client_id);
+    o.keep_alive = 60;
+    o.reply_timeout = 3s;
+    return o;
+}
+
+client_v2 open_v2(client_v2_options o)
+{
+    auto c = client_v2::open(std::move(o));
+    REQUIRE_MESSAGE(c.has_value(), c.error().message());
+    return std::move(*c);
+}
+
+/// A v2.0 sensor with a Virtual Connection (CONNACK 0x00), or the test fails with the gateway's log.
+client_v2 connected_v2(const gateway_env& env, client_v2_options o)
+{
+    auto c = open_v2(std::move(o));
+    const auto r = c.connect();
+    REQUIRE_MESSAGE(r.has_value(), "CONNECT: " << r.error().message() << "\n" << env.describe());
+    REQUIRE_MESSAGE(r->reason_code == 0x00, "CONNACK reason code " << int(r->reason_code) << "\n"
+                                                                   << env.describe());
+    return c;
+}
+
+std::vector<std::byte> octets(std::string_view s)
+{
+    return sngw::test::payload(s);
+}
+
+/// The publications that arrive within `limit`, stopping early once `enough` arrived.
+std::vector<sngw::sn_client::publication_v2> collect(client_v2& c, std::size_t enough,
+                                                     std::chrono::milliseconds limit)
+{
+    std::vector<sngw::sn_client::publication_v2> out;
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (out.size() < enough) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left <= 0ms) break;
+        auto p = c.receive_publish(left);
+        if (!p) break;
+        out.push_back(std::move(*p));
+    }
+    return out;
+}
+
+bool has_payload(const std::vector<sngw::sn_client::publication_v2>& ps, std::string_view body)
+{
+    return std::any_of(ps.begin(), ps.end(), [&](const auto& p) { return p.payload() == body; });
+}
+
+} // namespace
+
+TEST_CASE(
+    "a v2.0 CONNECT with will, MQTT-BASIC, Session Expiry, Maximum Packet Size and Default Awake Messages "
+    "is accepted and DISCONNECT 0x04 publishes the will while 0x00 does not")
+{
+    SNGW_REQUIRE_GATEWAY();
+    gateway_env env;
+    auto observer = sngw::test::subscriber(env.broker.port(), "v2will/#");
+
+    // CSD01 §3.1: every optional CONNECT field at once (the broker allows anonymous: MQTT-BASIC is
+    // accepted as given; gateway_verdict_v2_test.cpp proves it reaches the broker).
+    auto o = v2_options(env, "v2-will-a");
+    o.will = sngw::sn_client::will_v2{"v2will/a", octets("gone-a"), v2_0::qos::qos1, false};
+    o.authentication = sngw::sn_client::mqtt_basic("sensor-a", "secret");
+    o.session_expiry_interval = 60;
+    o.maximum_packet_size = 512;
+    o.default_awake_messages = 4;
+    auto a = connected_v2(env, o);
+    REQUIRE_MESSAGE(a.ping().has_value(), env.describe()); // PINGREQ / PINGRESP
+    // CSD01 §3.13: DISCONNECT 0x04 "Disconnect with Will Message".
+    REQUIRE(a.disconnect(std::uint8_t{0x04}).has_value());
+    const auto will = observer->wait_for_payload("gone-a", 3s);
+    REQUIRE_MESSAGE(will.has_value(), env.describe());
+    CHECK(will->topic == "v2will/a");
+    CHECK(will->qos == mqtt5::qos::at_least_once);
+
+    auto ob = v2_options(env, "v2-will-b");
+    ob.will = sngw::sn_client::will_v2{"v2will/b", octets("gone-b"), v2_0::qos::qos0, false};
+    auto b = connected_v2(env, ob);
+    REQUIRE(b.disconnect(std::uint8_t{0x00}).has_value()); // normal: the will is discarded
+    CHECK_FALSE_MESSAGE(observer->wait_for_payload("gone-b", 1500ms).has_value(), env.describe());
+}
+
+TEST_CASE("a v2.0 sensor with an empty client id is assigned one and a Session Expiry keeps its session")
+{
+    SNGW_REQUIRE_GATEWAY();
+    gateway_env env;
+    // CSD01 §3.2: an empty Client Identifier gets an Assigned Client Identifier in CONNACK.
+    auto anon = open_v2(v2_options(env, ""));
+    const auto r = anon.connect();
+    REQUIRE_MESSAGE(r.has_value(), r.error().message() << "\n" << env.describe());
+    CHECK(r->reason_code == 0x00);
+    REQUIRE_MESSAGE(r->assigned_client_id.has_value(), env.describe());
+    CHECK_FALSE(r->assigned_client_id->empty());
+    CHECK(anon.ping().has_value());
+
+    // Session Expiry 60 s: after DISCONNECT 0x00 the subscription outlives the Virtual Connection.
+    auto o = v2_options(env, "v2-session");
+    o.session_expiry_interval = 60;
+    auto s = connected_v2(env, o);
+    const auto sub = s.subscribe("v2sess/t", {.q = v2_0::qos::qos1});
+    REQUIRE_MESSAGE(sub.has_value(), env.describe());
+    CHECK(sub->reason_code.value_or(0) == 0x01);
+    REQUIRE(s.disconnect(std::uint8_t{0x00}).has_value());
+    std::this_thread::sleep_for(300ms);
+    s.options().clean_start = false;
+    const auto again = s.connect();
+    REQUIRE_MESSAGE(again.has_value(), again.error().message() << "\n" << env.describe());
+    CHECK(again->reason_code == 0x00);
+    CHECK_MESSAGE(again->session_present, env.describe());
+    auto feeder = sngw::test::publisher(env.broker.port());
+    REQUIRE(sngw::test::accepted(feeder->publish("v2sess/t", "kept", mqtt5::qos::at_least_once)));
+    const auto p = s.receive_publish(3s);
+    REQUIRE_MESSAGE(p.has_value(), p.error().message() << "\n" << env.describe());
+    CHECK(p->payload() == "kept");
+}
+
+TEST_CASE("a v2.0 sensor publishes QoS 0, 1 and 2 by session alias, predefined alias and topic name, "
+          "REGISTER of a predefined name answers 0x1A, and PUBWOS and SEARCHGW need no connection")
+{
+    SNGW_REQUIRE_GATEWAY();
+    sngw::test::temp_dir files("sngw-v2-pre");
+    gateway_env env(gateway_env::with_predefined(gateway_env::default_args(), files / "predefined.csv",
+                                                 {{5, "v2pre/five"}}));
+    auto observer = sngw::test::subscriber(env.broker.port(), "#");
+    wire_log wire;
+    auto o = v2_options(env, "v2-pub");
+    o.predefined_topics = {{5, "v2pre/five"}};
+    wire.attach(o);
+    auto s = connected_v2(env, o);
+
+    // REGISTER / REGACK, then PUBLISH by Session Topic Alias with each QoS: PUBACK, PUBREC/PUBREL/PUBCOMP.
+    const std::pair<v2_0::qos, const char*> flows[] = {
+        {v2_0::qos::qos0, "up0"}, {v2_0::qos::qos1, "up1"}, {v2_0::qos::qos2, "up2"}};
+    for (const auto& [q, body] : flows) {
+        const auto topic = std::string("v2up/") + body;
+        const auto r = s.publish(topic, octets(body), q);
+        REQUIRE_MESSAGE(r.has_value(), r.error().message() << "\n" << env.describe());
+        CHECK(r->reason_code < 0x80);
+        const auto seen = observer->wait_for_payload(body, 3s);
+        REQUIRE_MESSAGE(seen.has_value(), env.describe());
+        CHECK(seen->topic == topic);
+        CHECK(static_cast<int>(seen->qos) == static_cast<int>(q));
+    }
+    CHECK(s.alias_of("v2up/up0").has_value());
+    CHECK(wire.received(0x11).size() == 3); // three REGACKs
+    CHECK(wire.received(0x07).size() == 1); // PUBCOMP of the QoS 2 flow
+
+    // Topic Type 0b11: the name in the PUBLISH (CSD01 §3.6.2.2.1).
+    const auto by_name = s.publish("v2up/by-name", octets("named"), v2_0::qos::qos1, false, true);
+    REQUIRE_MESSAGE(by_name.has_value(), env.describe());
+    CHECK(by_name->reason_code < 0x80);
+    CHECK(observer->wait_for_payload("named", 3s).has_value());
+
+    // A Predefined Topic Alias.
+    const auto pre = s.publish(topic_alias_v2::predefined(5), octets("five"), v2_0::qos::qos1);
+    REQUIRE_MESSAGE(pre.has_value(), env.describe());
+    CHECK(pre->reason_code < 0x80);
+    const auto five = observer->wait_for_payload("five", 3s);
+    REQUIRE_MESSAGE(five.has_value(), env.describe());
+    CHECK(five->topic == "v2pre/five");
+
+    // CSD01 §3.5: REGISTER of a name with a predefined alias: REGACK Predefined, alias 5, 0x1A.
+    const auto exists = s.register_topic("v2pre/five");
+    REQUIRE_MESSAGE(exists.has_value(), env.describe());
+    CHECK(exists->reason_code.value_or(0) == 0x1A);
+    CHECK(exists->topic_type == v2_0::topic_type::predefined_alias);
+    CHECK(exists->topic_alias == std::optional<std::uint16_t>(5));
+
+    // PUBWOS (CSD01 §3.6.1) from a sensor without a Virtual Connection, by name and by predefined alias.
+    auto nobody = open_v2(v2_options(env, "v2-nobody"));
+    REQUIRE(nobody.publish_without_session("v2up/wos", octets("without session")).has_value());
+    const auto wos = observer->wait_for_payload("without session", 3s);
+    REQUIRE_MESSAGE(wos.has_value(), env.describe());
+    CHECK(wos->topic == "v2up/wos");
+    CHECK(wos->qos == mqtt5::qos::at_most_once);
+    REQUIRE(nobody.publish_without_session(topic_alias_v2::predefined(5), octets("wos five")).has_value());
+    const auto wos5 = observer->wait_for_payload("wos five", 3s);
+    REQUIRE_MESSAGE(wos5.has_value(), env.describe());
+    CHECK(wos5->topic == "v2pre/five");
+
+    // SEARCHGW / GWINFO (CSD01 §3.20): GwId 7, no address (the gateway answers itself).
+    wire_log search_wire;
+    auto so = v2_options(env, "v2-search");
+    search_wire.attach(so);
+    auto searcher = open_v2(so);
+    REQUIRE(searcher.send(v2_0::searchgw_msg{}).has_value());
+    const auto gw = searcher.receive(3s);
+    REQUIRE_MESSAGE(gw.has_value(), env.describe());
+    REQUIRE(std::holds_alternative<v2_0::gwinfo_msg>(*gw));
+    const auto gwinfo = search_wire.received(0x18);
+    REQUIRE(gwinfo.size() == 1);
+    CHECK_MESSAGE(gwinfo[0] == sngw::test::hex("03 18 07"),
+                  sngw::test::to_hex(gwinfo[0])); // Length 3, GWINFO, GwId 7
+}
+
+TEST_CASE("a v2.0 sensor subscribes by wildcard and by name and the gateway REGISTERs before it delivers QoS "
+          "0, 1 and 2 with PUBREL, within the sensor's Maximum Packet Size, until UNSUBSCRIBE")
+{
+    SNGW_REQUIRE_GATEWAY();
+    gateway_env env;
+    wire_log wire;
+    auto o = v2_options(env, "v2-sub");
+    o.maximum_packet_size = 64;
+    wire.attach(o);
+    auto s = connected_v2(env, o);
+    const auto wild = s.subscribe("v2down/#", {.q = v2_0::qos::qos2});
+    REQUIRE_MESSAGE(wild.has_value(), env.describe());
+    CHECK(wild->reason_code.value_or(0) == 0x02); // Granted QoS 2
+    CHECK_FALSE(wild->topic_alias.has_value());   // CSD01 §3.8: no alias for a wildcard filter
+
+    auto feeder = sngw::test::publisher(env.broker.port());
+    REQUIRE(feeder->publish("v2down/a", "d0", mqtt5::qos::at_most_once).has_value());
+    REQUIRE(sngw::test::accepted(feeder->publish("v2down/b", "d1", mqtt5::qos::at_least_once)));
+    REQUIRE(sngw::test::accepted(feeder->publish("v2down/c", "d2", mqtt5::qos::exactly_once)));
+    // CSD01 §3.1.8: larger than the sensor's Maximum Packet Size: never sent to it.
+    REQUIRE(feeder->publish("v2down/d", std::string(100, 'L'), mqtt5::qos::at_most_once).has_value());
+    REQUIRE(feeder->publish("v2down/e", "after the large one", mqtt5::qos::at_most_once).has_value());
+    const auto got = collect(s, 4, 5s);
+    INFO(env.describe());
+    REQUIRE(got.size() == 4);
+    std::map<std::string, std::pair<std::string, v2_0::qos>> by_topic;
+    for (const auto& p : got)
+        by_topic[p.topic_name] = {std::string(p.payload()), p.message.q};
+    CHECK(by_topic["v2down/a"] == std::pair<std::string, v2_0::qos>("d0", v2_0::qos::qos0));
+    CHECK(by_topic["v2down/b"] == std::pair<std::string, v2_0::qos>("d1", v2_0::qos::qos1));
+    CHECK(by_topic["v2down/c"] == std::pair<std::string, v2_0::qos>("d2", v2_0::qos::qos2));
+    CHECK(by_topic["v2down/e"].first == "after the large one");
+    CHECK(by_topic.count("v2down/d") == 0);
+    // The gateway's REGISTER came before its first PUBLISH; QoS 2 ran PUBREC / PUBREL / PUBCOMP.
+    CHECK(wire.first_received(0x10) < wire.first_received(0x03));
+    (void)s.receive(500ms); // lets a PUBREL still on its way arrive (answered by auto_ack)
+    CHECK(wire.received(0x06).size() >= 1);
+    for (const auto& d : wire.received(0x03))
+        CHECK(d.size() <= 64);
+
+    // A name without wildcards: SUBACK names a Session Topic Alias, the PUBLISH uses it.
+    const auto exact = s.subscribe("v2exact/t", {.q = v2_0::qos::qos1});
+    REQUIRE_MESSAGE(exact.has_value(), env.describe());
+    CHECK(exact->reason_code.value_or(0) == 0x01);
+    CHECK(exact->topic_alias.has_value());
+    REQUIRE(sngw::test::accepted(feeder->publish("v2exact/t", "exact", mqtt5::qos::at_least_once)));
+    const auto e = s.receive_publish(3s);
+    REQUIRE_MESSAGE(e.has_value(), env.describe());
+    CHECK(e->topic_name == "v2exact/t");
+    CHECK(e->payload() == "exact");
+
+    // UNSUBSCRIBE / UNSUBACK: nothing more on it.
+    const auto un = s.unsubscribe("v2exact/t");
+    REQUIRE_MESSAGE(un.has_value(), env.describe());
+    CHECK(un->reason_code.value_or(0) == 0x00);
+    REQUIRE(feeder->publish("v2exact/t", "too late", mqtt5::qos::at_least_once).has_value());
+    CHECK_FALSE(has_payload(collect(s, 1, 800ms), "too late"));
+}
+
+TEST_CASE("No Local and Retain Handling of a v2.0 SUBSCRIBE are observable through the broker")
+{
+    SNGW_REQUIRE_GATEWAY();
+    gateway_env env;
+    auto feeder = sngw::test::publisher(env.broker.port());
+    REQUIRE(
+        sngw::test::accepted(feeder->publish("v2rh/hidden", "retained 1", mqtt5::qos::at_least_once, true)));
+    REQUIRE(
+        sngw::test::accepted(feeder->publish("v2rh/shown", "retained 2", mqtt5::qos::at_least_once, true)));
+    auto s = connected_v2(env, v2_options(env, "v2-options"));
+
+    // CSD01 §3.7.2 Retain Handling 2: no retained message at subscribe time; 0: it is sent.
+    REQUIRE(s.subscribe("v2rh/hidden",
+                        {.q = v2_0::qos::qos1, .retain_handling = v2_0::retain_handling::do_not_send})
+                .has_value());
+    REQUIRE(s.subscribe("v2rh/shown", {.q = v2_0::qos::qos1}).has_value());
+    const auto retained = collect(s, 2, 1500ms);
+    INFO(env.describe());
+    CHECK(has_payload(retained, "retained 2"));
+    CHECK_FALSE(has_payload(retained, "retained 1"));
+    for (const auto& p : retained)
+        if (p.payload() == "retained 2") CHECK(p.message.retain);
+
+    // No Local: the sensor's own PUBLISH does not come back; another client's does.
+    auto observer = sngw::test::subscriber(env.broker.port(), "v2nl/#");
+    REQUIRE(s.subscribe("v2nl/t", {.q = v2_0::qos::qos1, .no_local = true}).has_value());
+    const auto mine = s.publish("v2nl/t", octets("mine"), v2_0::qos::qos1);
+    REQUIRE(mine.has_value());
+    REQUIRE(observer->wait_for_payload("mine", 3s).has_value()); // it did reach the broker
+    REQUIRE(sngw::test::accepted(feeder->publish("v2nl/t", "theirs", mqtt5::qos::at_least_once)));
+    const auto back = collect(s, 2, 1500ms);
+    CHECK(has_payload(back, "theirs"));
+    CHECK_FALSE(has_payload(back, "mine"));
+}
+
+TEST_CASE("a sleeping v2.0 sensor gets what was buffered on wake, Default Awake Messages at a time, each "
+          "time followed by PINGRESP")
+{
+    SNGW_REQUIRE_GATEWAY();
+    gateway_env env;
+    auto o = v2_options(env, "v2-sleeper");
+    o.default_awake_messages = 1;
+    auto s = connected_v2(env, o);
+    REQUIRE(s.subscribe("v2sleep/t", {.q = v2_0::qos::qos1}).has_value());
+    // SLEEPREQ / SLEEPRESP (CSD01 §3.15, §3.16).
+    const auto slept = s.sleep(10);
+    REQUIRE_MESSAGE(slept.has_value(), slept.error().message() << "\n" << env.describe());
+    REQUIRE_MESSAGE(slept->reason_code.value_or(0) == 0x00, env.describe());
+
+    auto feeder = sngw::test::publisher(env.broker.port());
+    REQUIRE(sngw::test::accepted(feeder->publish("v2sleep/t", "b1", mqtt5::qos::at_least_once)));
+    REQUIRE(sngw::test::accepted(feeder->publish("v2sleep/t", "b2", mqtt5::qos::at_least_once)));
+    std::this_thread::sleep_for(300ms);
+    CHECK_FALSE(s.receive(200ms).has_value()); // asleep: nothing comes
+
+    // CSD01 §4.14.2: PINGREQ wakes it; Default Awake Messages (1) PUBLISHes, then PINGRESP.
+    const auto first = s.wake(3s);
+    REQUIRE(first.has_value());
+    INFO(env.describe());
+    CHECK(first->pingresp);
+    REQUIRE(first->publications.size() == 1);
+    CHECK(first->publications[0].payload() == "b1");
+    CHECK(first->publications[0].topic_name == "v2sleep/t");
+    if (first->messages_remaining) CHECK(*first->messages_remaining != 0);
+    const auto second = s.wake(3s);
+    REQUIRE(second.has_value());
+    CHECK(second->pingresp);
+    REQUIRE(second->publications.size() == 1);
+    CHECK(second->publications[0].payload() == "b2");
+    const auto third = s.wake(3s);
+    REQUIRE(third.has_value());
+    CHECK(third->pingresp);
+    CHECK(third->publications.empty());
+}
+
+TEST_CASE("a v2.0 sensor that moved to a new UDP port reaches its Virtual Connection through Connection "
+          "Encapsulation")
+{
+    SNGW_REQUIRE_GATEWAY();
+    gateway_env env;
+    auto observer = sngw::test::subscriber(env.broker.port(), "v2move/#");
+    auto o = v2_options(env, "v2-mover");
+    o.allow_network_address_changes = true; // CSD01 §3.1.4: required for Connection Encapsulation
+    auto s = connected_v2(env, o);
+    const auto before = s.publish("v2move/out", octets("from the old port"), v2_0::qos::qos1);
+    REQUIRE_MESSAGE(before.has_value(), env.describe());
+
+    // CSD01 §3.18: from a new port, PINGREQ / PUBLISH / SUBSCRIBE wrapped with the Client Identifier.
+    REQUIRE(s.rebind().has_value());
+    s.options().connection_encapsulation = true;
+    const auto ping = s.ping();
+    REQUIRE_MESSAGE(ping.has_value(), ping.error().message() << "\n" << env.describe());
+    const auto after = s.publish("v2move/out", octets("from the new port"), v2_0::qos::qos1);
+    REQUIRE_MESSAGE(after.has_value(), after.error().message() << "\n" << env.describe());
+    CHECK(after->reason_code < 0x80);
+    CHECK(observer->wait_for_payload("from the new port", 3s).has_value());
+    const auto sub = s.subscribe("v2move/in", {.q = v2_0::qos::qos1});
+    REQUIRE_MESSAGE(sub.has_value(), env.describe());
+    auto feeder = sngw::test::publisher(env.broker.port());
+    REQUIRE(sngw::test::accepted(feeder->publish("v2move/in", "to the new port", mqtt5::qos::at_least_once)));
+    const auto in = s.receive_publish(3s);
+    REQUIRE_MESSAGE(in.has_value(), env.describe());
+    CHECK(in->payload() == "to the new port");
+}
+
+TEST_CASE("v1.2 and v2.0 sensors publish and subscribe through one gateway at once and each receives the "
+          "other's")
+{
+    SNGW_REQUIRE_GATEWAY();
+    gateway_env env;
+    auto old = env.connected_sensor("mix-v12");
+    auto neu = connected_v2(env, v2_options(env, "mix-v20"));
+    REQUIRE(old.subscribe("mix/from-v20", v1_2::qos::one).has_value());
+    REQUIRE(neu.subscribe("mix/from-v12", {.q = v2_0::qos::qos1}).has_value());
+
+    const auto p12 = old.publish("mix/from-v12", octets("hello from 1.2"), v1_2::qos::one);
+    REQUIRE_MESSAGE(p12.has_value(), env.describe());
+    CHECK(p12->return_code == v1_2::return_codes::accepted);
+    const auto p20 = neu.publish("mix/from-v20", octets("hello from 2.0"), v2_0::qos::qos1);
+    REQUIRE_MESSAGE(p20.has_value(), env.describe());
+    CHECK(p20->reason_code < 0x80);
+
+    const auto at20 = neu.receive_publish(3s);
+    REQUIRE_MESSAGE(at20.has_value(), env.describe());
+    CHECK(at20->payload() == "hello from 1.2");
+    CHECK(at20->topic_name == "mix/from-v12");
+    const auto at12 = old.receive_publish(3s);
+    REQUIRE_MESSAGE(at12.has_value(), env.describe());
+    CHECK(at12->payload() == "hello from 2.0");
+    CHECK(at12->topic_name == "mix/from-v20");
+}
+
+TEST_CASE("SIGTERM tells a connected v2.0 sensor DISCONNECT 0x8B Server shutting down")
+{
+    SNGW_REQUIRE_GATEWAY();
+    gateway_env env;
+    wire_log wire;
+    auto o = v2_options(env, "v2-shutdown");
+    wire.attach(o);
+    auto s = connected_v2(env, o);
+    env.gateway->terminate();
+    const auto m = s.receive(3s);
+    REQUIRE_MESSAGE(m.has_value(), env.describe());
+    CHECK(std::holds_alternative<v2_0::disconnect_msg>(*m));
+    const auto d = wire.received(0x0E);
+    REQUIRE(d.size() == 1);
+    CHECK_MESSAGE(d[0] == sngw::test::hex("04 0e 04 8b"),
+                  sngw::test::to_hex(d[0])); // Length 4, DISCONNECT, Flags: Reason Code, 0x8B
+    CHECK(env.gateway->wait_for(5s).has_value());
+}
