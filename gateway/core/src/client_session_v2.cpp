@@ -140,8 +140,7 @@ mqtt5::reason_code upstream_disconnect_reason(std::uint8_t code) noexcept
     }
 }
 
-constexpr std::uint8_t rc_malformed = 0x81;            // CSD01 §2.3 Malformed Packet
-constexpr std::uint8_t rc_protocol_error = 0x82;       // Protocol Error
+constexpr std::uint8_t rc_protocol_error = 0x82;       // CSD01 §2.3 Protocol Error
 constexpr std::uint8_t rc_bad_credentials = 0x86;      // Bad User Name or Password
 constexpr std::uint8_t rc_receive_max_exceeded = 0x93; // Receive Maximum exceeded (§4.9)
 
