@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // sngw-pub and sngw-sub (tools/sngw_pub_sub) end to end: the real binaries against a real sngw and a
 // real mosquitto on loopback, checked by an MQTT 5 peer; no gateway at all; a bad option; one run over a
-// pty with --serial. The MQTT-SN 2.0 runs are written and skipped until sngw speaks 2.0 (issue 5).
+// pty with --serial; and -V 2.0 runs, publishing and subscribing as MQTT-SN 2.0 sensors (issue 5).
 #include "gateway_harness.hpp"
 
 #include "support/child_process.hpp"
@@ -300,11 +300,9 @@ TEST_CASE("sngw-pub over a pty with --serial framing=slip reaches the broker thr
     CHECK(seen->topic == "serial/t");
 }
 
-// ---- MQTT-SN 2.0 end to end: ready for when sngw serves 2.0 sensors (issue 5) ---------------------
-// doctest 2.4 has no skip reason of its own: the description carries it ("sngw drops v2.0 until issue 5").
+// ---- MQTT-SN 2.0 end to end (issue 5) ----------------------------------------------------------------
 
-TEST_CASE("sngw-pub -V 2.0 publishes with QoS 0, 1 and 2 and an MQTT 5 subscriber sees each" *
-          doctest::description("sngw drops v2.0 until issue 5") * doctest::skip())
+TEST_CASE("sngw-pub -V 2.0 publishes with QoS 0, 1 and 2 and an MQTT 5 subscriber sees each")
 {
     SNGW_REQUIRE_GATEWAY();
     SNGW_REQUIRE_TOOLS();
@@ -325,8 +323,7 @@ TEST_CASE("sngw-pub -V 2.0 publishes with QoS 0, 1 and 2 and an MQTT 5 subscribe
     CHECK(observer->wait_for_payload("pubwos").has_value());
 }
 
-TEST_CASE("sngw-sub -V 2.0 receives QoS 0, 1 and 2 and a sleeping v2.0 sensor gets what was buffered" *
-          doctest::description("sngw drops v2.0 until issue 5") * doctest::skip())
+TEST_CASE("sngw-sub -V 2.0 receives QoS 0, 1 and 2 and a sleeping v2.0 sensor gets what was buffered")
 {
     SNGW_REQUIRE_GATEWAY();
     SNGW_REQUIRE_TOOLS();
