@@ -27,7 +27,7 @@ for key in Type=notify User=sngw Group=sngw SupplementaryGroups=dialout RuntimeD
            Restart=on-failure LimitNOFILE=65536 ProtectSystem=strict ProtectHome=yes PrivateTmp=yes \
            NoNewPrivileges=yes DevicePolicy=closed CapabilityBoundingSet= \
            'DeviceAllow=char-ttyUSB rw' 'DeviceAllow=char-ttyACM rw' 'DeviceAllow=char-ttyAMA rw' \
-           'DeviceAllow=char-ttyS rw' 'ExecReload=/bin/kill -HUP $MAINPID' \
+           'DeviceAllow=char-ttyS rw' "ExecReload=/bin/sh -c 'kill -HUP \"\$\$MAINPID\"'" \
            'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK' WantedBy=multi-user.target; do
     grep -qxF "$key" "$unit" || { echo "missing in $unit: $key"; exit 1; }
 done
