@@ -5,10 +5,11 @@
 // input:
 // - no crash, no sanitizer report, no exception;
 // - every datagram goes to a real peer, fits max_datagram_size and decodes as MQTT-SN v1.2 or 2.0;
-//   to a peer whose record had one version before and after the step, it decodes as that version;
+//   to a peer whose record had one version before and after the step, it decodes as that version
+//   (or as the version of the CONNECT the peer sent in that step);
 // - to a v2.0 sensor: no datagram over the Maximum Packet Size of its accepted CONNECT (CSD01
-//   §3.1.7), no DISCONNECT with a Session Expiry Interval (§3.13.5, MQTT-SN-3.13.5-1), and the CONNACK
-//   accepting a CONNECT without a client id assigns one (§3.2.11);
+//   §3.1.7), no DISCONNECT with a Session Expiry Interval (§3.13.5, MQTT-SN-3.13.5-1), and a CONNECT
+//   without a client id is never refused as an invalid one, and accepted with one assigned (§3.2.11);
 // - every packet to the broker decodes as MQTT 5 and goes to a session the core opened;
 // - after on_timeout(now), next_deadline() is later than now (else the app's timer spins).
 //
@@ -325,6 +326,9 @@ struct driver {
         if (it == awaiting_assigned_id.end()) return;
         if (c.reason_code == 0 && !c.assigned_client_id)
             fail("CONNACK accepting a CONNECT without client id assigns none (CSD01 §3.2.11)", a);
+        // 0x85 Client Identifier not valid: the sensor sent none, so the one at fault is the id the
+        // gateway assigned.
+        if (c.reason_code == 0x85) fail("CONNECT without client id refused as an invalid client id", a);
         if (c.assigned_client_id) max_packet_size[*c.assigned_client_id] = it->second;
         awaiting_assigned_id.erase(it);
     }
@@ -333,6 +337,13 @@ struct driver {
                std::optional<inbound> in = std::nullopt)
     {
         if (in) note_connect(*in);
+        // A CONNECT of the other version than the sender's record (a re-flashed sensor, design §2)
+        // may be answered in its own version.
+        std::optional<sn::protocol_version> connect_version;
+        if (in) {
+            const auto fc = sn::classify_first_contact(in->bytes);
+            if (fc.kind == sn::first_contact_kind::connect) connect_version = fc.version;
+        }
         const auto after = bound();
         const auto& cfg = gw.configuration();
         for (const auto& a : actions) {
@@ -347,6 +358,9 @@ struct driver {
                 if (!v12 && !v2) fail("undecodable datagram", a);
                 if (v2)
                     if (const auto* c = std::get_if<v20::connack_msg>(&*v2)) note_connack(d->to, *c, a);
+                if (connect_version && d->to == in->from &&
+                    (*connect_version == sn::protocol_version::v1_2 ? v12 : v2.has_value()))
+                    continue; // the answer to the CONNECT
                 const auto b = before.find(d->to);
                 const auto f = after.find(d->to);
                 if (b == before.end() || f == after.end() || !f->second.version ||
@@ -787,6 +801,18 @@ std::vector<std::vector<std::byte>> sngw_fuzz_seeds()
                         .v2(0x1F, 15, 0x01)
                         .v2(0x0F, 17, 0x00)
                         .v2(0x0F, 16, 0x00)
+                        .wait(30)
+                        .out);
+    // A v2.0 sensor re-flashed to v1.2 (design §2): a v1.2 CONNECT with an invalid client id from
+    // the v2.0 record's address is refused in v1.2 (the fuzzer's first find: the harness expected
+    // v2.0), then a valid one takes the record over, then v2.0 again.
+    seeds.push_back(script{}
+                        .v2_connect(0x04, 0x16, 0x63, 0x31)
+                        .datagram(0, {0x08, 0x04, 0x08, 0x01, 0x01, 0x00, 0x00, 0x1e})
+                        .link_up(1)
+                        .canned(1, 0, 0)
+                        .datagram(0, connect_c1)
+                        .v2_connect(0x24, 0x00, 0x00, 0x31)
                         .wait(30)
                         .out);
     // v2.0 packets of every type from a sender without a connection (0xF4, PUBWOS, SEARCHGW), raw
