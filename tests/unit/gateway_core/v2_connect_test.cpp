@@ -244,3 +244,52 @@ TEST_CASE("packets other than AUTH before CONNACK are ignored")
     br.connack_success();
     CHECK(h.sent_to(sensor) == strings{wire(sngw::test::v2_connack_ok)});
 }
+
+TEST_CASE("a v2.0 CONNECT without a client id is assigned one and CONNACK carries it")
+{
+    core_harness h(quiet());
+    h.send(sensor, "0a 01 01 00 01 02 00 3c 00 00"); // CONNECT, Clean Start, no Client Identifier
+    auto& br = h.last_broker();
+    br.link_up();
+    const auto c = br.expect<mqtt5::connect_packet>();
+    br.connack_success();
+    REQUIRE_FALSE(c.client_id.empty());
+    const auto id = b(c.client_id);
+    auto expected = sngw::test::hex("00"     // Length (set below)
+                                    " 02"    // CONNACK
+                                    " 00"    // Flags
+                                    " 00 01" // Packet Identifier 1
+                                    " 00");  // Success
+    expected[0] = static_cast<std::byte>(expected.size() + id.size());
+    expected.insert(expected.end(), id.begin(), id.end()); // Assigned Client Identifier (§3.2.11)
+    CHECK(h.sent_to(sensor) == strings{sngw::test::to_hex(expected)});
+    CHECK(h.client(c.client_id).has_value());
+}
+
+TEST_CASE("an AUTH with another method than the CONNECT's is a protocol error")
+{
+    core_harness h(quiet());
+    h.send(sensor, "14 01 05 00 01 02 00 3c 00 00"
+                   " 05 53 43 52 41 4d 00 00" // Auth Method "SCRAM", no data
+                   " 63 31");
+    auto& br = h.broker("c1");
+    br.link_up();
+    br.expect<mqtt5::connect_packet>();
+    h.send(sensor, "0a 0f 00 02 18 04 50 4c 41 4e"); // AUTH Packet Id 2, 0x18, Method "PLAN"
+    CHECK(h.sent_to(sensor) == strings{wire("04 0e 04 82")});
+    CHECK(br.pending() == 0); // nothing relayed
+    CHECK(br.close_mode() == mqtt5::close_mode::abrupt);
+}
+
+TEST_CASE("DISCONNECT before CONNACK ends the connect without an answer")
+{
+    core_harness h(quiet());
+    h.send(sensor, sngw::test::v2_connect_c1);
+    auto& br = h.broker("c1");
+    br.link_up();
+    br.expect<mqtt5::connect_packet>();
+    h.send(sensor, "03 0e 00");
+    CHECK(h.sent_to(sensor).empty());
+    CHECK(br.closed());
+    CHECK_FALSE(h.client("c1").has_value());
+}

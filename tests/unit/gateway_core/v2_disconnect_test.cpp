@@ -206,3 +206,13 @@ TEST_CASE("a Connection Encapsulation naming no connection gets DISCONNECT 0xF4 
     h.send(elsewhere, "09 fe 00 02 63 39 03 0e 00"); // an inner DISCONNECT is never answered
     CHECK(h.sent_to(elsewhere).empty());
 }
+
+TEST_CASE("a Connection Encapsulation naming a v1.2 sensor gets DISCONNECT 0xF4 and leaves it alone")
+{
+    core_harness h(quiet());
+    h.connect_sensor(sensor, "c1");
+    h.send(elsewhere, "0a fe 00 02 63 31 04 0c 00 09");
+    CHECK(h.sent_to(elsewhere) == strings{wire("06 0e 05 00 09 f4")});
+    CHECK(h.state_of(sensor) == core::client_state::active);
+    CHECK(h.client("c1")->peer == sensor);
+}
