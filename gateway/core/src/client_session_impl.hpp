@@ -334,6 +334,8 @@ struct client_session::impl {
     /// The v2.0 form of a broker message for the sensor (§4.7.2): predefined alias, session alias
     /// (REGISTERed first), or the Topic Name; false: undeliverable (answered upstream, counted).
     bool choose_v2_topic(downlink& d, time_point now, std::vector<action>& out);
+    /// The v1.2 form (§6.7, §6.10): predefined id, short name or normal id; false: undeliverable.
+    bool choose_v12_topic(downlink& d, time_point now, std::vector<action>& out);
     /// PINGRESP with Application Messages Remaining (CSD01 §3.12; v1.2: plain PINGRESP).
     void send_pingresp(std::optional<std::uint8_t> remaining, std::vector<action>& out);
     /// CSD01 §4.4, Appendix C.4: the v2.0 retry interval after `retries` re-sends (v1.2: T_RETRY).

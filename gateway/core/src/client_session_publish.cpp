@@ -201,7 +201,7 @@ void client_session::impl::publish_qos0(held_publish m, time_point now, std::vec
             ++dropped_qos0;
             ++stats.qos0_dropped;
             drop(r.reason == mqtt5::reason_code::packet_too_large ? errc::message_too_large
-                                                                   : errc::broker_unavailable,
+                                                                  : errc::broker_unavailable,
                  "PUBLISH QoS 0 refused upstream: " + code_text(static_cast<std::uint8_t>(r.reason)), out);
             return;
         }
@@ -224,8 +224,9 @@ void client_session::impl::on_publish_completed(const mqtt5::publish_completed& 
     if (version == sn::protocol_version::v2_0) {
         // CSD01 §3.6.3 / §3.6.4: the broker's code, mapped (reason_mapping); a PUBLISH given up
         // locally after link losses is worth a later try: 0xF1 Congestion.
-        const auto v2 = c.local && c.reason == mqtt5::reason_code::unspecified_error ? std::uint8_t{0xF1}
-                                                                                     : v2_puback_code(c.reason);
+        const auto v2 = c.local && c.reason == mqtt5::reason_code::unspecified_error
+                            ? std::uint8_t{0xF1}
+                            : v2_puback_code(c.reason);
         if (u.q == v12::qos::two && v2 < 0x80 &&
             std::find(pubrel_awaited.begin(), pubrel_awaited.end(), u.msg_id) == pubrel_awaited.end())
             pubrel_awaited.push_back(u.msg_id); // as v1.2 below: a DUP re-send gets PUBREC again
@@ -458,9 +459,11 @@ void client_session::impl::on_unsubscribe_result(const mqtt5::unsubscribe_result
     if (version == sn::protocol_version::v2_0) {
         // CSD01 §3.10.3: the broker's reason code (0x11 No subscription existed, ...), left out
         // when 0x00.
-        const auto rc = r.reason_codes.empty() ? mqtt5::reason_code::unspecified_error : r.reason_codes.front();
+        const auto rc =
+            r.reason_codes.empty() ? mqtt5::reason_code::unspecified_error : r.reason_codes.front();
         const auto code = v2_unsuback_code(rc);
-        send(v20::unsuback_msg{req.msg_id, code == 0 ? std::nullopt : std::optional<std::uint8_t>(code)}, out);
+        send(v20::unsuback_msg{req.msg_id, code == 0 ? std::nullopt : std::optional<std::uint8_t>(code)},
+             out);
         return;
     }
     // §6.9: UNSUBACK after the broker's.
@@ -509,9 +512,26 @@ void client_session::impl::on_message_received(mqtt5::message_received&& m, time
     d.retain = m.message.retain;
     d.delivery = m.delivery;
 
-    if (version == sn::protocol_version::v2_0) {
-        if (!choose_v2_topic(d, now, out)) return;
-    } else {
+    const bool known =
+        version == sn::protocol_version::v2_0 ? choose_v2_topic(d, now, out) : choose_v12_topic(d, now, out);
+    if (!known) return;
+    if (d.q == v12::qos::zero) {
+        // Design §3: QoS 0 waits in the same FIFO (order kept), bounded; past the bound dropped
+        // and counted. (QoS 1/2 are bounded by our Receive Maximum: the broker keeps the rest.)
+        if (queued_qos0 >= cfg.max_buffered_messages) {
+            ++dropped_qos0;
+            ++stats.qos0_dropped;
+            drop(errc::buffer_full, "PUBLISH QoS 0 on " + d.topic, out);
+            return;
+        }
+        ++queued_qos0;
+    }
+    queue.push_back(std::move(d));
+    pump(now, out);
+}
+
+bool client_session::impl::choose_v12_topic(downlink& d, time_point now, std::vector<action>& out)
+{
     // How the sensor knows the topic (§6.7, §6.10): a predefined id, a short name it subscribed to,
     // or a normal id (REGISTERed first when the sensor has not been told it yet). §6.10: the gateway
     // uses the id the sensor got from its SUBACK or REGACK, so a predefined name it has a normal id
@@ -534,7 +554,7 @@ void client_session::impl::on_message_received(mqtt5::message_received&& m, time
         const auto r = topics.register_name(d.topic);
         if (r.status != topic_registry::outcome::ok) {
             undeliverable(d, errc::topic_limit, "PUBLISH on " + d.topic + ": no topic id left", now, out);
-            return;
+            return false;
         }
         d.type = v12::topic_id_type::normal;
         d.topic_id = r.id;
@@ -542,7 +562,7 @@ void client_session::impl::on_message_received(mqtt5::message_received&& m, time
             // §6.10: the sensor rejected our REGISTER for it: "corresponds to an unsubscribe".
             undeliverable(d, errc::unknown_topic,
                           "PUBLISH on " + d.topic + ": the sensor refused its REGISTER", now, out);
-            return;
+            return false;
         }
     }
     // §6.10: a topic name or data too long for one message: the gateway silently aborts the publish.
@@ -551,22 +571,9 @@ void client_session::impl::on_message_received(mqtt5::message_received&& m, time
         undeliverable(d, errc::message_too_large,
                       "PUBLISH on " + d.topic + " of " + std::to_string(d.payload.size()) + " octets", now,
                       out);
-        return;
+        return false;
     }
-    }
-    if (d.q == v12::qos::zero) {
-        // Design §3: QoS 0 waits in the same FIFO (order kept), bounded; past the bound dropped
-        // and counted. (QoS 1/2 are bounded by our Receive Maximum: the broker keeps the rest.)
-        if (queued_qos0 >= cfg.max_buffered_messages) {
-            ++dropped_qos0;
-            ++stats.qos0_dropped;
-            drop(errc::buffer_full, "PUBLISH QoS 0 on " + d.topic, out);
-            return;
-        }
-        ++queued_qos0;
-    }
-    queue.push_back(std::move(d));
-    pump(now, out);
+    return true;
 }
 
 void client_session::impl::undeliverable(downlink& d, errc e, std::string detail, time_point now,
@@ -622,8 +629,8 @@ void client_session::impl::pump(time_point now, std::vector<action>& out)
             state = asleep;
             supervised_since = now;
             awake_delivered = 0;
-            event(client_event_kind::asleep, std::to_string(left) + " still buffered (Default Awake Messages)",
-                  out);
+            event(client_event_kind::asleep,
+                  std::to_string(left) + " still buffered (Default Awake Messages)", out);
             return;
         }
         auto& d = queue.front();
@@ -664,7 +671,9 @@ void client_session::impl::transmit_front(bool resend, time_point now, std::vect
         case stage::publish_sent: {
             v20::publish_msg p;
             p.dup = d.sent_before && d.q == v12::qos::two;
-            p.q = d.q == v12::qos::two ? v20::qos::qos2 : d.q == v12::qos::one ? v20::qos::qos1 : v20::qos::qos0;
+            p.q = d.q == v12::qos::two   ? v20::qos::qos2
+                  : d.q == v12::qos::one ? v20::qos::qos1
+                                         : v20::qos::qos0;
             p.retain = d.retain;
             p.packet_id = d.q == v12::qos::zero ? std::uint16_t{0} : d.msg_id;
             if (d.by_name) {

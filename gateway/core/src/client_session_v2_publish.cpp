@@ -135,8 +135,8 @@ bool client_session::impl::choose_v2_topic(downlink& d, time_point now, std::vec
         case topic_registry::outcome::ok:
             if (topics.refused(r.id)) {
                 // As v1.2 §6.10: a refused REGISTER "corresponds to an unsubscribe" for that name.
-                undeliverable(d, errc::unknown_topic, "PUBLISH on " + d.topic + ": the sensor refused its REGISTER",
-                              now, out);
+                undeliverable(d, errc::unknown_topic,
+                              "PUBLISH on " + d.topic + ": the sensor refused its REGISTER", now, out);
                 return false;
             }
             d.type = v12::topic_id_type::normal;
@@ -155,8 +155,9 @@ bool client_session::impl::choose_v2_topic(downlink& d, time_point now, std::vec
 
     // CSD01 §3.1.7 [MQTT-SN-3.1.7-2]: nothing over the sensor's Maximum Packet Size (nor over the
     // datagram size). What cannot be sent is handled as if sent: acknowledged upstream and counted.
-    const std::size_t limit =
-        max_packet_size != 0 ? std::min<std::size_t>(max_packet_size, cfg.max_datagram_size) : cfg.max_datagram_size;
+    const std::size_t limit = max_packet_size != 0
+                                  ? std::min<std::size_t>(max_packet_size, cfg.max_datagram_size)
+                                  : cfg.max_datagram_size;
     v20::publish_msg probe;
     probe.q = d.q == v12::qos::zero ? v20::qos::qos0 : v20::qos::qos1;
     probe.topic_type = d.by_name ? v20::topic_type::topic_name : v20::topic_type::session_alias;
@@ -215,7 +216,8 @@ void client_session::impl::handle(const v20::register_msg& m, time_point, std::v
         return;
     case topic_registry::outcome::invalid_name:
         // Wildcards (or NUL) in a Topic Name (CSD01 §4.6.1, MQTT 5.0 §4.7.1): 0x90 Topic Name invalid.
-        send(v20::regack_msg{v20::topic_type::session_alias, m.packet_id, std::nullopt, topic_name_invalid}, out);
+        send(v20::regack_msg{v20::topic_type::session_alias, m.packet_id, std::nullopt, topic_name_invalid},
+             out);
         return;
     }
 }
@@ -226,9 +228,9 @@ void client_session::impl::handle(const v20::regack_msg& m, time_point now, std:
     // The flow is v1.2's (§6.10): success -> the PUBLISH; 0xF1 Congestion -> the same REGISTER
     // after the wait; any other failure "corresponds to an unsubscribe" of that name.
     const auto code = m.reason_code.value_or(0);
-    const std::uint8_t as_v12 = code < 0x80            ? v12::return_codes::accepted
-                                : code == congestion   ? v12::return_codes::rejected_congestion
-                                                       : v12::return_codes::rejected_not_supported;
+    const std::uint8_t as_v12 = code < 0x80          ? v12::return_codes::accepted
+                                : code == congestion ? v12::return_codes::rejected_congestion
+                                                     : v12::return_codes::rejected_not_supported;
     handle(v12::regack_msg{0, m.packet_id, as_v12}, now, out);
 }
 
@@ -247,7 +249,8 @@ void client_session::impl::handle(const v20::publish_msg& m, time_point now, std
 
     if (q != v12::qos::zero) {
         // A re-send (§4.4) of a PUBLISH the broker has not acknowledged yet: published once.
-        if (std::any_of(uplinks.begin(), uplinks.end(), [&](const uplink& u) { return u.msg_id == m.packet_id; }))
+        if (std::any_of(uplinks.begin(), uplinks.end(),
+                        [&](const uplink& u) { return u.msg_id == m.packet_id; }))
             return;
         // QoS 2 already PUBREC'd: the sensor missed our PUBREC (§3.6.4, MQTT's QoS 2 flow).
         if (q == v12::qos::two &&
@@ -283,7 +286,8 @@ void client_session::impl::handle(const v20::publish_msg& m, time_point now, std
              m.topic_type == v20::topic_type::topic_name
                  ? "PUBLISH to invalid topic name " + m.topic_name
                  : "PUBLISH to unknown " +
-                       std::string(m.topic_type == v20::topic_type::predefined_alias ? "predefined" : "session") +
+                       std::string(m.topic_type == v20::topic_type::predefined_alias ? "predefined"
+                                                                                     : "session") +
                        " alias " + std::to_string(m.topic_alias),
              out);
         return;
@@ -366,7 +370,8 @@ void client_session::impl::handle(const v20::puback_msg& m, time_point now, std:
         wait_for_congestion(now);
         return;
     }
-    if (code == unknown_topic_alias && d.type == v12::topic_id_type::normal && !d.by_name && !d.reregistered) {
+    if (code == unknown_topic_alias && d.type == v12::topic_id_type::normal && !d.by_name &&
+        !d.reregistered) {
         // The sensor lost our session alias: REGISTER it again, then the same message once more.
         topics.set_announced(d.topic_id, false);
         d.reregistered = true;
@@ -382,8 +387,7 @@ void client_session::impl::handle(const v20::puback_msg& m, time_point now, std:
     // Design §3: now the broker gets its PUBACK, with the sensor's code (CSD01 §2.3 -> MQTT 5).
     apply(upstream.acknowledge(d.delivery, mqtt5_ack_reason(code), now), now, out);
     d.delivery = {};
-    if (code >= 0x80)
-        drop(errc::unknown_topic, "PUBLISH on " + d.topic + ": PUBACK " + code_text(code), out);
+    if (code >= 0x80) drop(errc::unknown_topic, "PUBLISH on " + d.topic + ": PUBACK " + code_text(code), out);
     complete_front(now, out);
 }
 
@@ -456,8 +460,9 @@ void client_session::impl::handle(const v20::subscribe_msg& m, time_point now, s
         return;
     }
     // A re-send (§4.4) of one the broker has not answered yet.
-    if (std::any_of(sub_requests.begin(), sub_requests.end(),
-                    [&](const sub_request& r) { return r.subscribe && !r.internal && r.msg_id == m.packet_id; }))
+    if (std::any_of(sub_requests.begin(), sub_requests.end(), [&](const sub_request& r) {
+            return r.subscribe && !r.internal && r.msg_id == m.packet_id;
+        }))
         return;
     // §3.8: a failed SUBACK carries no alias; without one the Topic Type is predefined
     // ([MQTT-SN-3.8.2.1-2]); the Reason Code is always there ([MQTT-SN-3.7.6-5]).

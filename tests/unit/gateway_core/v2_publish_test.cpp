@@ -59,10 +59,10 @@ TEST_CASE("v2.0 PUBLISH QoS 0 by session alias goes upstream with its Retain fla
     core_harness h(quiet());
     auto& b = v2b::connect(h);
     register_s_t(h);
-    h.send(sensor, "07"     // Length
-                   "03"     // PUBLISH
-                   "10"     // Flags: QoS 0, Retain, session alias
-                   "00 01"  // Topic Alias 1 (no Packet Identifier at QoS 0)
+    h.send(sensor, "07"      // Length
+                   "03"      // PUBLISH
+                   "10"      // Flags: QoS 0, Retain, session alias
+                   "00 01"   // Topic Alias 1 (no Packet Identifier at QoS 0)
                    "68 69"); // "hi"
     const auto p = b.expect<mqtt5::publish_packet>();
     CHECK(p.topic == "s/t");
@@ -76,21 +76,21 @@ TEST_CASE("v2.0 PUBLISH QoS 1 by predefined alias is PUBACKed only after the bro
 {
     core_harness h(v2b::with_predefined());
     auto& b = v2b::connect(h);
-    h.send(sensor, "09"     // Length
-                   "03"     // PUBLISH
-                   "21"     // Flags: QoS 1, predefined alias
-                   "00 03"  // Packet Identifier 3
-                   "00 05"  // Topic Alias 5
+    h.send(sensor, "09"      // Length
+                   "03"      // PUBLISH
+                   "21"      // Flags: QoS 1, predefined alias
+                   "00 03"   // Packet Identifier 3
+                   "00 05"   // Topic Alias 5
                    "68 69"); // "hi"
     const auto p = b.expect<mqtt5::publish_packet>();
     CHECK(p.topic == "pre/five");
     CHECK(p.qos == mqtt5::qos::at_least_once);
     CHECK(h.sent_to(sensor).empty());
     h.send(sensor, "09 03 21 00 03 00 05 68 69"); // a re-send before the broker answered
-    CHECK(b.pending() == 0);                     // published once
+    CHECK(b.pending() == 0);                      // published once
     b.puback(p.packet_id);
-    CHECK(h.sent_to(sensor) == strings{wire("04"      // Length
-                                            "04"      // PUBACK
+    CHECK(h.sent_to(sensor) == strings{wire("04"        // Length
+                                            "04"        // PUBACK
                                             "00 03")}); // Packet Identifier 3 (0x00 left out)
 }
 
@@ -115,10 +115,10 @@ TEST_CASE("v2.0 PUBLISH QoS 2 by Topic Name is PUBRECed after the broker's PUBCO
     CHECK(h.sent_to(sensor).empty());
     b.pubcomp(p.packet_id);
     CHECK(h.sent_to(sensor) == strings{wire("04 05 00 04")}); // PUBREC Packet Identifier 4
-    h.send(sensor, "0b 03 c3 00 04 00 03 71 2f 32 78");     // our PUBREC was lost: again, once
+    h.send(sensor, "0b 03 c3 00 04 00 03 71 2f 32 78");       // our PUBREC was lost: again, once
     CHECK(h.sent_to(sensor) == strings{wire("04 05 00 04")});
     CHECK(b.pending() == 0);
-    h.send(sensor, "04 06 00 04"); // PUBREL
+    h.send(sensor, "04 06 00 04");                            // PUBREL
     CHECK(h.sent_to(sensor) == strings{wire("04 07 00 04")}); // PUBCOMP
 }
 
@@ -126,7 +126,7 @@ TEST_CASE("v2.0 PUBLISH to an unknown session alias gets Unknown Topic Alias")
 {
     core_harness h(v2b::with_predefined());
     auto& b = v2b::connect(h);
-    h.send(sensor, "07 03 20 00 05 00 09"); // QoS 1, session alias 9 (never given), no payload
+    h.send(sensor, "07 03 20 00 05 00 09");          // QoS 1, session alias 9 (never given), no payload
     CHECK(h.sent_to(sensor) == strings{wire("05"     // Length
                                             "04"     // PUBACK
                                             "00 05"  // Packet Identifier 5
@@ -147,12 +147,12 @@ TEST_CASE("v2.0 PUBLISH with a wildcard in its Topic Name gets Topic Name invali
 {
     core_harness h(quiet());
     auto& b = v2b::connect(h);
-    h.send(sensor, "0a"        // Length
-                   "03"        // PUBLISH
-                   "23"        // Flags: QoS 1, Topic Type 0b11
-                   "00 07"     // Packet Identifier 7
-                   "00 03"     // Topic Name Length 3
-                   "61 2f 23"); // "a/#"
+    h.send(sensor, "0a"                                          // Length
+                   "03"                                          // PUBLISH
+                   "23"                                          // Flags: QoS 1, Topic Type 0b11
+                   "00 07"                                       // Packet Identifier 7
+                   "00 03"                                       // Topic Name Length 3
+                   "61 2f 23");                                  // "a/#"
     CHECK(h.sent_to(sensor) == strings{wire("05 04 00 07 90")}); // PUBACK 0x90 Topic Name invalid
     h.send(sensor, "08 03 03 00 03 61 2f 2b");                   // QoS 0 "a/+"
     CHECK(h.sent_to(sensor).empty());
@@ -214,7 +214,8 @@ TEST_CASE("every v2.0 PUBACK, SUBACK and UNSUBACK code of the table is one CSD01
     CHECK(sngw::core::detail::mqtt5_ack_reason(0x87) == mqtt5::reason_code::not_authorized);
 }
 
-TEST_CASE("a v2.0 PUBLISH over the broker's Maximum Packet Size gets 0x95 at QoS 1 and is dropped and counted at QoS 0")
+TEST_CASE("a v2.0 PUBLISH over the broker's Maximum Packet Size gets 0x95 at QoS 1 and is dropped and "
+          "counted at QoS 0")
 {
     core_harness h(quiet());
     mqtt5::properties props;
@@ -227,7 +228,7 @@ TEST_CASE("a v2.0 PUBLISH over the broker's Maximum Packet Size gets 0x95 at QoS
         datagram += " 78";
     h.send(sensor, datagram);
     CHECK(h.sent_to(sensor) == strings{wire("05 04 00 08 95")}); // PUBACK 0x95 Packet too large
-    std::string qos0 = "23 03 00 00 01"; // Length 35, PUBLISH QoS 0, alias 1
+    std::string qos0 = "23 03 00 00 01";                         // Length 35, PUBLISH QoS 0, alias 1
     for (std::size_t i = 0; i < big.size(); ++i)
         qos0 += " 78";
     h.send(sensor, qos0);
@@ -243,7 +244,7 @@ TEST_CASE("v2.0 PUBREL without PUBREC gets PUBCOMP Packet Identifier not found")
 {
     core_harness h(quiet());
     v2b::connect(h);
-    h.send(sensor, "04 06 00 09"); // PUBREL Packet Identifier 9
+    h.send(sensor, "04 06 00 09");                   // PUBREL Packet Identifier 9
     CHECK(h.sent_to(sensor) == strings{wire("05"     // Length
                                             "07"     // PUBCOMP
                                             "00 09"  // Packet Identifier 9
@@ -252,7 +253,8 @@ TEST_CASE("v2.0 PUBREL without PUBREC gets PUBCOMP Packet Identifier not found")
 
 // ---- broker -> sensor -------------------------------------------------------------------------
 
-TEST_CASE("a broker message reaches the v2.0 sensor at QoS 2 and QoS 1 with the sensor's codes passed upstream")
+TEST_CASE(
+    "a broker message reaches the v2.0 sensor at QoS 2 and QoS 1 with the sensor's codes passed upstream")
 {
     core_harness h(quiet());
     auto& b = v2b::connect(h);
@@ -265,12 +267,12 @@ TEST_CASE("a broker message reaches the v2.0 sensor at QoS 2 and QoS 1 with the 
                                             "00 01"  // Packet Identifier 1
                                             "00 01"  // Topic Alias 1
                                             "61")}); // "a"
-    CHECK(b.pending() == 0); // the broker's PUBREC waits for the sensor's (design §3)
+    CHECK(b.pending() == 0);       // the broker's PUBREC waits for the sensor's (design §3)
     h.send(sensor, "04 05 00 01"); // PUBREC
     const auto rec = b.expect<mqtt5::pubrec_packet>();
     CHECK(rec.packet_id == 9);
     CHECK(h.sent_to(sensor) == strings{wire("04 06 00 01")}); // PUBREL
-    h.send(sensor, "04 05 00 01");                          // PUBREC again: our PUBREL was lost
+    h.send(sensor, "04 05 00 01");                            // PUBREC again: our PUBREL was lost
     CHECK(h.sent_to(sensor) == strings{wire("04 06 00 01")});
     h.send(sensor, "04 07 00 01"); // PUBCOMP
     b.pubrel(9);
@@ -302,7 +304,7 @@ TEST_CASE("a v2.0 sensor's failing PUBREC ends the QoS 2 flow on both hops")
     const auto rec = b.expect<mqtt5::pubrec_packet>();
     CHECK(rec.packet_id == 9);
     CHECK(rec.reason == mqtt5::reason_code::unspecified_error);
-    CHECK(h.sent_to(sensor).empty()); // no PUBREL
+    CHECK(h.sent_to(sensor).empty());                     // no PUBREL
     b.publish("d/t", "b", mqtt5::qos::at_least_once, 10); // the next one goes at once
     CHECK(h.sent_to(sensor) == strings{wire("08 03 20 00 02 00 01 62")});
 }
@@ -321,7 +323,8 @@ TEST_CASE("v2.0 acknowledgements for a packet id not in flight are dropped and c
         CHECK(x.error == core::make_error_code(core::errc::unexpected_message));
 }
 
-TEST_CASE("v2.0 retransmissions back off exponentially up to 60 s and are byte-identical but for DUP on QoS 2")
+TEST_CASE(
+    "v2.0 retransmissions back off exponentially up to 60 s and are byte-identical but for DUP on QoS 2")
 {
     auto cfg = quiet();
     cfg.retry_interval = 20s;
@@ -333,12 +336,12 @@ TEST_CASE("v2.0 retransmissions back off exponentially up to 60 s and are byte-i
 
     b.publish("d/t", "a", mqtt5::qos::exactly_once, 9);
     CHECK(h.sent_to(sensor) == strings{wire("08 03 40 00 01 00 01 61")});
-    const auto dup = wire("08"     // Length
-                          "03"     // PUBLISH
-                          "c0"     // Flags: DUP, QoS 2, session alias
-                          "00 01"  // Packet Identifier 1 (the same)
-                          "00 01"  // Topic Alias 1
-                          "61");   // "a"
+    const auto dup = wire("08"    // Length
+                          "03"    // PUBLISH
+                          "c0"    // Flags: DUP, QoS 2, session alias
+                          "00 01" // Packet Identifier 1 (the same)
+                          "00 01" // Topic Alias 1
+                          "61");  // "a"
     // CSD01 Appendix C.4: 20 s, then doubling (40 s), capped by C.3's Max. Retry Interval (60 s).
     const std::chrono::seconds waits[] = {20s, 40s, 60s, 60s};
     for (const auto w : waits) {
@@ -375,8 +378,8 @@ TEST_CASE("a v2.0 QoS 1 retransmission carries no DUP")
 TEST_CASE("a broker message over the v2.0 sensor's Maximum Packet Size is acknowledged upstream and counted")
 {
     core_harness h(quiet());
-    auto& b = v2b::connect(h, 12); // the sensor takes at most 12 octets
-    subscribe_d_t(h, b);          // SUBACK: 8 octets
+    auto& b = v2b::connect(h, 12);                                 // the sensor takes at most 12 octets
+    subscribe_d_t(h, b);                                           // SUBACK: 8 octets
     b.publish("d/t", "0123456789", mqtt5::qos::at_least_once, 11); // PUBLISH would be 17 octets
     CHECK(h.sent_to(sensor).empty());
     const auto ack = b.expect<mqtt5::puback_packet>(); // CSD01 §3.1.7: as if sent
@@ -388,13 +391,14 @@ TEST_CASE("a broker message over the v2.0 sensor's Maximum Packet Size is acknow
     CHECK(h.sent_to(sensor) == strings{wire("07 03 00 00 01 6f 6b")});
 }
 
-TEST_CASE("an awake v2.0 sensor gets at most Default Awake Messages per PINGREQ and PINGRESP says how many remain")
+TEST_CASE(
+    "an awake v2.0 sensor gets at most Default Awake Messages per PINGREQ and PINGRESP says how many remain")
 {
     core_harness h(quiet());
     auto& b = v2b::connect(h, 0, 1); // Default Awake Messages 1
     subscribe_d_t(h, b);
     h.send(sensor, "09 13 01 00 02 00 00 00 64"); // SLEEPREQ Retain Topic Aliases, Packet Id 2, 100 s
-    (void)h.sent_to(sensor);                     // SLEEPRESP (engineer A's)
+    (void)h.sent_to(sensor);                      // SLEEPRESP (engineer A's)
     REQUIRE(h.state_of(sensor) == core::client_state::asleep);
     b.publish("d/t", "a", mqtt5::qos::at_least_once, 21);
     b.publish("d/t", "b", mqtt5::qos::at_least_once, 22);
@@ -403,7 +407,7 @@ TEST_CASE("an awake v2.0 sensor gets at most Default Awake Messages per PINGREQ 
 
     h.send(sensor, "04 0c 00 03"); // PINGREQ Packet Identifier 3
     CHECK(h.sent_to(sensor) == strings{wire("08 03 20 00 01 00 01 61")});
-    h.send(sensor, "04 04 00 01"); // PUBACK
+    h.send(sensor, "04 04 00 01");                   // PUBACK
     CHECK(h.sent_to(sensor) == strings{wire("05"     // Length
                                             "0d"     // PINGRESP
                                             "00 03"  // Packet Identifier 3
@@ -417,6 +421,35 @@ TEST_CASE("an awake v2.0 sensor gets at most Default Awake Messages per PINGREQ 
 
     h.send(sensor, "04 0c 00 05");
     CHECK(h.sent_to(sensor) == strings{wire("06 03 00 00 01 63"), // the QoS 0 one
-                                       wire("04 0d 00 05")});    // nothing left: field absent
+                                       wire("04 0d 00 05")});     // nothing left: field absent
     CHECK(h.state_of(sensor) == core::client_state::asleep);
+}
+
+TEST_CASE("after SLEEPREQ without Retain Topic Aliases the awake v2.0 sensor is told its session alias again")
+{
+    core_harness h(quiet());
+    auto& b = v2b::connect(h);
+    subscribe_d_t(h, b);
+    h.send(sensor, "09"            // Length
+                   "13"            // SLEEPREQ
+                   "00"            // Flags: Retain Topic Aliases 0
+                   "00 02"         // Packet Identifier 2
+                   "00 00 00 64"); // Sleep Duration 100 s
+    (void)h.sent_to(sensor);       // SLEEPRESP (engineer A's)
+    REQUIRE(h.state_of(sensor) == core::client_state::asleep);
+    b.publish("d/t", "a", mqtt5::qos::at_least_once, 21);
+    (void)h.sent_to(sensor);
+
+    h.send(sensor, "04 0c 00 03");                         // PINGREQ
+    CHECK(h.sent_to(sensor) == strings{wire("0a"           // Length
+                                            "10"           // REGISTER
+                                            "01"           // Flags: Topic Alias present
+                                            "00 01"        // Packet Identifier 1
+                                            "00 01"        // Topic Alias 1 (the same one)
+                                            "64 2f 74")}); // "d/t"
+    h.send(sensor, "05 11 00 00 01");                      // REGACK
+    CHECK(h.sent_to(sensor) == strings{wire("08 03 20 00 02 00 01 61")});
+    h.send(sensor, "04 04 00 02");                            // PUBACK
+    CHECK(h.sent_to(sensor) == strings{wire("04 0d 00 03")}); // PINGRESP: nothing left
+    CHECK(b.expect<mqtt5::puback_packet>().packet_id == 21);
 }

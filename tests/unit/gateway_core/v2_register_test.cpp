@@ -29,10 +29,10 @@ void subscribe_s_wildcard(core_harness& h, sngw::test::fake_broker& b)
                    "00 01"     // Packet Identifier 1
                    "73 2f 23", // "s/#"
                    "s/#", mqtt5::reason_code::granted_qos_1);
-    CHECK(h.sent_to(sensor) == strings{wire("06"   // Length
-                                            "09"   // SUBACK
-                                            "01"   // Flags: no alias, Topic Type predefined
-                                            "00 01" // Packet Identifier 1
+    CHECK(h.sent_to(sensor) == strings{wire("06"     // Length
+                                            "09"     // SUBACK
+                                            "01"     // Flags: no alias, Topic Type predefined
+                                            "00 01"  // Packet Identifier 1
                                             "01")}); // granted QoS 1
 }
 
@@ -42,17 +42,17 @@ TEST_CASE("v2.0 REGISTER gets a session alias in REGACK and the same alias again
 {
     core_harness h(quiet());
     v2b::connect(h);
-    h.send(sensor, "08"        // Length
-                   "10"        // REGISTER
-                   "00"        // Flags: no Topic Alias (a client's, §3.4)
-                   "00 01"     // Packet Identifier 1
-                   "73 2f 74"); // "s/t"
-    CHECK(h.sent_to(sensor) == strings{wire("07"     // Length
-                                            "11"     // REGACK
-                                            "04"     // Flags: Topic Alias present, session alias
-                                            "00 01"  // Packet Identifier 1
+    h.send(sensor, "08"                                 // Length
+                   "10"                                 // REGISTER
+                   "00"                                 // Flags: no Topic Alias (a client's, §3.4)
+                   "00 01"                              // Packet Identifier 1
+                   "73 2f 74");                         // "s/t"
+    CHECK(h.sent_to(sensor) == strings{wire("07"        // Length
+                                            "11"        // REGACK
+                                            "04"        // Flags: Topic Alias present, session alias
+                                            "00 01"     // Packet Identifier 1
                                             "00 01")}); // Topic Alias 1 (Reason Code absent: 0x00)
-    h.send(sensor, "08 10 00 00 02 73 2f 74"); // the same name, Packet Identifier 2
+    h.send(sensor, "08 10 00 00 02 73 2f 74");          // the same name, Packet Identifier 2
     CHECK(h.sent_to(sensor) == strings{wire("07 11 04 00 02 00 01")});
     CHECK(h.client("c1")->topics == 1);
 }
@@ -61,11 +61,11 @@ TEST_CASE("v2.0 REGISTER of a name with a predefined alias gets that alias and T
 {
     core_harness h(v2b::with_predefined());
     v2b::connect(h);
-    h.send(sensor, "0d"                        // Length 13
-                   "10"                        // REGISTER
-                   "00"                        // Flags
-                   "00 02"                     // Packet Identifier 2
-                   "70 72 65 2f 66 69 76 65"); // "pre/five"
+    h.send(sensor, "0d"                              // Length 13
+                   "10"                              // REGISTER
+                   "00"                              // Flags
+                   "00 02"                           // Packet Identifier 2
+                   "70 72 65 2f 66 69 76 65");       // "pre/five"
     CHECK(h.sent_to(sensor) == strings{wire("08"     // Length
                                             "11"     // REGACK
                                             "05"     // Flags: Topic Alias present, predefined alias
@@ -83,7 +83,7 @@ TEST_CASE("v2.0 REGISTER past the alias limit gets Quota exceeded and is counted
     v2b::connect(h);
     h.send(sensor, "06 10 00 00 01 61"); // REGISTER "a", Packet Identifier 1
     CHECK(h.sent_to(sensor) == strings{wire("07 11 04 00 01 00 01")});
-    h.send(sensor, "06 10 00 00 02 62"); // REGISTER "b"
+    h.send(sensor, "06 10 00 00 02 62");             // REGISTER "b"
     CHECK(h.sent_to(sensor) == strings{wire("06"     // Length
                                             "11"     // REGACK
                                             "00"     // Flags: no alias, session alias type
@@ -98,7 +98,7 @@ TEST_CASE("v2.0 REGISTER of a name with a wildcard gets Topic Name invalid")
 {
     core_harness h(quiet());
     v2b::connect(h);
-    h.send(sensor, "08 10 00 00 04 61 2f 2b"); // REGISTER "a/+", Packet Identifier 4
+    h.send(sensor, "08 10 00 00 04 61 2f 2b");       // REGISTER "a/+", Packet Identifier 4
     CHECK(h.sent_to(sensor) == strings{wire("06"     // Length
                                             "11"     // REGACK
                                             "00"     // Flags
@@ -111,11 +111,11 @@ TEST_CASE("v2.0 REGISTER carrying a Topic Alias from the sensor is dropped and c
 {
     core_harness h(quiet());
     v2b::connect(h);
-    h.send(sensor, "0a"        // Length
-                   "10"        // REGISTER
-                   "01"        // Flags: Topic Alias present (a server's only, [MQTT-SN-3.4-1])
-                   "00 05"     // Packet Identifier 5
-                   "00 07"     // Topic Alias 7
+    h.send(sensor, "0a"         // Length
+                   "10"         // REGISTER
+                   "01"         // Flags: Topic Alias present (a server's only, [MQTT-SN-3.4-1])
+                   "00 05"      // Packet Identifier 5
+                   "00 07"      // Topic Alias 7
                    "61 2f 62"); // "a/b"
     CHECK(h.sent_to(sensor).empty());
     const auto d = h.dropped();
@@ -130,29 +130,29 @@ TEST_CASE("a broker message on a name without alias is REGISTERed first and publ
     subscribe_s_wildcard(h, b);
 
     b.publish("s/x", "v", mqtt5::qos::at_least_once, 7);
-    CHECK(h.sent_to(sensor) == strings{wire("0a"        // Length
-                                            "10"        // REGISTER
-                                            "01"        // Flags: Topic Alias present
-                                            "00 01"     // Packet Identifier 1
-                                            "00 01"     // Topic Alias 1
+    CHECK(h.sent_to(sensor) == strings{wire("0a"           // Length
+                                            "10"           // REGISTER
+                                            "01"           // Flags: Topic Alias present
+                                            "00 01"        // Packet Identifier 1
+                                            "00 01"        // Topic Alias 1
                                             "73 2f 78")}); // "s/x"
     CHECK(b.pending() == 0);
-    h.send(sensor, "05"     // Length
-                   "11"     // REGACK
-                   "00"     // Flags: no alias (a client's, [MQTT-SN-3.5.4-1])
-                   "00 01"); // Packet Identifier 1 (Reason Code absent: 0x00)
+    h.send(sensor, "05"                              // Length
+                   "11"                              // REGACK
+                   "00"                              // Flags: no alias (a client's, [MQTT-SN-3.5.4-1])
+                   "00 01");                         // Packet Identifier 1 (Reason Code absent: 0x00)
     CHECK(h.sent_to(sensor) == strings{wire("08"     // Length
                                             "03"     // PUBLISH
                                             "20"     // Flags: QoS 1, session alias
                                             "00 02"  // Packet Identifier 2
                                             "00 01"  // Topic Alias 1
                                             "76")}); // "v"
-    h.send(sensor, "04 04 00 02"); // PUBACK Packet Identifier 2
+    h.send(sensor, "04 04 00 02");                   // PUBACK Packet Identifier 2
     const auto ack = b.expect<mqtt5::puback_packet>();
     CHECK(ack.packet_id == 7);
     CHECK(ack.reason == mqtt5::reason_code::success);
 
-    b.publish("s/x", "w", mqtt5::qos::at_most_once); // known now: no REGISTER
+    b.publish("s/x", "w", mqtt5::qos::at_most_once);                // known now: no REGISTER
     CHECK(h.sent_to(sensor) == strings{wire("06 03 00 00 01 77")}); // PUBLISH QoS 0, alias 1, "w"
 }
 
@@ -163,11 +163,11 @@ TEST_CASE("a refused v2.0 REGACK makes the name undeliverable and the broker get
     subscribe_s_wildcard(h, b);
     b.publish("s/x", "v", mqtt5::qos::at_least_once, 7);
     CHECK(h.sent_to(sensor) == strings{wire("0a 10 01 00 01 00 01 73 2f 78")});
-    h.send(sensor, "06"     // Length
-                   "11"     // REGACK
-                   "00"     // Flags
-                   "00 01"  // Packet Identifier 1
-                   "87");   // 0x87 Not authorized
+    h.send(sensor, "06"    // Length
+                   "11"    // REGACK
+                   "00"    // Flags
+                   "00 01" // Packet Identifier 1
+                   "87");  // 0x87 Not authorized
     auto ack = b.expect<mqtt5::puback_packet>();
     CHECK(ack.packet_id == 7);
     CHECK(ack.reason == mqtt5::reason_code::unspecified_error);
@@ -204,11 +204,11 @@ TEST_CASE("with no session alias left a broker message goes with its Topic Name"
     subscribe_s_wildcard(h, b);
 
     b.publish("s/x", "v", mqtt5::qos::at_most_once);
-    CHECK(h.sent_to(sensor) == strings{wire("09"        // Length
-                                            "03"        // PUBLISH
-                                            "03"        // Flags: QoS 0, Topic Type 0b11 (name)
-                                            "00 03"     // Topic Name Length 3
-                                            "73 2f 78"  // "s/x"
-                                            "76")});    // "v"
+    CHECK(h.sent_to(sensor) == strings{wire("09"       // Length
+                                            "03"       // PUBLISH
+                                            "03"       // Flags: QoS 0, Topic Type 0b11 (name)
+                                            "00 03"    // Topic Name Length 3
+                                            "73 2f 78" // "s/x"
+                                            "76")});   // "v"
     CHECK(h.dropped().empty());
 }

@@ -117,15 +117,15 @@ TEST_CASE("v2.0 SUBSCRIBE and UNSUBSCRIBE with an unknown alias get Unknown Topi
 {
     core_harness h(v2b::with_predefined());
     auto& b = v2b::connect(h);
-    h.send(sensor, "07 08 20 00 05 00 09"); // SUBSCRIBE session alias 9
+    h.send(sensor, "07 08 20 00 05 00 09");          // SUBSCRIBE session alias 9
     CHECK(h.sent_to(sensor) == strings{wire("06"     // Length
                                             "09"     // SUBACK
                                             "01"     // Flags: no alias
                                             "00 05"  // Packet Identifier 5
                                             "f0")}); // 0xF0 Unknown Topic Alias
-    h.send(sensor, "07 08 21 00 06 00 09"); // SUBSCRIBE predefined alias 9
+    h.send(sensor, "07 08 21 00 06 00 09");          // SUBSCRIBE predefined alias 9
     CHECK(h.sent_to(sensor) == strings{wire("06 09 01 00 06 f0")});
-    h.send(sensor, "07 0a 00 00 07 00 09"); // UNSUBSCRIBE session alias 9
+    h.send(sensor, "07 0a 00 00 07 00 09");          // UNSUBSCRIBE session alias 9
     CHECK(h.sent_to(sensor) == strings{wire("05"     // Length
                                             "0b"     // UNSUBACK
                                             "00 07"  // Packet Identifier 7
@@ -155,16 +155,16 @@ TEST_CASE("v2.0 UNSUBSCRIBE gets UNSUBACK after the broker's with its reason cod
     v2b::subscribe(h, b, "08 08 23 00 01 73 2f 23", "s/#", mqtt5::reason_code::granted_qos_1);
     (void)h.sent_to(sensor);
 
-    h.send(sensor, "08"        // Length
-                   "0a"        // UNSUBSCRIBE
-                   "03"        // Flags: Topic Type 0b11
-                   "00 02"     // Packet Identifier 2
+    h.send(sensor, "08"         // Length
+                   "0a"         // UNSUBSCRIBE
+                   "03"         // Flags: Topic Type 0b11
+                   "00 02"      // Packet Identifier 2
                    "73 2f 23"); // "s/#"
     auto u = b.expect<mqtt5::unsubscribe_packet>();
     CHECK(h.sent_to(sensor).empty());
     b.unsuback(u.packet_id);
-    CHECK(h.sent_to(sensor) == strings{wire("04"      // Length
-                                            "0b"      // UNSUBACK
+    CHECK(h.sent_to(sensor) == strings{wire("04"        // Length
+                                            "0b"        // UNSUBACK
                                             "00 02")}); // Packet Identifier 2 (0x00 left out)
     CHECK(h.client("c1")->subscriptions.empty());
 
