@@ -395,6 +395,29 @@ TEST_CASE("a sleeping v2.0 sensor gets what was buffered on wake, Default Awake 
     REQUIRE(third.has_value());
     CHECK(third->pingresp);
     CHECK(third->publications.empty());
+
+    // CSD01 §3.15.2.1 Retain Topic Aliases 0: the session aliases are gone while asleep, so the
+    // gateway REGISTERs the name again in Awake before the PUBLISH. A CONNECT makes it Active first
+    // (CSD01 §4.14: an Asleep client sends only PINGREQ, CONNECT, DISCONNECT or SLEEPREQ).
+    s.options().clean_start = false;
+    const auto active = s.connect();
+    REQUIRE_MESSAGE(active.has_value(), env.describe());
+    CHECK(active->reason_code == 0x00);
+    const auto named = s.subscribe("v2sleep/named", {.q = v2_0::qos::qos1});
+    REQUIRE(named.has_value());
+    CHECK(named->topic_alias.has_value());
+    REQUIRE(s.sleep(10, false).has_value());
+    REQUIRE(
+        sngw::test::accepted(feeder->publish("v2sleep/named", "re-registered", mqtt5::qos::at_least_once)));
+    std::this_thread::sleep_for(300ms);
+    const auto fourth = s.wake(3s);
+    REQUIRE(fourth.has_value());
+    CHECK(fourth->pingresp);
+    REQUIRE(fourth->publications.size() == 1);
+    CHECK(fourth->publications[0].payload() == "re-registered");
+    CHECK(fourth->publications[0].topic_name == "v2sleep/named");
+    CHECK(std::any_of(fourth->received.begin(), fourth->received.end(),
+                      [](const v2_0::message& m) { return std::holds_alternative<v2_0::register_msg>(m); }));
 }
 
 TEST_CASE("a v2.0 sensor that moved to a new UDP port reaches its Virtual Connection through Connection "
@@ -471,4 +494,147 @@ TEST_CASE("SIGTERM tells a connected v2.0 sensor DISCONNECT 0x8B Server shutting
     CHECK_MESSAGE(d[0] == sngw::test::hex("04 0e 04 8b"),
                   sngw::test::to_hex(d[0])); // Length 4, DISCONNECT, Flags: Reason Code, 0x8B
     CHECK(env.gateway->wait_for(5s).has_value());
+}
+
+TEST_CASE("the gateway resends an unacknowledged PUBLISH to a v2.0 sensor byte-identical with a doubling "
+          "interval and DUP only with QoS 2")
+{
+    SNGW_REQUIRE_GATEWAY();
+    gateway_env env; // --retry-interval 1 --retry-count 2
+    wire_log wire;
+    auto o = v2_options(env, "v2-retry");
+    o.auto_ack = false;
+    wire.attach(o);
+    auto s = connected_v2(env, o);
+    REQUIRE(s.subscribe("v2retry/t", {.q = v2_0::qos::qos2}).has_value());
+    const auto sub_regs = wire.received(0x10).size();
+    auto feeder = sngw::test::publisher(env.broker.port());
+
+    using clock = std::chrono::steady_clock;
+    const auto next_publish = [&](std::chrono::milliseconds limit) -> std::optional<v2_0::publish_msg> {
+        auto p = s.receive_publish(limit);
+        if (!p) return std::nullopt;
+        return p->message;
+    };
+
+    // QoS 1: three transmissions (the first and two retries), identical octets, DUP 0 (CSD01 §3.6.2.2.3).
+    REQUIRE(feeder->publish("v2retry/t", "q1", mqtt5::qos::at_least_once).has_value());
+    std::vector<clock::time_point> at;
+    for (int i = 0; i < 3; ++i) {
+        const auto p = next_publish(4s);
+        REQUIRE_MESSAGE(p.has_value(), "transmission " << i + 1 << "\n" << env.describe());
+        CHECK(p->q == v2_0::qos::qos1);
+        CHECK_FALSE(p->dup);
+        at.push_back(clock::now());
+    }
+    const auto copies = wire.received(0x03);
+    REQUIRE(copies.size() == 3);
+    CHECK(copies[0] == copies[1]);
+    CHECK(copies[1] == copies[2]);
+    // CSD01 §4.4 / Appendix C.4: the Retry Interval doubles (1 s, then 2 s here).
+    const auto first_gap = at[1] - at[0];
+    const auto second_gap = at[2] - at[1];
+    CHECK(first_gap >= 700ms);
+    CHECK(second_gap >= first_gap + 500ms);
+    const auto id = std::get<v2_0::publish_msg>(*v2_0::decode(copies[0])).packet_id;
+    REQUIRE(s.send(v2_0::puback_msg{id, std::uint8_t{0x00}}).has_value());
+
+    // QoS 2: the retry carries DUP; the rest of the octets are the same.
+    REQUIRE(feeder->publish("v2retry/t", "q2", mqtt5::qos::exactly_once).has_value());
+    const auto q2 = next_publish(3s);
+    REQUIRE_MESSAGE(q2.has_value(), env.describe());
+    CHECK_FALSE(q2->dup);
+    const auto q2_again = next_publish(3s);
+    REQUIRE_MESSAGE(q2_again.has_value(), env.describe());
+    CHECK(q2_again->dup);
+    const auto all = wire.received(0x03);
+    REQUIRE(all.size() == 5);
+    auto undup = all[4];
+    undup[2] &= std::byte{0x7F}; // Flags: DUP is bit 7
+    CHECK(undup == all[3]);
+    REQUIRE(s.send(v2_0::pubrec_msg{q2->packet_id, std::uint8_t{0x00}}).has_value());
+    const auto rel = s.receive(3s);
+    REQUIRE_MESSAGE(rel.has_value(), env.describe());
+    REQUIRE(std::holds_alternative<v2_0::pubrel_msg>(*rel));
+    CHECK(std::get<v2_0::pubrel_msg>(*rel).packet_id == q2->packet_id);
+    REQUIRE(s.send(v2_0::pubcomp_msg{q2->packet_id, std::uint8_t{0x00}}).has_value());
+    CHECK(wire.received(0x10).size() == sub_regs); // an alias from SUBACK: no REGISTER needed
+    CHECK(s.ping().has_value());                   // the Virtual Connection is still there
+}
+
+TEST_CASE("a silent v2.0 sensor is lost after 1.5 x its keep-alive and a sleeper after 1.5 x its sleep, each "
+          "will is published and a PINGREQ then gets DISCONNECT 0xF4 with its packet id")
+{
+    SNGW_REQUIRE_GATEWAY();
+    gateway_env env;
+    auto observer = sngw::test::subscriber(env.broker.port(), "v2lost/#");
+    wire_log wire;
+    auto o = v2_options(env, "v2-silent");
+    o.keep_alive = 1;
+    o.will = sngw::sn_client::will_v2{"v2lost/silent", octets("silent is gone"), v2_0::qos::qos0, false};
+    wire.attach(o);
+    auto silent = connected_v2(env, o);
+    auto so = v2_options(env, "v2-sleepy");
+    so.will = sngw::sn_client::will_v2{"v2lost/sleepy", octets("sleepy is gone"), v2_0::qos::qos0, false};
+    auto sleepy = connected_v2(env, so);
+    const auto slept = sleepy.sleep(1);
+    REQUIRE_MESSAGE(slept.has_value(), env.describe());
+    REQUIRE(slept->reason_code.value_or(0) == 0x00);
+
+    CHECK_MESSAGE(observer->wait_for_payload("silent is gone", 4s).has_value(), env.describe());
+    CHECK_MESSAGE(observer->wait_for_payload("sleepy is gone", 4s).has_value(), env.describe());
+
+    // CSD01 §3.13 / §4.14: a PINGREQ without a Virtual Connection: DISCONNECT 0xF4 with its Packet Id.
+    const auto r = silent.ping();
+    REQUIRE_FALSE(r.has_value());
+    const auto sent = wire.entries;
+    std::optional<std::vector<std::byte>> ping;
+    for (const auto& [out, d] : *sent)
+        if (out && wire_log::type_of(d) == 0x0C) ping = d;
+    REQUIRE(ping.has_value());
+    const auto no_vc = wire.received(0x0E);
+    REQUIRE(no_vc.size() == 1);
+    // Length 6, DISCONNECT, Flags: Reason Code + Packet Id, the PINGREQ's Packet Identifier, 0xF4.
+    CHECK_MESSAGE(no_vc[0] ==
+                      sngw::test::cat(sngw::test::cat(sngw::test::hex("06 0e 05"), {(*ping)[2], (*ping)[3]}),
+                                      sngw::test::hex("f4")),
+                  sngw::test::to_hex(no_vc[0]));
+}
+
+TEST_CASE(
+    "a malformed PUBLISH from a v2.0 sensor is DISCONNECT 0x81 and a CONNECT with Keep Alive 0 is refused")
+{
+    SNGW_REQUIRE_GATEWAY();
+    gateway_env env;
+    wire_log wire;
+    auto o = v2_options(env, "v2-malformed");
+    wire.attach(o);
+    auto s = connected_v2(env, o);
+    // PUBLISH with QoS bits 0b11 (CSD01 §3.6.2.2.2: reserved, a malformed packet).
+    REQUIRE(s.send_raw(sngw::test::hex("08"    // Length 8
+                                       "03"    // PUBLISH
+                                       "61"    // Flags: QoS 0b11, Topic Type predefined
+                                       "00 01" // Packet Identifier 1
+                                       "00 05" // Topic Alias 5
+                                       "78"))  // "x"
+                .has_value());
+    const auto m = s.receive(3s);
+    REQUIRE_MESSAGE(m.has_value(), env.describe());
+    CHECK(std::holds_alternative<v2_0::disconnect_msg>(*m));
+    const auto d = wire.received(0x0E);
+    REQUIRE(d.size() == 1);
+    CHECK_MESSAGE(d[0].size() >= 4, sngw::test::to_hex(d[0]));
+    if (d[0].size() >= 4) // DISCONNECT, Flags: Reason Code (maybe a reason string after it), 0x81
+        CHECK_MESSAGE(std::vector<std::byte>(d[0].begin() + 1, d[0].begin() + 4) ==
+                          sngw::test::hex("0e 04 81"),
+                      sngw::test::to_hex(d[0]));
+
+    // CSD01 §3.1.7: Keep Alive 0 is a protocol error.
+    auto ko = v2_options(env, "v2-keep-alive-0");
+    ko.keep_alive = 0;
+    auto k = open_v2(ko);
+    const auto r = k.connect();
+    REQUIRE_MESSAGE(r.has_value(), r.error().message() << "\n" << env.describe());
+    CHECK(r->reason_code >= 0x80);
+    CHECK_MESSAGE((r->reason_code == 0x81 || r->reason_code == 0x82), int(r->reason_code));
 }

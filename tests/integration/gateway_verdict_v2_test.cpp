@@ -227,7 +227,8 @@ TEST_CASE("another MQTT client taking over a v2.0 sensor's client id keeps it an
     CHECK(other.connections() == 1);
 }
 
-TEST_CASE("a PUBLISH over the broker's max_packet_size is answered PUBACK 0x95 to a v2.0 sensor")
+TEST_CASE(
+    "a PUBLISH over the broker's max_packet_size is answered PUBACK 0x95 or PUBREC 0x95 to a v2.0 sensor")
 {
     SNGW_REQUIRE_GATEWAY();
     mosquitto_config config;
@@ -250,6 +251,13 @@ TEST_CASE("a PUBLISH over the broker's max_packet_size is answered PUBACK 0x95 t
                                                               static_cast<std::byte>(r->packet_id & 0xFF)},
                                                              sngw::test::hex("95"))),
                   sngw::test::to_hex(*puback));
+    // QoS 2: the PUBREC carries it and the flow ends there (CSD01 §3.6.4).
+    const auto r2 = s.publish("v2big/two", sngw::test::payload(big), v2_0::qos::qos2);
+    REQUIRE_MESSAGE(r2.has_value(), r2.error().message() << "\n" << env.describe());
+    CHECK(r2->reason_code == 0x95);
+    const auto pubrec = last_of(*wire, false, 0x05);
+    REQUIRE(pubrec.has_value());
+    CHECK_MESSAGE(pubrec->back() == std::byte{0x95}, sngw::test::to_hex(*pubrec));
     const auto small = s.publish("v2big/one", sngw::test::payload("ok"), v2_0::qos::qos1);
     REQUIRE(small.has_value());
     CHECK(small->reason_code < 0x80); // the session goes on
