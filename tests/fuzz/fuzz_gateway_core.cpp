@@ -428,7 +428,7 @@ struct driver {
     {
         static const char* const topics[] = {"p/1", "a/b", "ab", "p/two", "x"};
         const auto topic = std::string(topics[id % 5]);
-        switch (kind % 13) {
+        switch (kind % 14) {
         case 0:
             return mqtt5::connack_packet{.session_present = (id & 2) != 0}; // ids 1, 4: not present
         case 1:
@@ -461,8 +461,15 @@ struct driver {
         case 11:
             return mqtt5::disconnect_packet{.reason = (id & 1) ? mqtt5::reason_code::server_shutting_down
                                                                : mqtt5::reason_code::administrative_action};
-        default:
+        case 12:
             return mqtt5::pingresp_packet{};
+        default: { // MQTT 5.0 §4.12 enhanced authentication, relayed to a v2.0 sensor as AUTH (CSD01 §3.3)
+            mqtt5::auth_packet a{.reason = (id & 1) ? mqtt5::reason_code::continue_authentication
+                                                    : mqtt5::reason_code::success};
+            a.props.authentication_method = (id & 2) ? "SCRAM-SHA-1" : "OTHER";
+            a.props.authentication_data = std::vector<std::byte>{std::byte{'s'}};
+            return a;
+        }
         }
     }
 
@@ -755,6 +762,9 @@ std::vector<std::vector<std::byte>> sngw_fuzz_seeds()
                         .v2_connect(0x05, 0xD9, 0, 0xC0 | 15)
                         .v2_connect(0x0A, 0x60, 200, 0x40 | 10)
                         .link_up(2)
+                        .canned(2, 13, 2)
+                        .v2(2, 18, 0x10)
+                        .canned(2, 13, 2)
                         .canned(2, 0, 0)
                         .v2_connect(0x8F, 0x00, 5, 0)
                         .v2_connect(0x93, 0x80, 1, 0x40 | 3)
@@ -802,6 +812,32 @@ std::vector<std::vector<std::byte>> sngw_fuzz_seeds()
                         .v2(0x0F, 17, 0x00)
                         .v2(0x0F, 16, 0x00)
                         .wait(30)
+                        .out);
+    // Sleep with Default Awake Messages 4 (CSD01 §4.14): six QoS 1 messages buffered, PINGREQ wakes
+    // it, four come with their PUBACKs, PINGRESP tells how many remain; again.
+    seeds.push_back(script{}
+                        .v2_connect(0x24, 0x80, 0, 30)
+                        .link_up(1)
+                        .canned(1, 0, 0)
+                        .v2(0, 12, 0x00)
+                        .v2(0, 17, 0x00)
+                        .canned(1, 8, 1)
+                        .canned(1, 8, 2)
+                        .canned(1, 8, 3)
+                        .canned(1, 8, 4)
+                        .canned(1, 7, 1)
+                        .canned(1, 9, 2)
+                        .v2(0, 15, 0x01)
+                        .v2(0, 14, 0x00)
+                        .v2(0, 4, 0x00)
+                        .v2(0, 4, 0x01)
+                        .v2(0, 4, 0x02)
+                        .v2(0, 4, 0x03)
+                        .wait(20)
+                        .v2(0, 15, 0x02)
+                        .v2(0, 5, 0x00)
+                        .v2(0, 7, 0x00)
+                        .wait(60)
                         .out);
     // A v2.0 sensor re-flashed to v1.2 (design §2): a v1.2 CONNECT with an invalid client id from
     // the v2.0 record's address is refused in v1.2 (the fuzzer's first find: the harness expected
