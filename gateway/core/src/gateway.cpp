@@ -696,6 +696,12 @@ struct gateway::impl {
             id = create(client_id, from, sn::protocol_version::v2_0);
         }
         auto& r = *find(id);
+        if (const peer_id old = r.s->peer(); r.s->has_v2_connection() && old && old != from) {
+            // CSD01 §3.1 (as MQTT 5.0 §3.1.4): a CONNECT for a client id with a VC elsewhere takes it
+            // over; the old address is told DISCONNECT 0x8E Session taken over.
+            out.push_back(send_datagram{old, detail::disconnect_datagram(sn::protocol_version::v2_0, 0x8E)});
+            ++stats.verdicts_sent;
+        }
         bind(id, r, from, now, out);
         const std::size_t first = out.size();
         r.s->on_connect(m, assigned, now, out);

@@ -293,3 +293,18 @@ TEST_CASE("DISCONNECT before CONNACK ends the connect without an answer")
     CHECK(br.closed());
     CHECK_FALSE(h.client("c1").has_value());
 }
+
+TEST_CASE("a v2.0 CONNECT for a connected client id from another address takes it over with DISCONNECT 0x8E")
+{
+    core_harness h(quiet());
+    const auto other = core_harness::peer(2);
+    sngw::test::connect_v2(h, sensor, "c1", sngw::test::v2_connect_c1, sngw::test::v2_connack_ok);
+    // Clean Start: a new upstream session, CONNACK to the new address.
+    sngw::test::connect_v2(h, other, "c1", sngw::test::v2_connect_c1, sngw::test::v2_connack_ok);
+    CHECK(h.sent_to(sensor) == strings{wire("04 0e 04 8e")}); // DISCONNECT 0x8E Session taken over
+    h.send(sensor, "04 0c 00 05");                            // the old address has no VC any more
+    CHECK(h.sent_to(sensor) == strings{wire("06 0e 05 00 05 f4")});
+    // From the same address a second CONNECT is no take-over.
+    h.send(other, sngw::test::v2_connect_c1);
+    CHECK(h.sent_to(sensor).empty());
+}
