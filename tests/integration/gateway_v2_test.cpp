@@ -12,6 +12,9 @@
 #include "support/temp_dir.hpp"
 
 #include <algorithm>
+#include <csignal>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <set>
 
@@ -51,6 +54,14 @@ struct wire_log {
         for (std::size_t i = 0; i < entries->size(); ++i)
             if (!(*entries)[i].first && type_of((*entries)[i].second) == type) return i;
         return entries->size();
+    }
+    /// Every datagram in order, "-> 04 0c 00 01" / "<- ...", for failure messages.
+    std::string describe() const
+    {
+        std::string out;
+        for (const auto& [sent, d] : *entries)
+            out += (sent ? "-> " : "<- ") + sngw::test::to_hex(d) + "\n";
+        return out;
     }
     /// The Packet Type of a datagram: after a 1-octet or a 3-octet Length (CSD01 §2.1.2).
     static std::uint8_t type_of(const std::vector<std::byte>& d)
@@ -114,6 +125,25 @@ std::vector<sngw::sn_client::publication_v2> collect(client_v2& c, std::size_t e
 bool has_payload(const std::vector<sngw::sn_client::publication_v2>& ps, std::string_view body)
 {
     return std::any_of(ps.begin(), ps.end(), [&](const auto& p) { return p.payload() == body; });
+}
+
+/// The pid of this test's own mosquitto: the process whose command line names its private config file
+/// (mosquitto_process does not expose its child's pid). nullopt if not found.
+std::optional<pid_t> broker_pid(const sngw::test::mosquitto_process& broker)
+{
+    const auto conf = (broker.dir() / "mosquitto.conf").string();
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+        const auto name = e.path().filename().string();
+        if (name.empty() ||
+            !std::all_of(name.begin(), name.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
+            continue;
+        std::ifstream in(e.path() / "cmdline");
+        std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+        if (cmdline.find(conf) != std::string::npos) return static_cast<pid_t>(std::stol(name));
+    }
+    return std::nullopt;
 }
 
 } // namespace
@@ -637,4 +667,100 @@ TEST_CASE(
     REQUIRE_MESSAGE(r.has_value(), r.error().message() << "\n" << env.describe());
     CHECK(r->reason_code >= 0x80);
     CHECK_MESSAGE((r->reason_code == 0x81 || r->reason_code == 0x82), int(r->reason_code));
+}
+
+TEST_CASE("a second v2.0 CONNECT with the same client id from another port takes the Virtual Connection over "
+          "and the first sensor gets DISCONNECT 0x8E")
+{
+    SNGW_REQUIRE_GATEWAY();
+    gateway_env env;
+    wire_log wire;
+    auto o = v2_options(env, "v2-twin");
+    wire.attach(o);
+    auto first = connected_v2(env, o);
+    auto second = connected_v2(env, v2_options(env, "v2-twin")); // CSD01 §3.1: the old VC is deleted
+    const auto m = first.receive(3s);
+    REQUIRE_MESSAGE(m.has_value(), wire.describe() << env.describe());
+    REQUIRE(std::holds_alternative<v2_0::disconnect_msg>(*m));
+    CHECK(std::get<v2_0::disconnect_msg>(*m).reason_code == std::optional<std::uint8_t>(0x8E));
+    CHECK(second.ping().has_value());
+    // The first one's PINGREQ now finds no Virtual Connection.
+    const auto gone = first.ping();
+    REQUIRE_FALSE(gone.has_value());
+    REQUIRE(first.last_disconnect().has_value());
+    CHECK(first.last_disconnect()->reason_code == std::optional<std::uint8_t>(0xF4));
+}
+
+TEST_CASE("a v2.0 DISCONNECT with Session Expiry 0 ends a session its CONNECT asked to keep")
+{
+    SNGW_REQUIRE_GATEWAY();
+    gateway_env env;
+    auto o = v2_options(env, "v2-expiry");
+    o.session_expiry_interval = 60;
+    auto s = connected_v2(env, o);
+    REQUIRE(s.subscribe("v2exp/t", {.q = v2_0::qos::qos1}).has_value());
+    // CSD01 §3.13: the client may change the Session Expiry Interval in DISCONNECT (its CONNECT's was
+    // not 0); 0 ends the session with the Virtual Connection.
+    REQUIRE(s.disconnect(std::uint8_t{0x00}, std::uint32_t{0}).has_value());
+    std::this_thread::sleep_for(300ms);
+    s.options().clean_start = false;
+    const auto again = s.connect();
+    REQUIRE_MESSAGE(again.has_value(), env.describe());
+    CHECK(again->reason_code == 0x00);
+    CHECK_FALSE_MESSAGE(again->session_present, env.describe());
+}
+
+TEST_CASE("Connection Encapsulation from a v2.0 sensor that did not allow network address changes gets no "
+          "answer from its Virtual Connection")
+{
+    SNGW_REQUIRE_GATEWAY();
+    gateway_env env;
+    auto o = v2_options(env, "v2-no-move");
+    o.reply_timeout = 1s;
+    auto s = connected_v2(env, o); // Allow Network Address changes 0
+    REQUIRE(s.rebind().has_value());
+    s.options().connection_encapsulation = true;
+    // CSD01 §3.18: only for a client whose CONNECT set the flag.
+    const auto r = s.ping();
+    CHECK_FALSE_MESSAGE(r.has_value(), env.describe());
+}
+
+TEST_CASE("a second QoS 1 PUBLISH from a v2.0 sensor before the first is acknowledged is DISCONNECT 0x93")
+{
+    SNGW_REQUIRE_GATEWAY();
+    gateway_env env;
+    wire_log wire;
+    auto o = v2_options(env, "v2-eager");
+    wire.attach(o);
+    auto s = connected_v2(env, o);
+    const auto reg = s.register_topic("v2eager/t");
+    REQUIRE(reg.has_value());
+    REQUIRE(reg->topic_alias.has_value());
+    v2_0::publish_msg p;
+    p.q = v2_0::qos::qos1;
+    p.topic_type = v2_0::topic_type::session_alias;
+    p.topic_alias = *reg->topic_alias;
+    p.payload = octets("one");
+    p.packet_id = 100;
+    // The broker must not answer the first before the second arrives: it is stopped meanwhile
+    // (SIGSTOP; its TCP connections stay up).
+    const auto pid = broker_pid(env.broker);
+    REQUIRE(pid.has_value());
+    REQUIRE(::kill(*pid, SIGSTOP) == 0);
+    REQUIRE(s.send(p).has_value());
+    p.packet_id = 101; // CSD01 §4.9: one unacknowledged request per direction
+    p.payload = octets("two");
+    REQUIRE(s.send(p).has_value());
+    const auto first_answer = s.receive(1s);
+    ::kill(*pid, SIGCONT);
+    REQUIRE_MESSAGE(first_answer.has_value(), wire.describe() << env.describe());
+    std::optional<v2_0::disconnect_msg> d;
+    if (const auto* x = std::get_if<v2_0::disconnect_msg>(&*first_answer)) d = *x;
+    for (int i = 0; i < 3 && !d; ++i) {
+        auto m = s.receive(2s);
+        if (!m) break;
+        if (const auto* x = std::get_if<v2_0::disconnect_msg>(&*m)) d = *x;
+    }
+    REQUIRE_MESSAGE(d.has_value(), wire.describe() << env.describe());
+    CHECK(d->reason_code == std::optional<std::uint8_t>(0x93));
 }
