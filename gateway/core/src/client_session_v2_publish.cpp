@@ -183,7 +183,7 @@ bool client_session::impl::choose_v2_topic(downlink& d, time_point now, std::vec
 // REGISTER / REGACK (CSD01 §3.4, §3.5, §4.7.2)
 // ============================================================================================
 
-void client_session::impl::handle(const v20::register_msg& m, time_point, std::vector<action>& out)
+void client_session::impl::handle(const v20::register_msg& m, time_point now, std::vector<action>& out)
 {
     if (!connected_sensor()) {
         drop(errc::unexpected_message, "REGISTER while " + std::string(to_string(state)), out);
@@ -191,8 +191,9 @@ void client_session::impl::handle(const v20::register_msg& m, time_point, std::v
     }
     if (m.topic_alias) {
         // CSD01 §3.4 [MQTT-SN-3.4-1]: a client's REGISTER carries no alias (aliases are the
-        // server's, §4.7.2.2). Not answered: no REGACK code says "you sent an alias".
-        drop(errc::unexpected_message, "REGISTER with a Topic Alias from a client", out);
+        // server's, §4.7.2.2): a Protocol Error, which §4.12 answers with DISCONNECT 0x82 and the
+        // end of the virtual connection.
+        violation(0x82, "REGISTER with a Topic Alias from a client", true, now, out);
         return;
     }
     // CSD01 §4.7.2.2 [MQTT-SN-4.7.2.2-5]: a name with a predefined alias gets that one, 0x1A.

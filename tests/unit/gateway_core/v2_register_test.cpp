@@ -107,20 +107,22 @@ TEST_CASE("v2.0 REGISTER of a name with a wildcard gets Topic Name invalid")
     CHECK(h.client("c1")->topics == 0);
 }
 
-TEST_CASE("v2.0 REGISTER carrying a Topic Alias from the sensor is dropped and counted")
+TEST_CASE("v2.0 REGISTER carrying a Topic Alias from the sensor is a protocol error: DISCONNECT 0x82")
 {
     core_harness h(quiet());
-    v2b::connect(h);
+    auto& b = v2b::connect(h);
     h.send(sensor, "0a"         // Length
                    "10"         // REGISTER
                    "01"         // Flags: Topic Alias present (a server's only, [MQTT-SN-3.4-1])
                    "00 05"      // Packet Identifier 5
                    "00 07"      // Topic Alias 7
                    "61 2f 62"); // "a/b"
-    CHECK(h.sent_to(sensor).empty());
-    const auto d = h.dropped();
-    REQUIRE(d.size() == 1);
-    CHECK(d[0].error == core::make_error_code(core::errc::unexpected_message));
+    CHECK(h.sent_to(sensor) == strings{wire("04"     // Length
+                                            "0e"     // DISCONNECT
+                                            "04"     // Flags: Reason Code present
+                                            "82")}); // 0x82 Protocol Error
+    CHECK(h.state_of(sensor) != core::client_state::active);
+    CHECK(b.close_mode() == mqtt5::close_mode::abrupt); // as a lost sensor: the will fires
 }
 
 TEST_CASE("a broker message on a name without alias is REGISTERed first and published with the session alias")
