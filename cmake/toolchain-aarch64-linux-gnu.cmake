@@ -22,12 +22,14 @@ set(CMAKE_LIBRARY_ARCHITECTURE aarch64-linux-gnu)
 set(ENV{PKG_CONFIG_LIBDIR} "/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig")
 
 # Test executables (and doctest_discover_tests, which lists the test cases at build time) run
-# under qemu-user; -L gives it the arm64 dynamic loader. The arm64 shared libraries
-# (libboost_program_options, libssl3) come from /usr/lib/aarch64-linux-gnu, where the arm64
-# loader looks by itself.
+# under qemu-user with the multiarch arm64 loader and libc (libc6:arm64, as on the target); all
+# libraries come from /usr/lib/aarch64-linux-gnu. Not -L /usr/aarch64-linux-gnu: that loader is the
+# cross package's (2.36-8cross1) and would load libc6:arm64's newer libc.so.6, whose view of the
+# loader's private data differs: the first pthread_create loops for ever (issue 8).
+# "-L /" means no prefix (and overrides a QEMU_LD_PREFIX in the environment).
 find_program(SNGW_QEMU_AARCH64 qemu-aarch64)
 if(SNGW_QEMU_AARCH64)
-  set(CMAKE_CROSSCOMPILING_EMULATOR "${SNGW_QEMU_AARCH64};-L;/usr/aarch64-linux-gnu")
+  set(CMAKE_CROSSCOMPILING_EMULATOR "${SNGW_QEMU_AARCH64};-L;/")
 endif()
 
 # CPack DEB: the package's architecture, and dpkg-shlibdeps must resolve arm64 libraries.
