@@ -266,6 +266,48 @@ TEST_CASE("a v2.0 sensor publishes QoS 0, 1 and 2 by session alias, predefined a
     CHECK(exists->topic_type == v2_0::topic_type::predefined_alias);
     CHECK(exists->topic_alias == std::optional<std::uint16_t>(5));
 
+    // An unknown Session Topic Alias: PUBACK 0xF0 Unknown Topic Alias (CSD01 §2.3).
+    const auto unknown = s.publish(topic_alias_v2::session(999), octets("lost"), v2_0::qos::qos1);
+    REQUIRE_MESSAGE(unknown.has_value(), env.describe());
+    CHECK(unknown->reason_code == 0xF0);
+
+    // A QoS 2 PUBLISH sent again with DUP (its PUBREC "lost") is delivered once (CSD01 §4.3).
+    v2_0::publish_msg twice;
+    twice.q = v2_0::qos::qos2;
+    twice.topic_type = v2_0::topic_type::predefined_alias;
+    twice.topic_alias = 5;
+    twice.packet_id = 4242;
+    twice.payload = octets("exactly once");
+    REQUIRE(s.send(twice).has_value());
+    const auto rec1 = s.receive(3s);
+    REQUIRE_MESSAGE(rec1.has_value(), env.describe());
+    CHECK(std::holds_alternative<v2_0::pubrec_msg>(*rec1));
+    twice.dup = true;
+    REQUIRE(s.send(twice).has_value());
+    const auto rec2 = s.receive(3s);
+    REQUIRE_MESSAGE(rec2.has_value(), env.describe());
+    CHECK(std::holds_alternative<v2_0::pubrec_msg>(*rec2));
+    REQUIRE(s.send(v2_0::pubrel_msg{4242, std::uint8_t{0x00}}).has_value());
+    const auto comp = s.receive(3s);
+    REQUIRE_MESSAGE(comp.has_value(), env.describe());
+    CHECK(std::holds_alternative<v2_0::pubcomp_msg>(*comp));
+    std::this_thread::sleep_for(500ms);
+    const auto seen = observer->messages();
+    CHECK(std::count_if(seen.begin(), seen.end(),
+                        [](const auto& m) { return m.payload == "exactly once"; }) == 1);
+
+    // SUBSCRIBE by Predefined Topic Alias: no alias in SUBACK, the PUBLISH names alias 5 (CSD01 §3.8).
+    const auto by_alias = s.subscribe(topic_alias_v2::predefined(5), {.q = v2_0::qos::qos1});
+    REQUIRE_MESSAGE(by_alias.has_value(), env.describe());
+    CHECK(by_alias->reason_code.value_or(0) == 0x01);
+    auto feeder = sngw::test::publisher(env.broker.port());
+    REQUIRE(sngw::test::accepted(feeder->publish("v2pre/five", "down five", mqtt5::qos::at_least_once)));
+    const auto down = s.receive_publish(3s);
+    REQUIRE_MESSAGE(down.has_value(), env.describe());
+    CHECK(down->payload() == "down five");
+    CHECK(down->message.topic_type == v2_0::topic_type::predefined_alias);
+    CHECK(down->message.topic_alias == 5);
+
     // PUBWOS (CSD01 §3.6.1) from a sensor without a Virtual Connection, by name and by predefined alias.
     auto nobody = open_v2(v2_options(env, "v2-nobody"));
     REQUIRE(nobody.publish_without_session("v2up/wos", octets("without session")).has_value());

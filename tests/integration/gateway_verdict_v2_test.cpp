@@ -203,8 +203,17 @@ TEST_CASE("another MQTT client taking over a v2.0 sensor's client id keeps it an
     auto s = open_v2(o);
     const auto r = s.connect();
     REQUIRE_MESSAGE((r.has_value() && r->reason_code == 0x00), env.describe());
+    // A second sensor whose Maximum Packet Size leaves no room for a reason string.
+    auto small_o = v2_options(env, "v2-takeover-small");
+    small_o.maximum_packet_size = 16;
+    const auto small_wire = trace_into(small_o);
+    auto small = open_v2(small_o);
+    const auto sr = small.connect();
+    REQUIRE_MESSAGE((sr.has_value() && sr->reason_code == 0x00), env.describe());
     sngw::test::mqtt_peer other({env.broker.port(), "v2-takeover"});
     REQUIRE(other.connect());
+    sngw::test::mqtt_peer other_small({env.broker.port(), "v2-takeover-small"});
+    REQUIRE(other_small.connect());
     const auto m = s.receive(5s);
     REQUIRE_MESSAGE(m.has_value(), m.error().message() << "\n" << env.describe());
     REQUIRE(std::holds_alternative<v2_0::disconnect_msg>(*m));
@@ -222,9 +231,17 @@ TEST_CASE("another MQTT client taking over a v2.0 sensor's client id keeps it an
                       sngw::test::hex("0e 04 8e"),
                   sngw::test::to_hex(*bytes));
     // Design §4 "do not retry": the gateway does not take the session back.
+    const auto sm = small.receive(5s);
+    REQUIRE_MESSAGE(sm.has_value(), sm.error().message() << "\n" << env.describe());
+    const auto small_bytes = last_of(*small_wire, false, 0x0E);
+    REQUIRE(small_bytes.has_value());
+    // Exactly Length 4, DISCONNECT, Flags: Reason Code, 0x8E: the reason string did not fit in 16.
+    CHECK_MESSAGE(*small_bytes == sngw::test::hex("04 0e 04 8e"), sngw::test::to_hex(*small_bytes));
     std::this_thread::sleep_for(2s);
     CHECK(other.connected());
     CHECK(other.connections() == 1);
+    CHECK(other_small.connected());
+    CHECK(other_small.connections() == 1);
 }
 
 TEST_CASE(
