@@ -76,6 +76,11 @@ public:
     /// closed without DISCONNECT (the will is published); otherwise the datagram is dropped.
     void on_bad_packet(std::uint8_t v2_reason, std::string detail, bool tell, time_point now,
                        std::vector<action>& out);
+    /// MQTT-SN 2.0 §3.1 [MQTT-SN-3.1.19-3]: a CONNECT for this client id came from another address
+    /// while it has a v2.0 VC: DISCONNECT 0x8E Session taken over to the current address, the VC is
+    /// deleted and its upstream link closed without DISCONNECT (the will is published). Call before
+    /// rebinding the record to the new address.
+    void take_over(time_point now, std::vector<action>& out);
     /// MQTT-SN 2.0 §3.18: a v2.0 sensor with a VC whose CONNECT set Allow Network Address changes
     /// (§3.1.2.6): a Connection Encapsulation naming it may move it to a new address.
     bool accepts_connection_encapsulation() const noexcept;

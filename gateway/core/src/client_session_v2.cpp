@@ -514,6 +514,12 @@ bool client_session::accepts_connection_encapsulation() const noexcept
     return has_v2_connection() && impl_->allow_address_changes;
 }
 
+void client_session::take_over(time_point now, std::vector<action>& out)
+{
+    if (!has_v2_connection()) return;
+    impl_->violation(0x8E, "taken over by a CONNECT from another address", true, now, out);
+}
+
 void client_session::on_bad_packet(std::uint8_t v2_reason, std::string detail, bool tell, time_point now,
                                    std::vector<action>& out)
 {

@@ -697,10 +697,10 @@ struct gateway::impl {
         }
         auto& r = *find(id);
         if (const peer_id old = r.s->peer(); r.s->has_v2_connection() && old && old != from) {
-            // CSD01 §3.1 (as MQTT 5.0 §3.1.4): a CONNECT for a client id with a VC elsewhere takes it
-            // over; the old address is told DISCONNECT 0x8E Session taken over.
-            out.push_back(send_datagram{old, detail::disconnect_datagram(sn::protocol_version::v2_0, 0x8E)});
-            ++stats.verdicts_sent;
+            // CSD01 §3.1 [MQTT-SN-3.1.19-3] (as MQTT 5.0 §3.1.4): a CONNECT for a client id with a VC
+            // elsewhere takes it over: the old VC gets DISCONNECT 0x8E and is deleted, its will
+            // published; this CONNECT then goes on as on a record without a VC.
+            r.s->take_over(now, out);
         }
         bind(id, r, from, now, out);
         const std::size_t first = out.size();
