@@ -806,3 +806,42 @@ TEST_CASE("a second QoS 1 PUBLISH from a v2.0 sensor before the first is acknowl
     REQUIRE_MESSAGE(d.has_value(), wire.describe() << env.describe());
     CHECK(d->reason_code == std::optional<std::uint8_t>(0x93));
 }
+
+TEST_CASE(
+    "a v2.0 sensor notices nothing of a broker restart and gets DISCONNECT 0x80 with a reason string when "
+    "the broker stays away")
+{
+    SNGW_REQUIRE_GATEWAY();
+    auto args = gateway_env::default_args();
+    args.insert(args.end(), {"--reconnect-tries", "1"});
+    gateway_env env(args);
+    auto s = connected_v2(env, v2_options(env, "v2-restart"));
+    REQUIRE(s.publish("v2restart/t", octets("before"), v2_0::qos::qos1).has_value());
+
+    env.broker.restart();
+    // Design §4 "reconnect" / "retry later": the gateway re-opens the session by itself.
+    bool delivered = false;
+    const auto until = std::chrono::steady_clock::now() + 6s;
+    while (!delivered && std::chrono::steady_clock::now() < until) {
+        const auto r = s.publish("v2restart/t", octets("after"), v2_0::qos::qos1);
+        REQUIRE_MESSAGE(r.has_value(), r.error().message() << "\n" << env.describe());
+        delivered = r->reason_code < 0x80;
+        if (!delivered) std::this_thread::sleep_for(300ms);
+    }
+    CHECK_MESSAGE(delivered, env.describe());
+    CHECK_FALSE(s.last_disconnect().has_value());
+
+    // The broker gone for good (killed: no DISCONNECT): after the re-open fails, 0x80 + reason string.
+    env.broker.kill();
+    std::optional<v2_0::disconnect_msg> d;
+    const auto deadline = std::chrono::steady_clock::now() + 8s;
+    while (!d && std::chrono::steady_clock::now() < deadline) {
+        auto m = s.receive(500ms);
+        if (m) {
+            if (const auto* x = std::get_if<v2_0::disconnect_msg>(&*m)) d = *x;
+        }
+    }
+    REQUIRE_MESSAGE(d.has_value(), env.describe());
+    CHECK(d->reason_code == std::optional<std::uint8_t>(0x80));
+    CHECK(d->reason_string.has_value());
+}
