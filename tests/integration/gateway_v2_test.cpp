@@ -671,6 +671,18 @@ TEST_CASE("a silent v2.0 sensor is lost after 1.5 x its keep-alive and a sleeper
                       sngw::test::cat(sngw::test::cat(sngw::test::hex("06 0e 05"), {(*ping)[2], (*ping)[3]}),
                                       sngw::test::hex("f4")),
                   sngw::test::to_hex(no_vc[0]));
+
+    // The same from a sender the gateway never saw (CSD01 §3.13.3).
+    wire_log stranger_wire;
+    auto to = v2_options(env, "v2-stranger");
+    to.reply_timeout = 1s;
+    stranger_wire.attach(to);
+    auto stranger = open_v2(to);
+    REQUIRE_FALSE(stranger.ping().has_value());
+    const auto stranger_no_vc = stranger_wire.received(0x0E);
+    REQUIRE(stranger_no_vc.size() == 1);
+    CHECK_MESSAGE(stranger_no_vc[0] == sngw::test::hex("06 0e 05 00 01 f4"),
+                  sngw::test::to_hex(stranger_no_vc[0]));
 }
 
 TEST_CASE(
