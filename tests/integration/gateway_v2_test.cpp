@@ -824,9 +824,7 @@ TEST_CASE(
     "the broker stays away")
 {
     SNGW_REQUIRE_GATEWAY();
-    auto args = gateway_env::default_args();
-    args.insert(args.end(), {"--reconnect-tries", "1"});
-    gateway_env env(args);
+    gateway_env env; // --reconnect-tries 3: at once, after 1 s, after 2 s more
     auto s = connected_v2(env, v2_options(env, "v2-restart"));
     REQUIRE(s.publish("v2restart/t", octets("before"), v2_0::qos::qos1).has_value());
 
@@ -846,7 +844,7 @@ TEST_CASE(
     // The broker gone for good (killed: no DISCONNECT): after the re-open fails, 0x80 + reason string.
     env.broker.kill();
     std::optional<v2_0::disconnect_msg> d;
-    const auto deadline = std::chrono::steady_clock::now() + 8s;
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
     while (!d && std::chrono::steady_clock::now() < deadline) {
         auto m = s.receive(500ms);
         if (m) {
