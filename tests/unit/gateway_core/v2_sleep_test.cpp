@@ -151,3 +151,17 @@ TEST_CASE("DISCONNECT from an asleep v2.0 sensor ends its session upstream with 
     CHECK(br.expect<mqtt5::disconnect_packet>().reason == mqtt5::reason_code::normal_disconnection);
     CHECK_FALSE(h.client("c1").has_value()); // Session Expiry 0: nothing kept
 }
+
+TEST_CASE("SLEEPREQ from an awake v2.0 sensor while its buffer is delivered is a protocol error")
+{
+    core_harness h(quiet());
+    auto& br = asleep_c1(h);
+    br.publish("t/1", "x", mqtt5::qos::at_least_once, 1); // buffered for the sleeper
+    CHECK(h.sent_to(sensor).empty());
+    h.send(sensor, "04 0c 00 03"); // PINGREQ: awake, the delivery starts (REGISTER or PUBLISH)
+    CHECK_FALSE(h.sent_to(sensor).empty());
+    REQUIRE(h.state_of(sensor) == core::client_state::awake);
+    h.send(sensor, sleepreq_100); // §4.14: in Awake only acknowledgements, CONNECT, DISCONNECT
+    CHECK(h.sent_to(sensor) == strings{wire("04 0e 04 82")});
+    CHECK_FALSE(h.client("c1").has_value());
+}
