@@ -855,3 +855,29 @@ TEST_CASE(
     CHECK(d->reason_code == std::optional<std::uint8_t>(0x80));
     CHECK(d->reason_string.has_value());
 }
+
+TEST_CASE("invalid topic names and filters from a v2.0 sensor are refused with 0x90 and 0x8F and the session "
+          "goes on")
+{
+    SNGW_REQUIRE_GATEWAY();
+    gateway_env env;
+    auto observer = sngw::test::subscriber(env.broker.port(), "v2bad/#");
+    auto s = connected_v2(env, v2_options(env, "v2-bad-names"));
+    // CSD01 §2.3: REGACK / PUBACK 0x90 Topic Name invalid (a name has no wildcards, MQTT 5.0 §4.7).
+    const auto reg = s.register_topic("v2bad/+");
+    REQUIRE_MESSAGE(reg.has_value(), env.describe());
+    CHECK(reg->reason_code.value_or(0) == 0x90);
+    const auto pub = s.publish("v2bad/#", octets("wild"), v2_0::qos::qos1, false, true);
+    REQUIRE_MESSAGE(pub.has_value(), env.describe());
+    CHECK(pub->reason_code == 0x90);
+    // SUBACK 0x8F Topic Filter invalid ('#' not last, MQTT 5.0 §4.7.1.2).
+    const auto sub = s.subscribe("v2bad/#/x", {.q = v2_0::qos::qos1});
+    REQUIRE_MESSAGE(sub.has_value(), env.describe());
+    CHECK(sub->reason_code.value_or(0) == 0x8F);
+    // The Virtual Connection and its broker link are still there.
+    const auto ok = s.publish("v2bad/fine", octets("fine"), v2_0::qos::qos1);
+    REQUIRE_MESSAGE(ok.has_value(), env.describe());
+    CHECK(ok->reason_code < 0x80);
+    CHECK(observer->wait_for_payload("fine", 3s).has_value());
+    CHECK(observer->messages().size() == 1);
+}
