@@ -279,3 +279,52 @@ TEST_CASE(
     REQUIRE(small.has_value());
     CHECK(small->reason_code < 0x80); // the session goes on
 }
+
+TEST_CASE("an administrative kick while a v2.0 sensor is awake and being flushed reaches it at once as "
+          "DISCONNECT 0x98")
+{
+    SNGW_REQUIRE_DYNSEC_V2(plugin);
+    dynsec_v2_env d(*plugin, "v2-user-z");
+    // dynsec denies publishing and subscribing by default: a role that allows both.
+    d.ctrl({"createRole", "v2-sensors"});
+    d.ctrl({"addRoleACL", "v2-sensors", "publishClientSend", "v2awake/#", "allow"});
+    d.ctrl({"addRoleACL", "v2-sensors", "subscribePattern", "v2awake/#", "allow"});
+    d.ctrl({"addClientRole", "v2-user-z", "v2-sensors"});
+    auto o = d.sensor_options("v2-kick-awake", "v2-user-z");
+    o.auto_ack = false; // stays Awake: its PUBLISH unacknowledged
+    auto s = open_v2(o);
+    const auto r = s.connect();
+    REQUIRE_MESSAGE((r.has_value() && r->reason_code == 0x00), d.env->describe());
+    const auto sub = s.subscribe("v2awake/t", {.q = v2_0::qos::qos1});
+    REQUIRE(sub.has_value());
+    REQUIRE_MESSAGE(sub->reason_code.value_or(0) == 0x01, d.env->describe());
+    const auto slept = s.sleep(30);
+    REQUIRE_MESSAGE((slept.has_value() && slept->reason_code.value_or(0) == 0x00), d.env->describe());
+
+    auto feeder = open_v2(d.sensor_options("v2-awake-feeder", "v2-user-z"));
+    const auto fr = feeder.connect();
+    REQUIRE_MESSAGE((fr.has_value() && fr->reason_code == 0x00), d.env->describe());
+    const auto sent = feeder.publish("v2awake/t", sngw::test::payload("flushed"), v2_0::qos::qos1);
+    REQUIRE_MESSAGE(sent.has_value(), d.env->describe());
+    REQUIRE_MESSAGE(sent->reason_code == 0x00, int(sent->reason_code) << "\n" << d.env->describe());
+    std::this_thread::sleep_for(300ms);
+
+    // CSD01 §4.14.2: PINGREQ wakes it; the buffered PUBLISH comes, left unacknowledged.
+    REQUIRE(s.send(v2_0::pingreq_msg{s.next_packet_id()}).has_value());
+    const auto p = s.receive(3s);
+    REQUIRE_MESSAGE(p.has_value(), d.env->describe());
+    REQUIRE_MESSAGE(std::holds_alternative<v2_0::publish_msg>(*p), v2_0::type_name(*p) << "\n"
+                                                                                       << d.env->describe());
+
+    d.ctrl({"disableClient", "v2-user-z"});
+    // Design §4: a sensor that is awake is told at once (the PUBLISH may be re-sent meanwhile).
+    std::optional<v2_0::disconnect_msg> verdict;
+    const auto deadline = std::chrono::steady_clock::now() + 3s;
+    while (!verdict && std::chrono::steady_clock::now() < deadline) {
+        auto m = s.receive(500ms);
+        if (m)
+            if (const auto* x = std::get_if<v2_0::disconnect_msg>(&*m)) verdict = *x;
+    }
+    REQUIRE_MESSAGE(verdict.has_value(), d.env->describe());
+    CHECK(verdict->reason_code == std::optional<std::uint8_t>(0x98));
+}
