@@ -585,8 +585,13 @@ void client_session::impl::give_verdict(const link_end& end, std::string detail,
         if (state != asleep) send_will_resp(type, v12::return_codes::rejected_congestion, out);
     }
     const std::uint8_t v2 = v2_disconnect_code(end.code());
+    // Design §4: a v2.0 sensor gets the broker's Reason String; a link that ended without one
+    // (lost, unreachable) is named so the sensor's log says why (0x80 alone says nothing).
+    auto why = end.reason_string;
+    if (!why && end.how == link_end::kind::lost) why = "broker connection lost";
+    if (!why && end.how == link_end::kind::unreachable) why = "broker unreachable";
     if (state == asleep) {
-        verdict_owed = stored_verdict{v2, end.reason_string, now};
+        verdict_owed = stored_verdict{v2, why, now};
         if (version == sn::protocol_version::v2_0 && !wakeup_sent) {
             // CSD01 §3.14: a best-effort hint to wake, once; the verdict waits for its PINGREQ.
             send(v20::wakeup_msg{}, out);
@@ -595,7 +600,7 @@ void client_session::impl::give_verdict(const link_end& end, std::string detail,
         event(client_event_kind::upstream_down, detail + "; the sensor is told when it wakes", out);
         return;
     }
-    send_disconnect(v2, end.reason_string, out);
+    send_disconnect(v2, why, out);
     state = disconnected;
     closed_since = now;
     pause_delivery();

@@ -216,3 +216,21 @@ TEST_CASE("a Connection Encapsulation naming a v1.2 sensor gets DISCONNECT 0xF4 
     CHECK(h.state_of(sensor) == core::client_state::active);
     CHECK(h.client("c1")->peer == sensor);
 }
+
+TEST_CASE("a v2.0 sensor whose broker link is lost for good gets DISCONNECT 0x80 with a reason string")
+{
+    auto cfg = quiet();
+    cfg.takeover_witness = {}; // a closed link is an outage
+    core_harness h(cfg);
+    auto& br = active_c1(h);
+    br.link_down(); // design §4 "reconnect": re-opened at once, then after 1 s, 2 s
+    strings got;
+    for (int i = 0; i < 10 && got.empty(); ++i) {
+        if (br.open() && !br.up()) br.link_down(); // unreachable
+        h.advance(3s);
+        got = h.sent_to(sensor);
+    }
+    // DISCONNECT: Length 26, Flags Reason Code, 0x80 Unspecified error, "broker connection lost".
+    CHECK(got == strings{wire("1a 0e 04 80") + " " +
+                         sngw::test::to_hex(sngw::test::bytes("broker connection lost"))});
+}
