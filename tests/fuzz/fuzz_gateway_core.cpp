@@ -22,7 +22,7 @@
 //                   optionally inside a Connection Encapsulation naming c<n>)
 //             6     broker link up:   session octet (index into the sessions opened so far)
 //             7     broker bytes:     session octet, length octet, that many octets
-//             8..10 a canned broker packet: session octet, kind octet, packet id octet
+//             8..10 a canned broker packet: session octet, kind octet, packet id octet (1 + id % 16)
 //             11    broker link down: session octet
 //             12..14 time jump: octet t, advance t*t*4 ms (up to ~4 min), firing deadlines
 //             15    shutdown (only when op is 0xFF), kick (only when op is 0xEF: client octet, reason
@@ -518,7 +518,9 @@ struct driver {
             case 10: {
                 const auto s = session(r.u8());
                 const auto kind = r.u8();
-                const auto id = static_cast<std::uint16_t>(1 + r.u8() % 4);
+                // Packet ids 1..16: the gateway numbers its upstream requests from 1, one flow
+                // takes a few.
+                const auto id = static_cast<std::uint16_t>(1 + r.u8() % 16);
                 auto bytes = mqtt5::encode(canned(kind, id));
                 const auto before = bound();
                 if (bytes) check(gw.on_broker_bytes(s, *bytes, now), before);
@@ -738,11 +740,22 @@ std::vector<std::vector<std::byte>> sngw_fuzz_seeds()
     {
         script s;
         s.link_up(0).canned(0, 0, 0).v2_connect(0x24, 0, 0, 30).link_up(1).canned(1, 0, 0);
-        s.v2(0, 12, 0x00).v2(0, 0, 0x00).v2(0, 1, 0x10).canned(1, 2, 1).v2(0, 2, 0x01).canned(1, 3, 2);
-        s.v2(0, 6, 0x01).canned(1, 4, 2).v2(0, 3, 0x12).v2(0, 8, 0x30).canned(1, 5, 1).canned(1, 8, 1);
-        s.v2(0, 14, 0x00).v2(0, 4, 0x00).v2(0, 9, 0x11).v2(0, 10, 0x02).canned(1, 6, 3).v2(0, 11, 0x13);
-        s.v2(0, 13, 0x00).v2(0, 15, 0x01).v2(0, 17, 0x00).canned(1, 7, 1).canned(1, 9, 2).wait(40);
-        s.v2(0, 15, 0x02).v2(0, 5, 0x01).v2(0, 7, 0x01).v2(0, 18, 0x10).v2(0, 19, 0x11).v2(0, 19, 0x00);
+        // REGISTER a/b (REGACK: session alias 3, the predefined ones are 1 and 2); PUBLISH QoS 0 by
+        // that alias, QoS 1 by predefined alias 1, QoS 2 by name, QoS 1 by alias 3, each answered
+        // by the broker (its packet ids are the gateway's upstream ones: 1, 2, 3).
+        s.v2(0, 12, 0x00).v2(0, 0, 0x08).v2(0, 1, 0x10).canned(1, 2, 0);
+        s.v2(0, 2, 0x01).canned(1, 3, 1).v2(0, 6, 0x01).canned(1, 4, 1);
+        s.v2(0, 3, 0x1A).canned(1, 2, 2);
+        // SUBSCRIBE a/# (upstream id 4), a broker PUBLISH QoS 1 on a/b: the gateway's REGISTER or
+        // PUBLISH, the sensor's REGACK and PUBACK; SUBSCRIBE by predefined alias, UNSUBSCRIBE.
+        s.v2(0, 8, 0x30).canned(1, 5, 3).canned(1, 8, 0).v2(0, 14, 0x00).v2(0, 4, 0x00).v2(0, 4, 0x01);
+        s.v2(0, 9, 0x11).canned(1, 5, 4).v2(0, 10, 0x02).canned(1, 6, 5).v2(0, 11, 0x13).canned(1, 6, 6);
+        // PINGREQ, SLEEPREQ, messages while asleep, a wake with the gateway's REGISTER and
+        // PUBLISH acknowledged, PUBWOS, AUTH; a REGISTER with an alias (the server's form:
+        // DISCONNECT 0x82), then the packets a client never sends, without a connection.
+        s.v2(0, 15, 0x01).v2(0, 17, 0x00).canned(1, 7, 1).canned(1, 9, 8).wait(40);
+        s.v2(0, 15, 0x02).v2(0, 14, 0x01).v2(0, 4, 0x02).v2(0, 5, 0x02).v2(0, 7, 0x02).wait(5);
+        s.v2(0, 19, 0x11).v2(0, 19, 0x00).v2(0, 18, 0x10).v2(0, 13, 0x00);
         for (int kind = 20; kind < 30; ++kind)
             s.v2(0, kind, kind * 7);
         s.v2(0, 16, 0x10).wait(60);
