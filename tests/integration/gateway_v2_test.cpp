@@ -881,3 +881,26 @@ TEST_CASE("invalid topic names and filters from a v2.0 sensor are refused with 0
     CHECK(observer->wait_for_payload("fine", 3s).has_value());
     CHECK(observer->messages().size() == 1);
 }
+
+TEST_CASE(
+    "a v2.0 DISCONNECT with a Session Expiry its CONNECT did not have is DISCONNECT 0x82 and the will is "
+    "published")
+{
+    SNGW_REQUIRE_GATEWAY();
+    gateway_env env;
+    auto observer = sngw::test::subscriber(env.broker.port(), "v2pe/#");
+    wire_log wire;
+    auto o = v2_options(env, "v2-bad-expiry");
+    o.will = sngw::sn_client::will_v2{"v2pe/will", octets("not a valid goodbye"), v2_0::qos::qos0, false};
+    wire.attach(o);
+    auto s = connected_v2(env, o); // no Session Expiry: 0
+    // CSD01 §3.13.2.2: a protocol error, not a valid DISCONNECT; the gateway answers 0x82.
+    REQUIRE(s.disconnect(std::uint8_t{0x00}, std::uint32_t{60}).has_value());
+    const auto m = s.receive(3s);
+    REQUIRE_MESSAGE(m.has_value(), wire.describe() << env.describe());
+    REQUIRE(std::holds_alternative<v2_0::disconnect_msg>(*m));
+    const auto d = wire.received(0x0E);
+    REQUIRE(d.size() == 1);
+    CHECK_MESSAGE(d[0] == sngw::test::hex("04 0e 04 82"), sngw::test::to_hex(d[0]));
+    CHECK_MESSAGE(observer->wait_for_payload("not a valid goodbye", 3s).has_value(), env.describe());
+}
