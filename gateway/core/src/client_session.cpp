@@ -462,11 +462,15 @@ void client_session::impl::on_upstream_end(link_end end, std::string detail, tim
         const auto code =
             end.how == link_end::kind::verdict ? connack_return_code(end.reason) : connack_broker_unreachable;
         if (cls == verdict_class::do_not_retry) hold_down_until = now + cfg.hold_down;
-        send_connack(code, v2_connack_code(end.code()), out);
+        const auto v2_code = v2_connack_code(end.code());
+        send_connack(code, v2_code, out);
         state = disconnected;
         closed_since = now;
         drop_held(out);
-        event(client_event_kind::connect_refused, "CONNACK " + hex_code(code) + ": " + detail, out);
+        // The code the sensor got, in its version.
+        event(client_event_kind::connect_refused,
+              "CONNACK " + hex_code(version == sn::protocol_version::v2_0 ? v2_code : code) + ": " + detail,
+              out);
         return;
     }
     case awaiting_will_topic:
