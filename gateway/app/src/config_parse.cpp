@@ -67,9 +67,10 @@ po::options_description setting_options()
          po::value<long long>()->value_name("SECONDS")->default_value(defaults.advertise_interval.count()),
          "ADVERTISE period with --multicast, 0..65535; 0: never") //
         ("predefined-topics", po::value<std::string>()->value_name("FILE"),
-         "predefined topic ids, one `ID,NAME` a line (ID 1..65535, `#` comment)") //
+         "predefined topic ids (v1.2) and aliases (v2.0), one `ID,NAME` a line (ID 1..65535, `#` comment)") //
         ("retry-interval", po::value<double>()->value_name("SECONDS")->default_value(10.0),
-         "T_RETRY: resend an unacknowledged message to a sensor after this long") //
+         "T_RETRY: resend an unacknowledged message to a sensor after this long "
+         "(v2.0: doubling, at most 60 s)") //
         ("retry-count", po::value<long long>()->value_name("N")->default_value(defaults.retry_count),
          "N_RETRY: resends before the sensor is lost, 0..255") //
         ("keep-alive-factor", po::value<double>()->value_name("F")->default_value(1.5, "1.5"),
@@ -80,7 +81,8 @@ po::options_description setting_options()
         ("max-topics",
          po::value<long long>()->value_name("N")->default_value(
              static_cast<long long>(defaults.max_topics_per_client)),
-         "most topic ids per sensor, 1..65535; more get REGACK/SUBACK congestion") //
+         "most topic ids / session aliases per sensor, 1..65535; "
+         "more get REGACK/SUBACK congestion (v2.0: 0x97)") //
         ("max-buffered",
          po::value<long long>()->value_name("N")->default_value(
              static_cast<long long>(defaults.max_buffered_messages)),
@@ -120,7 +122,7 @@ po::options_description setting_options()
         ("session-expiry",
          po::value<long long>()->value_name("SECONDS")->default_value(
              static_cast<long long>(defaults.session_expiry)),
-         "Session Expiry Interval of every sensor's upstream session") //
+         "Session Expiry Interval of every v1.2 sensor's upstream session (v2.0: the CONNECT's)") //
         ("broker-keep-alive",
          po::value<long long>()->value_name("SECONDS")->default_value(defaults.broker_keep_alive),
          "MQTT 5 Keep Alive of every upstream connection, 0..65535") //
