@@ -6,6 +6,7 @@
 #include "client_session_impl.hpp"
 
 #include "reason_mapping.hpp"
+#include "sn_conversions.hpp"
 
 #include <sngw/sn/v1_2/codec.hpp>
 #include <sngw/sn/v2_0/codec.hpp>
@@ -34,36 +35,15 @@ milliseconds backoff(unsigned step) noexcept
     return std::min<milliseconds>(backoff_first * (1 << step), backoff_max);
 }
 
-mqtt5::qos to_mqtt5(v12::qos q) noexcept
-{
-    switch (q) {
-    case v12::qos::one:
-        return mqtt5::qos::at_least_once;
-    case v12::qos::two:
-        return mqtt5::qos::exactly_once;
-    case v12::qos::zero:
-    case v12::qos::minus_one:
-        break;
-    }
-    return mqtt5::qos::at_most_once;
-}
-
 // Keep-alive / sleep supervision (design §3): Duration x factor.
 milliseconds supervision_period(std::uint32_t duration_s, std::uint32_t factor_percent) noexcept
 {
     return milliseconds(std::int64_t{duration_s} * 1000 * std::int64_t{factor_percent} / 100);
 }
 
-std::string hex_code(std::uint8_t code)
-{
-    char buf[8];
-    std::snprintf(buf, sizeof buf, "0x%02X", static_cast<unsigned>(code));
-    return buf;
-}
-
 std::string describe(mqtt5::reason_code rc, const std::optional<std::string>& reason_string)
 {
-    std::string s = hex_code(static_cast<std::uint8_t>(rc)) + " " + std::string(mqtt5::to_string(rc));
+    std::string s = code_text(static_cast<std::uint8_t>(rc)) + " " + std::string(mqtt5::to_string(rc));
     if (reason_string) s += " (" + *reason_string + ")";
     return s;
 }
@@ -469,7 +449,7 @@ void client_session::impl::on_upstream_end(link_end end, std::string detail, tim
         drop_held(out);
         // The code the sensor got, in its version.
         event(client_event_kind::connect_refused,
-              "CONNACK " + hex_code(version == sn::protocol_version::v2_0 ? v2_code : code) + ": " + detail,
+              "CONNACK " + code_text(version == sn::protocol_version::v2_0 ? v2_code : code) + ": " + detail,
               out);
         return;
     }
@@ -637,7 +617,7 @@ bool client_session::impl::begin_connect(bool clean, std::uint16_t keep_alive_s,
               "CONNACK: hold-down for " +
                   std::to_string(std::chrono::duration_cast<seconds>(*hold_down_until - now).count()) +
                   " s more after " +
-                  (last_disconnect_reason ? hex_code(*last_disconnect_reason) : "a verdict"),
+                  (last_disconnect_reason ? code_text(*last_disconnect_reason) : "a verdict"),
               out);
         return false;
     }

@@ -6,6 +6,7 @@
 #include "client_session_impl.hpp"
 
 #include "reason_mapping.hpp"
+#include "sn_conversions.hpp"
 
 #include <algorithm>
 #include <utility>
@@ -14,33 +15,6 @@ namespace sngw::core::detail {
 namespace {
 
 using enum client_state;
-
-v12::qos to_sn(mqtt5::qos q) noexcept
-{
-    switch (q) {
-    case mqtt5::qos::at_least_once:
-        return v12::qos::one;
-    case mqtt5::qos::exactly_once:
-        return v12::qos::two;
-    case mqtt5::qos::at_most_once:
-        break;
-    }
-    return v12::qos::zero;
-}
-
-mqtt5::qos to_mqtt5(v12::qos q) noexcept
-{
-    switch (q) {
-    case v12::qos::one:
-        return mqtt5::qos::at_least_once;
-    case v12::qos::two:
-        return mqtt5::qos::exactly_once;
-    case v12::qos::zero:
-    case v12::qos::minus_one:
-        break;
-    }
-    return mqtt5::qos::at_most_once;
-}
 
 // MQTT-SN v1.2 §5.2.1: a 1-octet Length up to 255 octets, else 3 octets.
 std::size_t with_length_field(std::size_t rest) noexcept
@@ -61,12 +35,6 @@ std::size_t register_size(std::size_t name) noexcept
 std::size_t qos_index(v12::qos q) noexcept
 {
     return q == v12::qos::minus_one ? 3 : static_cast<std::size_t>(q);
-}
-
-std::string code_text(std::uint8_t rc)
-{
-    static constexpr char digits[] = "0123456789ABCDEF";
-    return std::string("0x") + digits[rc >> 4] + digits[rc & 15];
 }
 
 } // namespace

@@ -4,6 +4,7 @@
 // dispatch of every v2.0 packet. The state machine (states, the upstream link, verdicts, timers) is
 // the one of client_session.cpp; aliases and PUBLISH/SUBSCRIBE are in client_session_v2_publish.cpp.
 #include "client_session_impl.hpp"
+#include "sn_conversions.hpp"
 
 #include <sngw/sn/v2_0/codec.hpp>
 #include <sngw/sn/wire.hpp>
@@ -16,32 +17,6 @@ namespace sngw::core::detail {
 namespace {
 
 using enum client_state;
-
-v12::qos to_v12(v20::qos q) noexcept
-{
-    switch (q) {
-    case v20::qos::qos1:
-        return v12::qos::one;
-    case v20::qos::qos2:
-        return v12::qos::two;
-    case v20::qos::qos0:
-        break;
-    }
-    return v12::qos::zero;
-}
-
-// The Packet Identifier of a packet that has one (CSD01 §2.2).
-std::optional<std::uint16_t> packet_id_of(const v20::message& m)
-{
-    return std::visit(
-        [](const auto& x) -> std::optional<std::uint16_t> {
-            if constexpr (requires { x.packet_id; })
-                return x.packet_id;
-            else
-                return std::nullopt;
-        },
-        m);
-}
 
 // CSD01 §4.9: the sensor's packets that need an answer from the gateway. §4.9 lists PUBREC too,
 // but a client's PUBREC belongs to a flow the gateway started (its QoS 2 PUBLISH, e.g. while Awake
@@ -304,9 +279,7 @@ void client_session::impl::violation(std::uint8_t v2_reason, std::string detail,
         ++stats.verdicts_sent;
     }
     outstanding_request.reset();
-    char code[8];
-    std::snprintf(code, sizeof code, "0x%02X", static_cast<unsigned>(v2_reason));
-    lose("DISCONNECT " + std::string(code) + ": " + detail, now, out);
+    lose("DISCONNECT " + code_text(v2_reason) + ": " + detail, now, out);
 }
 
 void client_session::impl::on_message(const v20::message& m, time_point now, std::vector<action>& out)

@@ -4,6 +4,7 @@
 // SUBSCRIBE with its options, UNSUBSCRIBE. The delivery queue toward the sensor is the one of
 // client_session_publish.cpp (version-aware: encoding, retry back-off, Default Awake Messages).
 #include "client_session_impl.hpp"
+#include "sn_conversions.hpp"
 
 #include <sngw/sn/v2_0/codec.hpp>
 
@@ -15,55 +16,10 @@ namespace {
 
 using enum client_state;
 
-v12::qos to_v12(v20::qos q) noexcept
-{
-    switch (q) {
-    case v20::qos::qos1:
-        return v12::qos::one;
-    case v20::qos::qos2:
-        return v12::qos::two;
-    case v20::qos::qos0:
-        break;
-    }
-    return v12::qos::zero;
-}
-
-mqtt5::qos to_mqtt5(v20::qos q) noexcept
-{
-    switch (q) {
-    case v20::qos::qos1:
-        return mqtt5::qos::at_least_once;
-    case v20::qos::qos2:
-        return mqtt5::qos::exactly_once;
-    case v20::qos::qos0:
-        break;
-    }
-    return mqtt5::qos::at_most_once;
-}
-
-mqtt5::retain_handling to_mqtt5(v20::retain_handling r) noexcept
-{
-    switch (r) {
-    case v20::retain_handling::send_if_new_subscription:
-        return mqtt5::retain_handling::send_if_new_subscription;
-    case v20::retain_handling::do_not_send:
-        return mqtt5::retain_handling::do_not_send;
-    case v20::retain_handling::send_on_subscribe:
-        break;
-    }
-    return mqtt5::retain_handling::send_on_subscribe;
-}
-
 std::optional<std::uint8_t> code_unless_success(std::uint8_t code) noexcept
 {
     // CSD01 §3.5.5, §3.6.3.2 ...: an absent Reason Code means 0x00 Success; one octet less on air.
     return code == 0 ? std::nullopt : std::optional<std::uint8_t>(code);
-}
-
-std::string code_text(std::uint8_t rc)
-{
-    static constexpr char digits[] = "0123456789ABCDEF";
-    return std::string("0x") + digits[rc >> 4] + digits[rc & 15];
 }
 
 // CSD01 §2.3 reason codes the gateway itself gives.
