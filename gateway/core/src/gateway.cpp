@@ -6,6 +6,7 @@
 
 #include "client_session.hpp"
 #include "reason_mapping.hpp"
+#include "sn_conversions.hpp"
 #include "topic_registry.hpp"
 
 #include <sngw/core/errc.hpp>
@@ -47,24 +48,8 @@ std::vector<std::byte> encode_v20(const v20::message& m)
     return bytes ? std::move(*bytes) : std::vector<std::byte>{};
 }
 
-// The Packet Identifier of a v2.0 packet that has one (CSD01 §2.2), for a DISCONNECT 0xF4 that
-// echoes it (§3.13.3).
-std::optional<std::uint16_t> packet_id_of(const v20::message& m)
-{
-    return std::visit(
-        [](const auto& x) -> std::optional<std::uint16_t> {
-            if constexpr (requires { x.packet_id; }) {
-                using F = std::decay_t<decltype(x.packet_id)>;
-                if constexpr (std::is_same_v<F, std::uint16_t>)
-                    return x.packet_id;
-                else
-                    return x.packet_id; // std::optional<std::uint16_t> (DISCONNECT)
-            } else {
-                return std::nullopt;
-            }
-        },
-        m);
-}
+// For a DISCONNECT 0xF4 that echoes the packet's id (CSD01 §3.13.3).
+using detail::packet_id_of;
 
 // CSD01 §3.1 Figure 3-1: a v2.0 CONNECT that does not decode still says which CONNECT it was
 // (Packet Identifier, after Flags and the optional Will Flags) and its Keep Alive (after the
@@ -397,34 +382,47 @@ struct gateway::impl {
             }
             return;
         }
-        std::visit(
-            [&](auto& msg) {
+        if (sessionless_v2(from, r->s->client_id(), *m, now, out)) return;
+        if (std::holds_alternative<v20::forwarder_encapsulation_msg>(*m) ||
+            std::holds_alternative<v20::protection_encapsulation_msg>(*m)) {
+            // Forwarders are unwrapped by the transport (design §5); protection is not supported
+            // (CSD01 §3.17 is optional).
+            drop(out, from, r->s->client_id(), errc::unexpected_message,
+                 std::string(v20::type_name(*m)) + " (not supported)");
+            return;
+        }
+        deliver_v2(id, *m, now, out);
+    }
+
+    // The v2.0 packets the gateway answers whether or not the sender has a VC (design §2):
+    // CONNECT, SEARCHGW, PUBWOS, Connection Encapsulation, and another gateway's ADVERTISE or
+    // GWINFO (dropped). False: `m` is none of these, the caller decides. `client_id`: the sender's
+    // record's, empty without one.
+    bool sessionless_v2(peer_id from, const std::string& client_id, const v20::message& m, time_point now,
+                        std::vector<action>& out)
+    {
+        return std::visit(
+            [&](const auto& msg) {
                 using T = std::decay_t<decltype(msg)>;
                 if constexpr (std::is_same_v<T, v20::connect_msg>) {
                     on_connect_v2(from, msg, now, out);
                 } else if constexpr (std::is_same_v<T, v20::searchgw_msg>) {
                     on_searchgw_v2(from, out);
-                } else if constexpr (std::is_same_v<T, v20::advertise_msg> ||
-                                     std::is_same_v<T, v20::gwinfo_msg>) {
-                    drop(out, from, r->s->client_id(), errc::own_advertisement,
-                         std::string(v20::type_name(*m)));
                 } else if constexpr (std::is_same_v<T, v20::pubwos_msg>) {
                     // CSD01 §3.6.1: no session needed; through the gateway's shared connection
                     // (design §2), as QoS 0.
-                    publish_without_session(from, r->s->client_id(), msg, now, out);
+                    publish_without_session(from, client_id, msg, now, out);
                 } else if constexpr (std::is_same_v<T, v20::connection_encapsulation_msg>) {
                     on_connection_encapsulation(from, msg, now, out);
-                } else if constexpr (std::is_same_v<T, v20::forwarder_encapsulation_msg> ||
-                                     std::is_same_v<T, v20::protection_encapsulation_msg>) {
-                    // Forwarders are unwrapped by the transport (design §5); protection is not
-                    // supported (CSD01 §3.17 is optional).
-                    drop(out, from, r->s->client_id(), errc::unexpected_message,
-                         std::string(v20::type_name(*m)) + " (not supported)");
+                } else if constexpr (std::is_same_v<T, v20::advertise_msg> ||
+                                     std::is_same_v<T, v20::gwinfo_msg>) {
+                    drop(out, from, client_id, errc::own_advertisement, std::string(v20::type_name(m)));
                 } else {
-                    deliver_v2(id, *m, now, out);
+                    return false;
                 }
+                return true;
             },
-            *m);
+            m);
     }
 
     void deliver_v2(session_id id, const v20::message& m, time_point now, std::vector<action>& out)
@@ -584,32 +582,14 @@ struct gateway::impl {
             refuse_bad_connect(from, d, m.error(), out);
             return;
         }
-        std::visit(
-            [&](auto& msg) {
-                using T = std::decay_t<decltype(msg)>;
-                if constexpr (std::is_same_v<T, v20::connect_msg>) {
-                    on_connect_v2(from, msg, now, out);
-                } else if constexpr (std::is_same_v<T, v20::searchgw_msg>) {
-                    on_searchgw_v2(from, out);
-                } else if constexpr (std::is_same_v<T, v20::pubwos_msg>) {
-                    publish_without_session(from, {}, msg, now, out);
-                } else if constexpr (std::is_same_v<T, v20::connection_encapsulation_msg>) {
-                    on_connection_encapsulation(from, msg, now, out);
-                } else if constexpr (std::is_same_v<T, v20::advertise_msg> ||
-                                     std::is_same_v<T, v20::gwinfo_msg>) {
-                    drop(out, from, {}, errc::own_advertisement, std::string(v20::type_name(*m)));
-                } else {
-                    // CSD01 §3.13.3: "No Virtual Connection exists", echoing the packet's id; never in
-                    // answer to a DISCONNECT (two gateways would answer each other for ever).
-                    if constexpr (!std::is_same_v<T, v20::disconnect_msg>)
-                        out.push_back(
-                            send_datagram{from, detail::disconnect_datagram(sn::protocol_version::v2_0,
-                                                                            detail::v2_no_virtual_connection,
-                                                                            std::nullopt, packet_id_of(*m))});
-                    drop(out, from, {}, errc::no_session, std::string(v20::type_name(*m)));
-                }
-            },
-            *m);
+        if (sessionless_v2(from, {}, *m, now, out)) return;
+        // CSD01 §3.13.3: "No Virtual Connection exists", echoing the packet's id; never in answer to
+        // a DISCONNECT (two gateways would answer each other for ever).
+        if (!std::holds_alternative<v20::disconnect_msg>(*m))
+            out.push_back(send_datagram{from, detail::disconnect_datagram(sn::protocol_version::v2_0,
+                                                                          detail::v2_no_virtual_connection,
+                                                                          std::nullopt, packet_id_of(*m))});
+        drop(out, from, {}, errc::no_session, std::string(v20::type_name(*m)));
     }
 
     // A well-formed v1.2 message that needs a session the sender does not have. `surely_v1_2`: its
