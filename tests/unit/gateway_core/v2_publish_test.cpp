@@ -25,13 +25,6 @@ namespace v2b = sngw::test::v2b;
 
 namespace {
 
-// REGISTER "s/t" (Packet Identifier 1) -> session alias 1.
-void register_s_t(core_harness& h)
-{
-    h.send(sensor, "08 10 00 00 01 73 2f 74");
-    REQUIRE(h.sent_to(sensor) == strings{wire("07 11 04 00 01 00 01")});
-}
-
 // SUBSCRIBE "d/t" QoS 2 (Packet Identifier 1) -> SUBACK session alias 1, granted QoS 2.
 void subscribe_d_t(core_harness& h, sngw::test::fake_broker& b)
 {
@@ -58,7 +51,7 @@ TEST_CASE("v2.0 PUBLISH QoS 0 by session alias goes upstream with its Retain fla
 {
     core_harness h(quiet());
     auto& b = v2b::connect(h);
-    register_s_t(h);
+    v2b::register_s_t(h);
     h.send(sensor, "07"      // Length
                    "03"      // PUBLISH
                    "10"      // Flags: QoS 0, Retain, session alias
@@ -164,7 +157,7 @@ TEST_CASE("the broker's failure codes reach the v2.0 sensor mapped to codes its 
 {
     core_harness h(quiet());
     auto& b = v2b::connect(h);
-    register_s_t(h);
+    v2b::register_s_t(h);
     struct row {
         mqtt5::reason_code broker;
         std::string puback;
@@ -221,7 +214,7 @@ TEST_CASE("a v2.0 PUBLISH over the broker's Maximum Packet Size gets 0x95 at QoS
     mqtt5::properties props;
     props.maximum_packet_size = 20;
     auto& b = v2b::connect(h, 0, std::nullopt, props);
-    register_s_t(h);
+    v2b::register_s_t(h);
     const std::string big(30, 'x');
     std::string datagram = "25 03 20 00 08 00 01"; // Length 37, PUBLISH QoS 1, Packet Id 8, alias 1
     for (std::size_t i = 0; i < big.size(); ++i)

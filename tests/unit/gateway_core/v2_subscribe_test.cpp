@@ -101,8 +101,7 @@ TEST_CASE("v2.0 SUBSCRIBE by session alias subscribes to its name and returns th
 {
     core_harness h(quiet());
     auto& b = v2b::connect(h);
-    h.send(sensor, "08 10 00 00 01 73 2f 74"); // REGISTER "s/t"
-    CHECK(h.sent_to(sensor) == strings{wire("07 11 04 00 01 00 01")});
+    v2b::register_s_t(h);
     v2b::subscribe(h, b,
                    "07"     // Length
                    "08"     // SUBSCRIBE

@@ -50,6 +50,21 @@ inline fake_broker& connect(core_harness& h, std::uint16_t max_packet_size = 0,
     return b;
 }
 
+/// REGISTER "s/t" (CSD01 §3.4, Packet Identifier 1) from `sensor`; REQUIREs REGACK session alias 1.
+inline void register_s_t(core_harness& h)
+{
+    h.send(sensor, "08"         // Length
+                   "10"         // REGISTER
+                   "00"         // Flags: no Topic Alias (a client's, §3.4)
+                   "00 01"      // Packet Identifier 1
+                   "73 2f 74"); // "s/t"
+    REQUIRE(h.sent_to(sensor) == std::vector<std::string>{wire("07"        // Length
+                                                               "11"        // REGACK
+                                                               "04"        // Flags: session alias
+                                                               "00 01"     // Packet Identifier 1
+                                                               "00 01")}); // Topic Alias 1 (Success)
+}
+
 /// Sends SUBSCRIBE `datagram`, REQUIREs one upstream SUBSCRIBE of `filter` and no SUBACK yet,
 /// answers it with `answer`; returns the upstream subscription (its options).
 inline mqtt5::subscription subscribe(core_harness& h, fake_broker& b, std::string_view datagram,
