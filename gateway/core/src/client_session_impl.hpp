@@ -166,13 +166,14 @@ struct client_session::impl {
     };
     std::vector<uplink> uplinks;               // published upstream, broker's ack awaited
     std::vector<std::uint16_t> pubrel_awaited; // QoS 2: the broker's flow completed, PUBREL awaited
-    /// QoS 0 / -1 PUBLISHes from the sensor while a relink for a new will runs: sent after its
-    /// CONNACK (at most config::max_buffered_messages).
+    /// A sensor's PUBLISH on its way upstream (publish_upstream). Held: QoS 0 / -1 PUBLISHes from
+    /// the sensor while a relink for a new will runs: sent after its CONNACK (at most
+    /// config::max_buffered_messages).
     struct held_publish {
         std::string topic;
         std::vector<std::byte> payload;
         bool retain = false;
-        v12::qos q = v12::qos::zero; // zero or minus_one
+        v12::qos q = v12::qos::zero; // held: zero or minus_one
         std::uint16_t topic_id = 0;  // as the sensor sent them, for a PUBACK with a rejection
         std::uint16_t msg_id = 0;
     };
@@ -353,6 +354,15 @@ struct client_session::impl {
     void handle(const v12::unsubscribe_msg& m, time_point now, std::vector<action>& out);
 
     void publish_qos0(held_publish m, time_point now, std::vector<action>& out);
+    /// Why publish_upstream did not forward a QoS 1/2 PUBLISH; the caller answers in the sensor's
+    /// version. No broker reason: congestion (too many outstanding, or no upstream session).
+    struct publish_refusal {
+        std::optional<mqtt5::reason_code> broker_reason;
+    };
+    /// A sensor's PUBLISH on a known topic, upstream (design §3), v1.2 and v2.0 alike: QoS 0 / -1
+    /// at once (held while a relink runs); QoS 1/2 forwarded with its acknowledgement awaiting the
+    /// broker's (on_publish_completed).
+    std::optional<publish_refusal> publish_upstream(held_publish p, time_point now, std::vector<action>& out);
     void on_publish_completed(const mqtt5::publish_completed& c, time_point now, std::vector<action>& out);
     void on_subscribe_result(const mqtt5::subscribe_result& r, time_point now, std::vector<action>& out);
     void on_unsubscribe_result(const mqtt5::unsubscribe_result& r, time_point now, std::vector<action>& out);

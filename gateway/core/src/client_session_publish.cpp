@@ -106,10 +106,20 @@ void client_session::impl::handle(const v12::publish_msg& m, time_point now, std
         return;
     }
 
-    ++stats.publishes_from_clients[qos_index(m.q)];
-    const auto q = to_mqtt5(m.q);
+    const auto refusal = publish_upstream(
+        held_publish{std::move(*topic), m.data, m.retain, m.q, m.topic_id, m.msg_id}, now, out);
+    if (!refusal) return;
+    // §6.6: a rejection or congestion in the sensor's PUBACK.
+    puback(refusal->broker_reason ? puback_return_code(*refusal->broker_reason)
+                                  : v12::return_codes::rejected_congestion);
+}
+
+auto client_session::impl::publish_upstream(held_publish p, time_point now, std::vector<action>& out)
+    -> std::optional<publish_refusal>
+{
+    ++stats.publishes_from_clients[qos_index(p.q)];
+    const auto q = to_mqtt5(p.q);
     if (q == mqtt5::qos::at_most_once) {
-        held_publish p{std::move(*topic), m.data, m.retain, m.q, m.topic_id, m.msg_id};
         if (relinking) {
             // The link is being replaced for a new will (§6.4): the gateway's own doing, so what the
             // sensor publishes meanwhile waits for the CONNACK instead of being lost; bounded.
@@ -117,36 +127,34 @@ void client_session::impl::handle(const v12::publish_msg& m, time_point now, std
                 ++dropped_qos0;
                 ++stats.qos0_dropped;
                 drop(errc::buffer_full, "PUBLISH QoS 0 while the upstream session resumes", out);
-                return;
+                return std::nullopt;
             }
             held.push_back(std::move(p));
-            return;
+            return std::nullopt;
         }
         publish_qos0(std::move(p), now, out);
-        return;
+        return std::nullopt;
     }
 
-    // §6.6: one QoS 1/2 PUBLISH outstanding per sensor; a flood past the buffer bound is congestion.
-    if (uplinks.size() >= std::max<std::size_t>(cfg.max_buffered_messages, 1)) {
-        puback(v12::return_codes::rejected_congestion);
-        return;
-    }
-    // Design §3: forwarded at once with the sensor's QoS; its PUBACK / PUBREC waits for the broker's
-    // completion (publish_completed).
-    auto r = upstream.publish(std::move(*topic), m.data, q, m.retain, {}, now);
+    // §6.6 (CSD01 Appendix C.2): one QoS 1/2 PUBLISH outstanding per sensor; a flood past the buffer
+    // bound is congestion.
+    if (uplinks.size() >= std::max<std::size_t>(cfg.max_buffered_messages, 1)) return publish_refusal{};
+    // Design §3: forwarded at once with the sensor's QoS and Retain; its PUBACK / PUBREC waits for
+    // the broker's completion (on_publish_completed).
+    auto r = upstream.publish(std::move(p.topic), std::move(p.payload), q, p.retain, {}, now);
     switch (r.status) {
     case mqtt5::request_status::sent:
     case mqtt5::request_status::queued: // the link is down: it goes out when the session resumes
-        uplinks.push_back(uplink{m.msg_id, m.topic_id, m.q, r.packet_id});
+        uplinks.push_back(uplink{p.msg_id, p.topic_id, p.q, r.packet_id});
         apply(std::move(r.actions), now, out);
-        return;
+        return std::nullopt;
     case mqtt5::request_status::refused:
-        puback(puback_return_code(r.reason));
-        return;
+        // The broker's limits applied locally (its Maximum Packet Size, ...).
+        return publish_refusal{r.reason};
     case mqtt5::request_status::not_connected:
-        puback(v12::return_codes::rejected_congestion);
-        return;
+        break;
     }
+    return publish_refusal{};
 }
 
 void client_session::impl::publish_qos0(held_publish m, time_point now, std::vector<action>& out)

@@ -250,45 +250,15 @@ void client_session::impl::handle(const v20::publish_msg& m, time_point now, std
         return;
     }
 
-    ++stats.publishes_from_clients[static_cast<std::size_t>(q)];
-    if (q == v12::qos::zero) {
-        held_publish p{std::move(*topic), m.payload, m.retain, q, m.topic_alias, 0};
-        if (relinking) {
-            // As v1.2: the link is replaced for a new will: what comes meanwhile waits (bounded).
-            if (held.size() >= cfg.max_buffered_messages) {
-                ++dropped_qos0;
-                ++stats.qos0_dropped;
-                drop(errc::buffer_full, "PUBLISH QoS 0 while the upstream session resumes", out);
-                return;
-            }
-            held.push_back(std::move(p));
-            return;
-        }
-        publish_qos0(std::move(p), now, out);
-        return;
-    }
-
-    if (uplinks.size() >= std::max<std::size_t>(cfg.max_buffered_messages, 1)) {
-        ack(congestion); // §C.2: try again later
-        return;
-    }
-    // Design §3: forwarded at once with the sensor's QoS and Retain; its PUBACK / PUBREC waits for
-    // the broker's (on_publish_completed).
-    auto r = upstream.publish(std::move(*topic), m.payload, to_mqtt5(m.q), m.retain, {}, now);
-    switch (r.status) {
-    case mqtt5::request_status::sent:
-    case mqtt5::request_status::queued:
-        uplinks.push_back(uplink{m.packet_id, 0, q, r.packet_id});
-        apply(std::move(r.actions), now, out);
-        return;
-    case mqtt5::request_status::refused:
-        // The broker's limits applied locally: 0x95 over its Maximum Packet Size, 0x90, ... (§2.3).
-        ack(v2_puback_code(r.reason));
-        return;
-    case mqtt5::request_status::not_connected:
-        ack(congestion);
-        return;
-    }
+    // TopicId and MsgId are v1.2's, for its PUBACK: a held QoS 0 PUBLISH keeps the alias, an
+    // uplink the Packet Identifier (absent at QoS 0: 0).
+    const std::uint16_t topic_id = q == v12::qos::zero ? m.topic_alias : std::uint16_t{0};
+    const auto refusal = publish_upstream(
+        held_publish{std::move(*topic), m.payload, m.retain, q, topic_id, m.packet_id}, now, out);
+    if (!refusal) return;
+    // The broker's limits applied locally: 0x95 over its Maximum Packet Size, 0x90, ... (§2.3);
+    // otherwise 0xF1 Congestion (§C.2: try again later).
+    ack(refusal->broker_reason ? v2_puback_code(*refusal->broker_reason) : congestion);
 }
 
 void client_session::impl::handle(const v20::pubrel_msg& m, time_point, std::vector<action>& out)
