@@ -11,7 +11,7 @@
 #   make package-arm64  build/sngw_<version>_arm64.deb
 .DEFAULT_GOAL := test
 .PHONY: deps build test test-gcc test-sanitize check-purity fuzz clean run \
-        package deps-arm64 arm64 test-arm64 package-arm64
+        package check-service deps-arm64 arm64 test-arm64 package-arm64
 
 # Debian 12 packages the build and the tests need. Say why in README.md when adding one.
 PACKAGES := cmake ninja-build g++ clang libclang-rt-14-dev \
@@ -143,6 +143,14 @@ ARM64_EXCLUDE ?= ^app: ?with a multicast group
 test-arm64: arm64
 	ctest --test-dir $(ARM64_DIR) --output-on-failure -j $(JOBS) -L 'unit|fuzz-replay' --timeout 120 \
 	    -E '$(ARM64_EXCLUDE)'
+
+# The package under a real systemd: packaging/check-service.sh boots a minimal Debian 12 root
+# (debootstrap into CONTAINER_DIR on first use, ~250 MB download) with systemd-nspawn and checks
+# dpkg -i, the service, sngwctl, reload/restart/stop, purge. Not part of make test. Needs root.
+CONTAINER_DIR ?= build-container
+check-service: package
+	@$(call install_missing,systemd-container debootstrap)
+	$(SUDO) bash packaging/check-service.sh $(BUILD_DIR)/sngw_$$(sed -n 's/^project(sngw VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt)_$$(dpkg --print-architecture).deb $(CONTAINER_DIR)/bookworm
 
 package-arm64: arm64
 	rm -f $(ARM64_DIR)/deb/*.deb

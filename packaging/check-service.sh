@@ -77,7 +77,15 @@ connack20=$(inside sh -c 'printf "\017\001\000\000\001\002\000\074\000\000svc20"
 echo "check-service: a v1.2 and a v2.0 sensor connected ($connack12 / $connack20)"
 
 inside systemctl reload sngw || fail "systemctl reload"
-inside journalctl -u sngw --no-pager | grep -q "reload done" || fail "no 'reload done' after systemctl reload"
+# journald writes asynchronously; the whole journal is read (grep -q under pipefail would cut the
+# pipe and fail the pipeline).
+reloaded=""
+for _ in $(seq 20); do
+    reloaded=$(inside journalctl -u sngw --no-pager -o cat | grep -c "reload done" || true)
+    [ "${reloaded:-0}" -ge 1 ] && break
+    sleep 0.25
+done
+[ "${reloaded:-0}" -ge 1 ] || fail "no 'reload done' after systemctl reload"
 inside systemctl restart sngw || fail "systemctl restart"
 inside systemctl is-active --quiet sngw || fail "not active after restart"
 inside systemctl stop sngw || fail "systemctl stop"
