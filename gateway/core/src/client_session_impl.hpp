@@ -335,6 +335,10 @@ struct client_session::impl {
     /// The v2.0 form of a broker message for the sensor (§4.7.2): predefined alias, session alias
     /// (REGISTERed first), or the Topic Name; false: undeliverable (answered upstream, counted).
     bool choose_v2_topic(downlink& d, time_point now, std::vector<action>& out);
+    /// The sensor's PUBACK / PUBREC `code` for the PUBLISH in flight (CSD01 §3.6.3, §3.6.4): 0xF1
+    /// Congestion waits and offers it again, 0xF0 for our session alias REGISTERs it again first
+    /// (once). True when it did either; else the code goes to the broker.
+    bool retry_front_v2(std::uint8_t code, std::uint16_t packet_id, time_point now, std::vector<action>& out);
     /// The v1.2 form (§6.7, §6.10): predefined id, short name or normal id; false: undeliverable.
     bool choose_v12_topic(downlink& d, time_point now, std::vector<action>& out);
     /// PINGRESP with Application Messages Remaining (CSD01 §3.12; v1.2: plain PINGRESP).

@@ -282,6 +282,32 @@ void client_session::impl::handle(const v20::pubrel_msg& m, time_point, std::vec
 // PUBLISH to the sensor: its acknowledgements (CSD01 §3.6.3 - §3.6.6)
 // ============================================================================================
 
+bool client_session::impl::retry_front_v2(std::uint8_t code, std::uint16_t packet_id, time_point now,
+                                          std::vector<action>& out)
+{
+    auto& d = queue.front();
+    if (code == congestion) {
+        // CSD01 Appendix C.2: not now: the broker is not answered; offered again after the wait.
+        wait_for_congestion(now);
+        return true;
+    }
+    if (code == unknown_topic_alias && d.type == v12::topic_id_type::normal && !d.by_name &&
+        !d.reregistered) {
+        // The sensor lost our session alias: REGISTER it again, then the same message once more.
+        topics.set_announced(d.topic_id, false);
+        d.reregistered = true;
+        d.at = stage::queued;
+        d.sent_before = false;
+        d.msg_id = 0;
+        last_completed_msg_id = packet_id;
+        retries = 0;
+        retry_deadline.reset();
+        pump(now, out);
+        return true;
+    }
+    return false;
+}
+
 void client_session::impl::handle(const v20::puback_msg& m, time_point now, std::vector<action>& out)
 {
     if (!in_flight() || queue.front().at != stage::publish_sent || queue.front().msg_id != m.packet_id ||
@@ -292,25 +318,7 @@ void client_session::impl::handle(const v20::puback_msg& m, time_point now, std:
     }
     auto& d = queue.front();
     const auto code = m.reason_code.value_or(0);
-    if (code == congestion) {
-        // CSD01 Appendix C.2: not now: the broker is not answered; offered again after the wait.
-        wait_for_congestion(now);
-        return;
-    }
-    if (code == unknown_topic_alias && d.type == v12::topic_id_type::normal && !d.by_name &&
-        !d.reregistered) {
-        // The sensor lost our session alias: REGISTER it again, then the same message once more.
-        topics.set_announced(d.topic_id, false);
-        d.reregistered = true;
-        d.at = stage::queued;
-        d.sent_before = false;
-        d.msg_id = 0;
-        last_completed_msg_id = m.packet_id;
-        retries = 0;
-        retry_deadline.reset();
-        pump(now, out);
-        return;
-    }
+    if (retry_front_v2(code, m.packet_id, now, out)) return;
     // Design §3: now the broker gets its PUBACK, with the sensor's code (CSD01 §2.3 -> MQTT 5).
     apply(upstream.acknowledge(d.delivery, mqtt5_ack_reason(code), now), now, out);
     d.delivery = {};
@@ -324,23 +332,7 @@ void client_session::impl::handle(const v20::pubrec_msg& m, time_point now, std:
         auto& d = queue.front();
         if (d.at == stage::publish_sent) {
             const auto code = m.reason_code.value_or(0);
-            if (code == congestion) {
-                wait_for_congestion(now);
-                return;
-            }
-            if (code == unknown_topic_alias && d.type == v12::topic_id_type::normal && !d.by_name &&
-                !d.reregistered) {
-                topics.set_announced(d.topic_id, false);
-                d.reregistered = true;
-                d.at = stage::queued;
-                d.sent_before = false;
-                d.msg_id = 0;
-                last_completed_msg_id = m.packet_id;
-                retries = 0;
-                retry_deadline.reset();
-                pump(now, out);
-                return;
-            }
+            if (retry_front_v2(code, m.packet_id, now, out)) return;
             // Design §3: the broker gets its PUBREC with the sensor's code. A failure ends the QoS 2
             // flow on both hops (MQTT 5.0 §4.3.3, CSD01 §3.6.4): no PUBREL.
             apply(upstream.acknowledge(d.delivery, mqtt5_ack_reason(code), now), now, out);
