@@ -663,6 +663,17 @@ struct gateway::impl {
                  "CONNECT with a client id of " + std::to_string(m.client_id.size()) + " octets");
             return;
         }
+        // CSD01 §3.1.7, §3.2.11: the CONNACK carries the assigned id and must fit the sensor's Maximum
+        // Packet Size; when it cannot, the connection is refused with 0x95 (6 octets, which always fit).
+        if (assigned && m.maximum_packet_size != 0 &&
+            v20::encoded_size(v20::connack_msg{false, m.packet_id, 0x00, std::nullopt, std::nullopt, std::nullopt,
+                                               client_id}) > m.maximum_packet_size) {
+            refuse(0x95); // Packet too large
+            drop(out, from, {}, errc::message_too_large,
+                 "CONNACK with the assigned client id over the sensor's Maximum Packet Size " +
+                     std::to_string(m.maximum_packet_size));
+            return;
+        }
         session_id id = 0;
         if (auto it = by_client.find(client_id); it != by_client.end()) {
             id = it->second;

@@ -266,6 +266,19 @@ TEST_CASE("a v2.0 CONNECT without a client id is assigned one and CONNACK carrie
     CHECK(h.client(c.client_id).has_value());
 }
 
+TEST_CASE("a v2.0 CONNECT without a client id whose Maximum Packet Size cannot hold the assigned one gets CONNACK 0x95")
+{
+    core_harness h(quiet());
+    h.send(sensor, "0a 01 01"   // Length 10, CONNECT, Flags: Clean Start
+                   " 00 01"     // Packet Identifier 1
+                   " 02"        // Protocol Version 2
+                   " 00 3c"     // Keep Alive 60
+                   " 00 0c");   // Maximum Packet Size 12: no room for an assigned id (CSD01 §3.1.7)
+    CHECK(h.sent_to(sensor) == strings{"06 02 00 00 01 95"}); // CONNACK 0x95 Packet too large
+    CHECK(h.gw().clients().empty());
+    CHECK(h.dropped().size() == 1);
+}
+
 TEST_CASE("an AUTH with another method than the CONNECT's is a protocol error")
 {
     core_harness h(quiet());
