@@ -679,7 +679,7 @@ struct gateway::impl {
             id = it->second;
         } else {
             if (sessions.size() >= cfg.max_clients && !evict_one(now, out)) {
-                refuse(0xF1); // Congestion (CSD01 §2.3)
+                refuse(0x89); // Server busy: the gateway's own verdict for overload (design §4, CSD01 §2.3)
                 drop(out, from, client_id, errc::client_limit,
                      "CONNECT: " + std::to_string(cfg.max_clients) + " clients");
                 return;

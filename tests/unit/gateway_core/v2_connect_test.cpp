@@ -280,6 +280,21 @@ TEST_CASE("a v2.0 CONNECT without a client id whose Maximum Packet Size cannot h
     CHECK(h.dropped().size() == 1);
 }
 
+TEST_CASE("a v2.0 CONNECT beyond max_clients gets CONNACK 0x89 Server busy")
+{
+    auto cfg = quiet();
+    cfg.max_clients = 1;
+    core_harness h(cfg);
+    h.send(sensor, "0c 01 00 00 01 02 00 3c 00 00 61 31"); // CONNECT "a1" (kept: the link is opening)
+    const auto other = core_harness::peer(2);
+    h.send(other, "0c 01 00"   // Length 12, CONNECT, Flags 0
+                  " 00 07"     // Packet Identifier 7
+                  " 02 00 3c"  // Protocol Version 2, Keep Alive 60
+                  " 00 00"     // Maximum Packet Size: no limit
+                  " 61 32");   // Client Identifier "a2"
+    CHECK(h.sent_to(other) == strings{"06 02 00 00 07 89"}); // CONNACK, Packet Id 7, 0x89 Server busy
+}
+
 TEST_CASE("an AUTH with another method than the CONNECT's is a protocol error")
 {
     core_harness h(quiet());
