@@ -358,15 +358,20 @@ struct client_session::impl {
     void handle(const v12::unsubscribe_msg& m, time_point now, std::vector<action>& out);
 
     void publish_qos0(held_publish m, time_point now, std::vector<action>& out);
-    /// Why publish_upstream did not forward a QoS 1/2 PUBLISH; the caller answers in the sensor's
-    /// version. No broker reason: congestion (too many outstanding, or no upstream session).
-    struct publish_refusal {
+    /// Why publish_upstream / subscribe_upstream did not forward a request; the caller answers in
+    /// the sensor's version. No broker reason: congestion (too many outstanding, or no upstream
+    /// session).
+    struct upstream_refusal {
         std::optional<mqtt5::reason_code> broker_reason;
     };
     /// A sensor's PUBLISH on a known topic, upstream (design §3), v1.2 and v2.0 alike: QoS 0 / -1
     /// at once (held while a relink runs); QoS 1/2 forwarded with its acknowledgement awaiting the
     /// broker's (on_publish_completed).
-    std::optional<publish_refusal> publish_upstream(held_publish p, time_point now, std::vector<action>& out);
+    std::optional<upstream_refusal> publish_upstream(held_publish p, time_point now, std::vector<action>& out);
+    /// A sensor's SUBSCRIBE upstream, v1.2 and v2.0 alike: sent or queued, `req` waits for the
+    /// broker's SUBACK (on_subscribe_result); refused locally (the broker's limits) or no session.
+    std::optional<upstream_refusal> subscribe_upstream(sub_request req, mqtt5::subscription s, time_point now,
+                                                       std::vector<action>& out);
     void on_publish_completed(const mqtt5::publish_completed& c, time_point now, std::vector<action>& out);
     void on_subscribe_result(const mqtt5::subscribe_result& r, time_point now, std::vector<action>& out);
     void on_unsubscribe_result(const mqtt5::unsubscribe_result& r, time_point now, std::vector<action>& out);

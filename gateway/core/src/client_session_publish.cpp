@@ -115,7 +115,7 @@ void client_session::impl::handle(const v12::publish_msg& m, time_point now, std
 }
 
 auto client_session::impl::publish_upstream(held_publish p, time_point now, std::vector<action>& out)
-    -> std::optional<publish_refusal>
+    -> std::optional<upstream_refusal>
 {
     ++stats.publishes_from_clients[qos_index(p.q)];
     const auto q = to_mqtt5(p.q);
@@ -138,7 +138,7 @@ auto client_session::impl::publish_upstream(held_publish p, time_point now, std:
 
     // §6.6 (CSD01 Appendix C.2): one QoS 1/2 PUBLISH outstanding per sensor; a flood past the buffer
     // bound is congestion.
-    if (uplinks.size() >= std::max<std::size_t>(cfg.max_buffered_messages, 1)) return publish_refusal{};
+    if (uplinks.size() >= std::max<std::size_t>(cfg.max_buffered_messages, 1)) return upstream_refusal{};
     // Design §3: forwarded at once with the sensor's QoS and Retain; its PUBACK / PUBREC waits for
     // the broker's completion (on_publish_completed).
     auto r = upstream.publish(std::move(p.topic), std::move(p.payload), q, p.retain, {}, now);
@@ -150,11 +150,11 @@ auto client_session::impl::publish_upstream(held_publish p, time_point now, std:
         return std::nullopt;
     case mqtt5::request_status::refused:
         // The broker's limits applied locally (its Maximum Packet Size, ...).
-        return publish_refusal{r.reason};
+        return upstream_refusal{r.reason};
     case mqtt5::request_status::not_connected:
         break;
     }
-    return publish_refusal{};
+    return upstream_refusal{};
 }
 
 void client_session::impl::publish_qos0(held_publish m, time_point now, std::vector<action>& out)
@@ -297,6 +297,15 @@ void client_session::impl::handle(const v12::subscribe_msg& m, time_point now, s
     mqtt5::subscription s;
     s.topic_filter = req.filter;
     s.options.max_qos = to_mqtt5(m.q);
+    if (auto refused = subscribe_upstream(std::move(req), std::move(s), now, out))
+        suback(refused->broker_reason ? suback_return_code(*refused->broker_reason)
+                                      : v12::return_codes::rejected_congestion);
+}
+
+std::optional<client_session::impl::upstream_refusal>
+client_session::impl::subscribe_upstream(sub_request req, mqtt5::subscription s, time_point now,
+                                         std::vector<action>& out)
+{
     auto r = upstream.subscribe({std::move(s)}, {}, now);
     switch (r.status) {
     case mqtt5::request_status::sent:
@@ -304,15 +313,14 @@ void client_session::impl::handle(const v12::subscribe_msg& m, time_point now, s
         req.packet_id = r.packet_id;
         sub_requests.push_back(std::move(req));
         apply(std::move(r.actions), now, out);
-        return;
+        return std::nullopt;
     case mqtt5::request_status::refused:
         // The broker's own limits applied locally (0x8F bad filter, 0xA2 no wildcards, ...).
-        suback(suback_return_code(r.reason));
-        return;
+        return upstream_refusal{r.reason};
     case mqtt5::request_status::not_connected:
-        suback(v12::return_codes::rejected_congestion);
-        return;
+        break;
     }
+    return upstream_refusal{};
 }
 
 void client_session::impl::on_subscribe_result(const mqtt5::subscribe_result& r, time_point,

@@ -447,22 +447,10 @@ void client_session::impl::handle(const v20::subscribe_msg& m, time_point now, s
     s.options.retain_as_published = m.retain_as_published;
     s.options.retain_handling = to_mqtt5(m.retain_handling);
     req.options = s.options;
-    auto r = upstream.subscribe({std::move(s)}, {}, now);
-    switch (r.status) {
-    case mqtt5::request_status::sent:
-    case mqtt5::request_status::queued:
-        req.packet_id = r.packet_id;
-        sub_requests.push_back(std::move(req));
-        apply(std::move(r.actions), now, out);
-        return;
-    case mqtt5::request_status::refused:
-        // The broker's own limits applied locally (0x8F, 0xA2 no wildcards, 0x9E shared, ...).
-        refuse(v2_suback_code(r.reason));
-        return;
-    case mqtt5::request_status::not_connected:
-        refuse(congestion);
-        return;
-    }
+    // Refused locally by the broker's own limits (0x8F, 0xA2 no wildcards, 0x9E shared, ...), or
+    // no upstream session: congestion.
+    if (auto refused = subscribe_upstream(std::move(req), std::move(s), now, out))
+        refuse(refused->broker_reason ? v2_suback_code(*refused->broker_reason) : congestion);
 }
 
 void client_session::impl::handle(const v20::unsubscribe_msg& m, time_point now, std::vector<action>& out)
