@@ -4,6 +4,7 @@
 // at least once; v1.2 and v2.0 sensors share one gateway. AUTH with an enhanced method is not here:
 // mosquitto 2.0 ships no plugin for one, so the core's unit tests cover it with a scripted broker.
 #include "gateway_harness.hpp"
+#include "gateway_v2_sensor.hpp"
 
 #include <sngw/sn/v2_0/codec.hpp>
 #include <sngw/sn_client/client_v2.hpp>
@@ -20,6 +21,8 @@
 
 using namespace std::chrono_literals;
 using sngw::test::gateway_env;
+using sngw::test::open_v2;
+using sngw::test::v2_options;
 namespace v1_2 = sngw::sn::v1_2;
 namespace v2_0 = sngw::sn::v2_0;
 namespace mqtt5 = sngw::mqtt5;
@@ -70,24 +73,6 @@ struct wire_log {
         return d.size() > at ? std::to_integer<std::uint8_t>(d[at]) : std::uint8_t{0};
     }
 };
-
-client_v2_options v2_options(const gateway_env& env, std::string client_id)
-{
-    client_v2_options o;
-    o.gateway_host = "127.0.0.1";
-    o.gateway_port = env.gateway->udp_port();
-    o.client_id = std::move(client_id);
-    o.keep_alive = 60;
-    o.reply_timeout = 3s;
-    return o;
-}
-
-client_v2 open_v2(client_v2_options o)
-{
-    auto c = client_v2::open(std::move(o));
-    REQUIRE_MESSAGE(c.has_value(), c.error().message());
-    return std::move(*c);
-}
 
 /// A v2.0 sensor with a Virtual Connection (CONNACK 0x00), or the test fails with the gateway's log.
 client_v2 connected_v2(const gateway_env& env, client_v2_options o)

@@ -5,6 +5,7 @@
 // another MQTT client, a PUBLISH over the broker's max_packet_size. The sensors authenticate with
 // MQTT-BASIC (CSD01 §4.11), which the broker checks (anonymous access off).
 #include "gateway_harness.hpp"
+#include "gateway_v2_sensor.hpp"
 
 #include <sngw/sn/v2_0/codec.hpp>
 #include <sngw/sn_client/client_v2.hpp>
@@ -17,6 +18,8 @@
 
 using namespace std::chrono_literals;
 using sngw::test::gateway_env;
+using sngw::test::open_v2;
+using sngw::test::v2_options;
 using sngw::test::mosquitto_config;
 using sngw::test::mosquitto_process;
 namespace v2_0 = sngw::sn::v2_0;
@@ -49,24 +52,6 @@ std::optional<std::vector<std::byte>> last_of(const wire_entries& log, bool sent
             std::to_integer<std::uint8_t>(it->second[1]) == type)
             return it->second;
     return std::nullopt;
-}
-
-client_v2_options v2_options(const gateway_env& env, std::string client_id)
-{
-    client_v2_options o;
-    o.gateway_host = "127.0.0.1";
-    o.gateway_port = env.gateway->udp_port();
-    o.client_id = std::move(client_id);
-    o.keep_alive = 60;
-    o.reply_timeout = 3s;
-    return o;
-}
-
-client_v2 open_v2(client_v2_options o)
-{
-    auto c = client_v2::open(std::move(o));
-    REQUIRE_MESSAGE(c.has_value(), c.error().message());
-    return std::move(*c);
 }
 
 /// mosquitto with the dynamic-security plugin and anonymous access off, the gateway's own session as
